@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the tests need (npm packages, the Python model tooling), then runs every suite:
+#   1. model export + ONNX Runtime vs PyTorch parity on the tiny random model (pytest, models/tests)
+#   2. unit and parity tests of the TypeScript engine (jest)
+# and ends with one line "tests: N passed, N failed" that sums them all.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export ONNXRUNTIME_NODE_INSTALL=skip
+out="$root/tests/out"
+mkdir -p "$out"
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund || exit 1
+fi
+venv="$(bash scripts/setup-python.sh)" || { echo "could not set up the Python environment (see above)"; exit 1; }
+
+passed=0; failed=0; status=0
+add_counts() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+echo "== models: export and ONNX Runtime vs PyTorch parity (pytest)"
+"$venv/bin/python" -m pytest -q -s models/tests --junitxml="$out/pytest.xml" || status=1
+read -r p f < <("$venv/bin/python" - "$out/pytest.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try:
+    r = ET.parse(sys.argv[1]).getroot()
+    s = r if r.tag == 'testsuite' else r.find('testsuite')
+    t, fl, e, sk = (int(s.get(k, 0)) for k in ('tests', 'failures', 'errors', 'skipped'))
+    print(t - fl - e - sk, fl + e)
+except Exception:
+    print(0, 1)
+PY
+)
+add_counts "$p" "$f"
+
+echo "== engine: unit and parity tests (jest)"
+npx jest --ci --json --outputFile="$out/jest.json" || status=1
+read -r p f < <(node -e "try{const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + r.numRuntimeErrorTestSuites)}catch(e){console.log(0,1)}" "$out/jest.json")
+add_counts "$p" "$f"
+
+echo "tests: $passed passed, $failed failed"
+exit $status
