@@ -1,0 +1,3 @@
+export * from './box';
+export * from './markers';
+export * from './interpolate';

@@ -1,0 +1,8 @@
+export { dice } from './dice';
+export {
+  normalizedSurfaceDistance,
+  normalizedSurfaceDistances,
+  surfaceDistances,
+  type MaskShape,
+  type SurfaceDistances,
+} from './surface';
