@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (npm packages, the Python model tooling), then runs every suite:
 #   1. model export + ONNX Runtime vs PyTorch parity on the tiny random model (pytest, models/tests)
-#   2. unit and parity tests of the TypeScript engine (jest)
+#   2. unit and parity tests of the TypeScript engine and the OHIF adapters (jest)
+#   3. the viewer host: static server, proxy, headers (node --test)
+#   4. end to end: Orthanc + the prebuilt OHIF viewer + our extension and mode in Debian Chromium
 # and ends with one line "tests: N passed, N failed" that sums them all.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,6 +40,19 @@ echo "== engine: unit and parity tests (jest)"
 npx jest --ci --json --outputFile="$out/jest.json" || status=1
 read -r p f < <(node -e "try{const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + r.numRuntimeErrorTestSuites)}catch(e){console.log(0,1)}" "$out/jest.json")
 add_counts "$p" "$f"
+
+echo "== viewer host: server and proxy (node --test)"
+node --test --test-reporter=tap scripts/lib > "$out/host.tap" 2>&1 || status=1
+tail -8 "$out/host.tap"
+p=$(sed -n 's/^# pass //p' "$out/host.tap"); f=$(sed -n 's/^# fail //p' "$out/host.tap")
+add_counts "${p:-0}" "${f:-1}"
+
+echo "== end to end: Orthanc + prebuilt OHIF + MedSAM in Chromium"
+node tests/e2e/run.mjs 2>&1 | tee "$out/e2e.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/e2e.log" | tail -1)
+p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)
+add_counts "${p:-0}" "${f:-1}"
 
 echo "tests: $passed passed, $failed failed"
 exit $status
