@@ -1,0 +1,113 @@
+/**
+ * Reading the manifest and model files over HTTP(S) with fetch (browser, worker; Node 20 has fetch too, but no
+ * file: URLs: Node callers pass an fs-based FetchBytes instead).
+ */
+import { MedsamError } from '../errors';
+import type { Manifest, ManifestEntry } from '../manifest';
+import type { ByteProgress, FetchBytes } from './model-loader';
+
+type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+
+function unavailable(url: string, why: string): MedsamError {
+  return new MedsamError('MODEL_UNAVAILABLE', `could not download ${url}: ${why}`, { url });
+}
+
+/** Files are resolved against the manifest's URL, as the manifest's relative paths mean. */
+export function urlFetchBytes(manifestUrl: string, fetchFn: FetchFn = (u, i) => fetch(u, i)): FetchBytes {
+  return async (path: string, onProgress?: ByteProgress): Promise<Uint8Array> => {
+    const url = new URL(path, manifestUrl).toString();
+    let response: Response;
+    try {
+      response = await fetchFn(url);
+    } catch (e) {
+      throw unavailable(url, String((e as Error)?.message ?? e));
+    }
+    if (!response.ok) throw unavailable(url, `HTTP ${response.status} ${response.statusText}`.trim());
+    const header = response.headers.get('content-length');
+    const total = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
+    if (!response.body) {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      onProgress?.(bytes.byteLength, total);
+      return bytes;
+    }
+    // Read the stream ourselves: fetch has no progress events, and a 360 MB encoder needs a progress bar.
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        loaded += value.byteLength;
+        onProgress?.(loaded, total);
+      }
+    } catch (e) {
+      throw unavailable(url, `download interrupted after ${loaded} bytes (${String((e as Error)?.message ?? e)})`);
+    }
+    if (chunks.length === 1) return chunks[0];
+    const bytes = new Uint8Array(loaded);
+    let offset = 0;
+    for (const c of chunks) {
+      bytes.set(c, offset);
+      offset += c.byteLength;
+    }
+    return bytes;
+  };
+}
+
+/** Checks the parts of a manifest the engine relies on; a wrong one is INVALID_MANIFEST naming what is wrong. */
+export function parseManifest(json: unknown, source: string): Manifest {
+  const bad = (why: string) => new MedsamError('INVALID_MANIFEST', `manifest ${source}: ${why}`, { source });
+  if (typeof json !== 'object' || json === null) throw bad('not a JSON object');
+  const m = json as Partial<Manifest>;
+  if (m.manifestVersion !== 1) throw bad(`manifestVersion ${String(m.manifestVersion)} is not supported (expected 1)`);
+  if (!Array.isArray(m.models)) throw bad('"models" is not a list');
+  m.models.forEach((e: Partial<ManifestEntry>, i) => {
+    const where = `model ${i} (${String(e?.id)})`;
+    if (typeof e?.id !== 'string') throw bad(`model ${i} has no id`);
+    if (typeof e.inputSize !== 'number') throw bad(`${where} has no inputSize`);
+    if (!e.encoder?.inputs?.image?.name || !e.encoder?.outputs?.embedding?.name) throw bad(`${where}: encoder tensor names missing`);
+    const d = e.decoder;
+    if (!d?.inputs?.embedding?.name || !d.inputs.boxes?.name || !d.outputs?.lowResLogits?.name || !d.outputs?.iou?.name) {
+      throw bad(`${where}: decoder tensor names missing`);
+    }
+    for (const [precision, v] of Object.entries(e.variants ?? {})) {
+      for (const part of ['encoder', 'decoder'] as const) {
+        const f = v?.[part];
+        if (typeof f?.path !== 'string' || typeof f.bytes !== 'number' || !/^[0-9a-fA-F]{64}$/.test(String(f.sha256))) {
+          throw bad(`${where}: ${precision} ${part} file needs path, bytes and a 64-hex-digit sha256`);
+        }
+      }
+    }
+  });
+  return m as Manifest;
+}
+
+export function findModel(manifest: Manifest, modelId: string, source = 'manifest'): ManifestEntry {
+  const entry = manifest.models.find((m) => m.id === modelId);
+  if (!entry) {
+    const ids = manifest.models.map((m) => m.id).join(', ') || 'none';
+    throw new MedsamError('INVALID_MANIFEST', `${source} has no model "${modelId}" (it has: ${ids})`, { modelId });
+  }
+  return entry;
+}
+
+export async function fetchManifest(url: string, fetchFn: FetchFn = (u, i) => fetch(u, i)): Promise<Manifest> {
+  let response: Response;
+  try {
+    response = await fetchFn(url);
+  } catch (e) {
+    throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: ${String((e as Error)?.message ?? e)}`, { url });
+  }
+  if (!response.ok) {
+    throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: HTTP ${response.status}`, { url });
+  }
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch {
+    throw new MedsamError('INVALID_MANIFEST', `manifest ${url} is not valid JSON`, { source: url });
+  }
+  return parseManifest(json, url);
+}
