@@ -18,6 +18,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 venv="$(bash scripts/setup-python.sh)" || { echo "could not set up the Python environment (see above)"; exit 1; }
 
+echo "== system packages: Orthanc, Chromium, dicom3tools (apt when root)"
+node --input-type=module -e "import { ensureSystemPackages } from './scripts/lib/system-deps.mjs'; ensureSystemPackages(['orthanc', 'chromium', 'dicom3tools']);" || exit 1
+
 passed=0; failed=0; status=0
 add_counts() { passed=$((passed + $1)); failed=$((failed + $2)); }
 

@@ -1,4 +1,5 @@
-// Debian packages the project runs (Orthanc for the archive, Chromium for the end-to-end tests).
+// Debian packages the project runs (Orthanc for the archive, Chromium for the end-to-end tests, dicom3tools to
+// validate DICOM SEG).
 // Installed through apt when we are root; otherwise the one command to run is printed.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +15,11 @@ const FEATURES = {
   chromium: {
     files: ['/usr/bin/chromium'],
     packages: ['chromium'],
+  },
+  // dciodvfy validates every SEG the tests write (dicom-seg.md).
+  dicom3tools: {
+    files: ['/usr/bin/dciodvfy'],
+    packages: ['dicom3tools'],
   },
 };
 

@@ -1,0 +1,218 @@
+/**
+ * `medsam segment`: MedSAM on a DICOM series, boxes from a JSON file, a model from the manifest -> a DICOM SEG
+ * (and optionally a NIfTI label map), optionally stored with verified STOW-RS. The same engine and pipeline as the
+ * viewer (preprocess -> encoder -> decoder -> postprocess), on onnxruntime-node.
+ *
+ * Boxes file (image pixels, continuous pixel-edge coordinates as in the viewer: a box over pixels 10..20 is 10..21):
+ *   { "segments": [ { "target": "liver" | "label": "Free text", "color": [r, g, b],
+ *                     "boxes": [ { "slice": 3 | "instanceNumber": 270 | "sopInstanceUid": "1.2...",
+ *                                  "box": [x0, y0, x1, y1] } ] } ] }
+ * "slice" is the 0-based index of the slice in the series ordered along its normal (for axial CT: from feet to
+ * head). Several boxes of one segment on one slice are united.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ImageBox } from '../engine/geometry/box';
+import type { Precision } from '../engine/manifest';
+import { preprocessSlice, segmentBoxes } from '../engine/session/pipeline';
+import { resolveTarget, targetById, type Rgb, type SegmentTarget } from '../seg/codes';
+import { SegError } from '../seg/errors';
+import { checkSources } from '../seg/source';
+import { stowInstances } from '../seg/stow';
+import { writeNiftiLabels } from '../seg/volume/nifti-writer';
+import { medsamAlgorithm, writeSeg, type SegmentationKind } from '../seg/writer';
+import { UsageError, one, parseArgs, required } from './args';
+import { readSourceFolder } from './dicom-folder';
+import type { Io } from './main';
+import { openModel } from './models';
+import { slicePixels } from './pixels';
+import { Progress } from './progress';
+
+export const SEGMENT_USAGE = `medsam segment --dicom DIR --boxes FILE --model ID --out SEG.dcm [options]
+
+  --dicom DIR            the DICOM series (one series; native or JPEG 2000 pixel data)
+  --boxes FILE           boxes JSON: {"segments": [{"target": "liver" | "label": "...", "color": [r,g,b],
+                         "boxes": [{"slice": N | "instanceNumber": N | "sopInstanceUid": "...", "box": [x0,y0,x1,y1]}]}]}
+  --model ID             a model of the manifest (e.g. tiny-random, box-oracle, medsam-vit-b)
+  --manifest FILE        default models/manifest.json
+  --precision P          fp32 (default), fp16 or int8
+  --out FILE             the DICOM SEG to write
+  --label-map            write a Label Map SEG (1.2.840.10008.5.1.4.1.1.66.7) instead of a binary SEG
+  --nifti FILE           also write the label map as NIfTI-1 (.nii or .nii.gz)
+  --stow URL             store the SEG by STOW-RS at this DICOMweb root and verify it
+  --header "K: V"        an HTTP header for --stow (repeatable), e.g. "Authorization: Basic ..."
+  --series-description T the SEG's SeriesDescription
+  --quiet                no progress on stderr
+`;
+
+interface BoxSpec {
+  slice?: number;
+  instanceNumber?: number;
+  sopInstanceUid?: string;
+  box: [number, number, number, number];
+}
+
+interface SegmentSpec {
+  target?: string;
+  label?: string;
+  color?: Rgb;
+  boxes: BoxSpec[];
+}
+
+function readBoxes(file: string): SegmentSpec[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read the boxes file ${file}: ${(e as Error).message}`);
+  }
+  const segments = (json as { segments?: unknown }).segments;
+  if (!Array.isArray(segments) || segments.length === 0) throw new UsageError(`${file}: "segments" must be a non-empty list`);
+  segments.forEach((s: SegmentSpec, i) => {
+    const where = `${file}: segments[${i}]`;
+    if (!s.target && !s.label) throw new UsageError(`${where} needs "target" (a catalogue id) or "label" (free text)`);
+    if (s.target && !targetById(s.target)) throw new UsageError(`${where}: unknown target "${s.target}" (see the catalogue in src/seg/codes.ts)`);
+    if (!Array.isArray(s.boxes) || s.boxes.length === 0) throw new UsageError(`${where} has no boxes`);
+    s.boxes.forEach((b, j) => {
+      if (!Array.isArray(b.box) || b.box.length !== 4 || !b.box.every(Number.isFinite)) throw new UsageError(`${where}.boxes[${j}].box must be [x0, y0, x1, y1]`);
+      if (b.slice === undefined && b.instanceNumber === undefined && b.sopInstanceUid === undefined) {
+        throw new UsageError(`${where}.boxes[${j}] needs "slice", "instanceNumber" or "sopInstanceUid"`);
+      }
+    });
+  });
+  return segments as SegmentSpec[];
+}
+
+function headers(values: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of values ?? []) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new UsageError(`--header must be "Name: value", got "${h}"`);
+    out[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  return out;
+}
+
+export async function runSegment(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, {
+    options: ['dicom', 'boxes', 'model', 'manifest', 'precision', 'out', 'nifti', 'stow', 'header', 'series-description'],
+    flags: ['label-map', 'quiet', 'help'],
+  });
+  if (args.flags.has('help')) {
+    io.stdout(SEGMENT_USAGE);
+    return 0;
+  }
+  const dir = required(args, 'dicom');
+  const specs = readBoxes(required(args, 'boxes'));
+  const modelId = required(args, 'model');
+  const out = required(args, 'out');
+  const precision = (one(args, 'precision') ?? 'fp32') as Precision;
+  if (!['fp32', 'fp16', 'int8'].includes(precision)) throw new UsageError(`--precision must be fp32, fp16 or int8`);
+  const manifest = one(args, 'manifest') ?? path.resolve(__dirname, '../../../models/manifest.json');
+  const kind: SegmentationKind = args.flags.has('label-map') ? 'LABELMAP' : 'BINARY';
+  const quiet = args.flags.has('quiet');
+  const stowHeaders = headers(args.options.get('header'));
+
+  const { files, sources } = readSourceFolder(dir, { withoutPixelData: false });
+  if (sources.length === 0) throw new SegError('INVALID_SOURCE', `No DICOM images in ${dir}`, {});
+  const stack = checkSources(sources);
+  const order = stack.geometry?.order ?? sources.map((_, i) => i);
+
+  const sliceOf = (b: BoxSpec, where: string): number => {
+    let k = -1;
+    if (b.sopInstanceUid !== undefined) k = sources.findIndex((s) => s.sopInstanceUid === b.sopInstanceUid);
+    else if (b.instanceNumber !== undefined) k = sources.findIndex((s) => s.instanceNumber === b.instanceNumber);
+    else if (b.slice !== undefined && Number.isInteger(b.slice) && b.slice >= 0 && b.slice < order.length) k = order[b.slice];
+    if (k < 0) throw new UsageError(`${where}: no such slice in ${dir} (${JSON.stringify({ slice: b.slice, instanceNumber: b.instanceNumber, sopInstanceUid: b.sopInstanceUid })})`);
+    return k;
+  };
+  // Work per slice: which boxes of which segment.
+  const work = new Map<number, { segment: number; box: ImageBox }[]>();
+  specs.forEach((s, si) =>
+    s.boxes.forEach((b, bi) => {
+      const k = sliceOf(b, `segments[${si}].boxes[${bi}]`);
+      const [x0, y0, x1, y1] = b.box;
+      work.set(k, [...(work.get(k) ?? []), { segment: si, box: { space: 'image', x0: Math.min(x0, x1), y0: Math.min(y0, y1), x1: Math.max(x0, x1), y1: Math.max(y0, y1) } }]);
+    }),
+  );
+
+  const { session, entry } = await openModel(manifest, modelId, precision);
+  if (entry.testModel && !quiet) io.stderr.write(`TEST MODEL: ${entry.displayName}\n`);
+
+  const pixels = stack.rows * stack.columns;
+  const masks: (Uint8Array | null)[][] = specs.map(() => sources.map(() => null));
+  const bar = new Progress('segment', work.size, io.stderr, quiet);
+  let done = 0;
+  bar.update(0);
+  try {
+    for (const k of order.filter((i) => work.has(i))) {
+      const jobs = work.get(k)!;
+      const slice = await slicePixels(files[k]);
+      const result = await segmentBoxes(session, preprocessSlice, sources[k].sopInstanceUid, { slice }, { width: slice.columns, height: slice.rows }, jobs.map((j) => j.box));
+      jobs.forEach((j, i) => {
+        const m = (masks[j.segment][k] ??= new Uint8Array(pixels));
+        const r = result.masks[i];
+        for (let p = 0; p < pixels; p++) if (r[p]) m[p] = 1;
+      });
+      bar.update(++done, `(encode ${result.timings.encodeMs.toFixed(0)} ms, decode ${result.timings.decodeMs.toFixed(0)} ms)`);
+    }
+  } finally {
+    await session.release();
+  }
+
+  const targets: SegmentTarget[] = specs.map((s) => (s.target ? targetById(s.target)! : resolveTarget(s.label!)));
+  const algorithm = medsamAlgorithm({ id: entry.id, weightsSha256: entry.weights.sha256, weightsSource: entry.weights.source, precision });
+  const seg = writeSeg({
+    sources,
+    segments: targets.map((t, i) => ({
+      label: specs[i].label ?? t.label,
+      category: t.category,
+      type: t.type,
+      typeModifier: t.typeModifier,
+      color: specs[i].color ?? t.color,
+      algorithmType: 'SEMIAUTOMATIC',
+      algorithm,
+    })),
+    masks,
+    options: { kind, seriesDescription: one(args, 'series-description') ?? `MedSAM ${entry.id}${entry.testModel ? ' (TEST MODEL)' : ''}` },
+  });
+  fs.writeFileSync(out, seg.bytes);
+  const summary = {
+    seg: out,
+    sopInstanceUid: seg.sopInstanceUid,
+    seriesInstanceUid: seg.seriesInstanceUid,
+    studyInstanceUid: seg.studyInstanceUid,
+    frames: seg.frames.length,
+    segments: targets.map((t, i) => ({ number: i + 1, label: specs[i].label ?? t.label, voxels: masks[i].reduce((n, m) => n + (m ? m.reduce((a, b) => a + b, 0) : 0), 0) })),
+    model: entry.id,
+    testModel: entry.testModel,
+  } as Record<string, unknown>;
+
+  const nifti = one(args, 'nifti');
+  if (nifti) {
+    const labels = sources.map((_, k) => {
+      const l = new Uint16Array(pixels);
+      masks.forEach((perSlice, s) => perSlice[k]?.forEach((v, p) => v && (l[p] = s + 1)));
+      return l;
+    });
+    let bytes = writeNiftiLabels(sources, labels);
+    if (/\.gz$/i.test(nifti)) bytes = new Uint8Array((await import('node:zlib')).gzipSync(bytes));
+    fs.writeFileSync(nifti, bytes);
+    summary.nifti = nifti;
+  }
+
+  let code = 0;
+  const stow = one(args, 'stow');
+  if (stow) {
+    try {
+      const r = await stowInstances([seg], { root: stow, headers: stowHeaders });
+      summary.stow = { status: r.status, stored: r.stored.map((s) => s.sopInstanceUid), url: r.url };
+    } catch (e) {
+      summary.stow = { error: (e as SegError).code ?? 'UNKNOWN', message: (e as Error).message };
+      io.stderr.write(`medsam: the SEG was written to ${out} but not stored: ${(e as Error).message}\n`);
+      code = 1;
+    }
+  }
+  io.stdout(`${JSON.stringify(summary, null, 1)}\n`);
+  return code;
+}
