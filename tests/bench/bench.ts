@@ -4,7 +4,7 @@
  * the targets of issue 3 checked. Each (variant, runtime) runs in its own process (bench-child.ts) so that peak
  * memory is measured per cell.
  *
- *   node -r ./tests/bench/register-ts.cjs tests/bench/bench.ts [--variants fp32,fp16,int8] [--runtimes node,web-wasm]
+ *   node -r ./extension-medsam/bin/register-ts.cjs tests/bench/bench.ts [--variants fp32,fp16,int8] [--runtimes node,web-wasm]
  *        [--threads N] [--boxes 50] [--encoder-runs N] [--manifest models/bench/manifest.json] [--model ID] [--json FILE]
  *
  * Make the models first: npm run model:export -- --random-weights --seed 0 --out models/bench/medsam-vit-b-random
@@ -148,7 +148,7 @@ function runChild(args: ChildArgs): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['-r', path.join(__dirname, 'register-ts.cjs'), path.join(__dirname, 'bench-child.ts'), JSON.stringify(args)],
+      ['-r', path.join(__dirname, '../../extension-medsam/bin/register-ts.cjs'), path.join(__dirname, 'bench-child.ts'), JSON.stringify(args)],
       { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60 * 1000 },
       (error, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));

@@ -89,7 +89,7 @@ describe('tiny random model: TypeScript engine vs PyTorch goldens', () => {
       await new Promise<void>((resolve, reject) => {
         execFile(
           process.execPath,
-          ['-r', path.join(REPO_ROOT, 'tests/bench/register-ts.cjs'), path.join(REPO_ROOT, 'tests/parity/web-runner.ts'), MODELS_MANIFEST, GOLDENS_DIR, outDir, '1'],
+          ['-r', path.join(REPO_ROOT, 'extension-medsam/bin/register-ts.cjs'), path.join(REPO_ROOT, 'tests/parity/web-runner.ts'), MODELS_MANIFEST, GOLDENS_DIR, outDir, '1'],
           { cwd: REPO_ROOT, timeout: 280_000 },
           (error, _stdout, stderr) => (error ? reject(new Error(`web runner failed: ${stderr || error.message}`)) : resolve()),
         );

@@ -1,7 +1,7 @@
 /**
  * Child process of tiny-model.test.ts: the golden cases through onnxruntime-web's WASM backend (the browser's CPU
  * path), in plain Node, because jest's CommonJS sandbox cannot load onnxruntime-web's ES-module WASM glue.
- *   node -r ./tests/bench/register-ts.cjs tests/parity/web-runner.ts MANIFEST GOLDENS_DIR OUT_DIR [THREADS]
+ *   node -r ./extension-medsam/bin/register-ts.cjs tests/parity/web-runner.ts MANIFEST GOLDENS_DIR OUT_DIR [THREADS]
  * Writes OUT_DIR/web-result.json and the arrays as raw little-endian float32 files beside it.
  *
  * Then the real worker entry (engine-worker.ts: onnxruntime-web, the official preprocessing, model files fetched over

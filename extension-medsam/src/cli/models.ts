@@ -18,7 +18,8 @@ export function readManifestFile(file: string): Manifest {
   return parseManifest(JSON.parse(text), file);
 }
 
-function fsFetchBytes(dir: string): FetchBytes {
+/** Reads model files relative to a manifest's folder; a missing file is MODEL_UNAVAILABLE naming the full path. */
+export function fsFetchBytes(dir: string): FetchBytes {
   return async (rel, onProgress) => {
     const full = path.resolve(dir, rel);
     let bytes: Buffer;

@@ -7,6 +7,7 @@ import { decodeNativePixelData } from '../engine/preprocess/pixels';
 import type { SliceImage } from '../engine/preprocess/types';
 import { SegError } from '../seg/errors';
 import type { DicomFile } from './dicom-folder';
+import { concatBytes } from '../seg/dicom/bytes';
 
 const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99']);
 const JPEG2000 = new Set(['1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91']);
@@ -33,15 +34,7 @@ function openjpeg(): Promise<{ J2KDecoder: new () => J2KDecoder }> {
 function frameBytes(file: DicomFile): Uint8Array {
   const parts = (Array.isArray(file.dataset.PixelData) ? file.dataset.PixelData : [file.dataset.PixelData]).filter(Boolean) as ArrayBuffer[];
   if (parts.length === 0) throw new SegError('INVALID_SOURCE', `${file.path} has no pixel data`, { file: file.path });
-  const views = parts.map((p) => new Uint8Array(p));
-  if (views.length === 1) return views[0];
-  const out = new Uint8Array(views.reduce((n, v) => n + v.length, 0));
-  let o = 0;
-  for (const v of views) {
-    out.set(v, o);
-    o += v.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export async function slicePixels(file: DicomFile): Promise<SliceImage> {

@@ -9,6 +9,7 @@ import type { Code, Rgb } from './codes';
 import { dicomLabToRgb } from './colour';
 import { SegError } from './errors';
 import { first, items, parseDicom, values, type Naturalized, type ParsedDicom } from './dicom/parse';
+import { concatBytes } from './dicom/bytes';
 import { unpackBinaryFrame } from './pack';
 import { dot, sliceNormal, type SliceGeometry, type Vec3 } from './source';
 import type { SegmentAlgorithmType } from './writer';
@@ -90,15 +91,7 @@ function segmentInfo(item: Naturalized): SegSegmentInfo {
 function pixelBytes(ds: Naturalized): Uint8Array {
   const parts = values(ds, 'PixelData').filter((p): p is ArrayBuffer => p instanceof ArrayBuffer || ArrayBuffer.isView(p));
   if (parts.length === 0) throw new SegError('UNSUPPORTED_SEG', 'The SEG has no PixelData', {});
-  const views = parts.map((p) => (p instanceof ArrayBuffer ? new Uint8Array(p) : new Uint8Array((p as ArrayBufferView).buffer, (p as ArrayBufferView).byteOffset, (p as ArrayBufferView).byteLength)));
-  if (views.length === 1) return views[0];
-  const out = new Uint8Array(views.reduce((n, v) => n + v.length, 0));
-  let o = 0;
-  for (const v of views) {
-    out.set(v, o);
-    o += v.length;
-  }
-  return out;
+  return concatBytes(parts as Array<ArrayBuffer | ArrayBufferView>);
 }
 
 /** A functional group of frame f: per-frame item first, else the shared item. */

@@ -1,9 +1,9 @@
 /**
  * A require hook that runs the project's TypeScript in plain Node (no build step, no type check): each .ts file is
- * transpiled to CommonJS with the TypeScript compiler already installed for the tests. Used by the benchmark and by
- * the onnxruntime-web parity runner, which must run outside jest (jest's CommonJS sandbox cannot load
- * onnxruntime-web's WASM module, an ES module it imports dynamically).
- *   node -r ./tests/bench/register-ts.cjs some-script.ts
+ * transpiled to CommonJS with the TypeScript compiler already installed for the tests. Used by the command line
+ * (bin/medsam.cjs), the benchmark and the onnxruntime-web parity runner, which must run outside jest (jest's
+ * CommonJS sandbox cannot load onnxruntime-web's WASM module, an ES module it imports dynamically).
+ *   node -r ./extension-medsam/bin/register-ts.cjs some-script.ts
  */
 'use strict';
 const fs = require('fs');
