@@ -50,8 +50,14 @@
     ],
     // Settings read by the MedSAM extension (appConfig.medsam).
     medsam: {
-      // Where the model manifest and model files are served from (same origin by default).
+      // Where the model manifest and model files are served from (same origin by default): the folder that holds
+      // manifest.json, or the manifest's own URL.
       modelBaseUrl: base + 'medsam-models/',
+      // modelId: 'medsam-vit-b',          // default: the first non-test model of the manifest, else a test model
+      // precision: 'fp32',                 // 'fp16' / 'int8' where the manifest has them
+      // executionProviders: ['webgpu', 'wasm'], // default: WebGPU when the browser has it, else WASM (automatic fallback)
+      // numThreads: 4,                     // WASM threads; default navigator.hardwareConcurrency
+      // allowUrlOverrides: false,          // ignore ?medsamModel= / ?medsamProvider= in the page URL
     },
   };
 })();

@@ -1,0 +1,73 @@
+/**
+ * The MedSAM OHIF extension. Built as an ES module (webpack.config.js) whose default export the viewer
+ * loads by URL from window.config.extensions; `id` is how modes and the viewer refer to it.
+ */
+import { getCommandsModule } from './ohif/commandsModule';
+import { getHostCornerstone } from './ohif/hostLibraries';
+import { listSegments } from './ohif/hostSegmentation';
+import { EXTENSION_ID, SERVICE_NAME } from './ohif/ids';
+import type { MedsamService } from './ohif/medsamService';
+import { registerMedsamBoxTool } from './ohif/MedsamBoxTool';
+import { getPanelModule } from './ohif/panelModule';
+import { getServicesModule, serviceConfiguration } from './ohif/servicesModule';
+import { getToolbarModule } from './ohif/toolbarModule';
+import type { HostModuleArgs } from './ohif/hostTypes';
+
+export { EXTENSION_ID, PANEL_ID, SERVICE_NAME, BOX_TOOL_NAME, BOX_TOOL_BUTTON_ID, BOX_TOOL_EVALUATOR, TOOL_GROUP_IDS } from './ohif/ids';
+export type { MedsamState, MedsamStatus, MedsamDevice, MedsamModelInfo } from './ohif/medsamService';
+
+let unsubscribers: Array<() => void> = [];
+
+const extension = {
+  id: EXTENSION_ID,
+
+  /** Registers the extension's services before any module is read. */
+  preRegistration(args: HostModuleArgs): void {
+    const configuration = serviceConfiguration(args);
+    for (const registration of getServicesModule()) {
+      args.servicesManager.registerService(registration, configuration);
+    }
+  },
+
+  /**
+   * Every mode entry: the box tool is registered with the host's cornerstone (once), and the panel's segment list
+   * follows the host's segmentation service. The model itself is loaded by the MedSAM mode (or the tool's first use),
+   * so other modes never download it.
+   */
+  onModeEnter({ servicesManager, extensionManager, commandsManager }: HostModuleArgs): void {
+    const service = servicesManager.services[SERVICE_NAME] as MedsamService | undefined;
+    if (!service) return;
+    try {
+      registerMedsamBoxTool({ cs: getHostCornerstone(extensionManager), service, servicesManager, commandsManager });
+    } catch (e) {
+      service.reportError(`MedSAM box tool unavailable: ${(e as Error).message}`);
+    }
+    const { segmentationService, viewportGridService, toolbarService } = servicesManager.services;
+    const refreshSegments = () => service.setSegments(listSegments(servicesManager.services, viewportGridService?.getActiveViewportId?.() ?? null));
+    for (const name of ['SEGMENTATION_MODIFIED', 'SEGMENTATION_ADDED', 'SEGMENTATION_REMOVED', 'SEGMENTATION_DATA_MODIFIED', 'SEGMENTATION_REPRESENTATION_MODIFIED']) {
+      const event = segmentationService?.EVENTS?.[name];
+      if (event) unsubscribers.push(segmentationService.subscribe(event, refreshSegments).unsubscribe);
+    }
+    // The toolbar's evaluators read the service (e.g. the box button is disabled after a model error).
+    let lastStatus = service.getState().status;
+    const sub = service.subscribe(state => {
+      if ((state.status === 'error') === (lastStatus === 'error')) return void (lastStatus = state.status);
+      lastStatus = state.status;
+      toolbarService?.refreshToolbarState?.({ viewportId: viewportGridService?.getActiveViewportId?.() });
+    });
+    unsubscribers.push(() => sub.unsubscribe());
+    refreshSegments();
+  },
+
+  onModeExit({ servicesManager }: HostModuleArgs): void {
+    unsubscribers.forEach(u => u());
+    unsubscribers = [];
+    (servicesManager.services[SERVICE_NAME] as MedsamService | undefined)?.onModeExit();
+  },
+
+  getPanelModule,
+  getCommandsModule,
+  getToolbarModule,
+};
+
+export default extension;

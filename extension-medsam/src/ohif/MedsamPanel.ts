@@ -1,0 +1,120 @@
+import { createElement as h, useSyncExternalStore, type CSSProperties, type ReactElement } from 'react';
+import { CT_PRESETS, isIntensityPreset } from './intensityPreset';
+import type { MedsamService, MedsamState } from './medsamService';
+
+// Inline styles: the host's Tailwind build only holds the classes the host itself uses.
+const styles: Record<string, CSSProperties> = {
+  panel: { padding: '8px 12px', color: '#d1d5db', fontSize: 13, lineHeight: 1.5, fontFamily: 'inherit' },
+  title: { margin: '0 0 6px', fontSize: 15, fontWeight: 600, color: '#5acce6' },
+  row: { display: 'flex', justifyContent: 'space-between', gap: 8 },
+  label: { color: '#9ca3af' },
+  testModel: { marginLeft: 6, padding: '0 4px', borderRadius: 3, background: '#b45309', color: '#fff', fontSize: 11 },
+  message: { marginTop: 6, color: '#fca5a5', whiteSpace: 'pre-wrap', wordBreak: 'break-word' },
+  notice: { marginTop: 6, color: '#93c5fd' },
+  bar: { width: '100%', height: 6, background: '#1f2937', borderRadius: 3, overflow: 'hidden', margin: '2px 0 4px' },
+  barFill: { height: '100%', background: '#5acce6' },
+  select: { background: '#111827', color: '#d1d5db', border: '1px solid #374151', borderRadius: 3, fontSize: 12, maxWidth: 190 },
+  section: { marginTop: 8, paddingTop: 6, borderTop: '1px solid #1f2937' },
+  swatch: { display: 'inline-block', width: 10, height: 10, borderRadius: 2, marginRight: 6, verticalAlign: 'middle' },
+  button: { marginTop: 8, width: '100%', padding: '4px 8px', background: '#1f2937', color: '#5acce6', border: '1px solid #374151', borderRadius: 4, cursor: 'pointer' },
+};
+
+const DEVICE_LABEL: Record<MedsamState['device'], string> = { none: 'not chosen', webgpu: 'WebGPU', wasm: 'WASM' };
+const STATUS_LABEL: Record<MedsamState['status'], string> = {
+  idle: 'idle',
+  'loading-model': 'loading model',
+  ready: 'ready',
+  encoding: 'encoding slice',
+  decoding: 'segmenting',
+  error: 'error',
+};
+
+function formatMs(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? '–' : `${Math.round(ms)} ms`;
+}
+
+function formatMB(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1)} MB`;
+}
+
+function row(label: string, value: ReactElement | string, dataCy: string): ReactElement {
+  return h('div', { style: styles.row, 'data-cy': dataCy, key: dataCy }, h('span', { style: styles.label }, label), h('span', { 'data-cy': `${dataCy}-value` }, value));
+}
+
+function downloadBar(state: MedsamState): ReactElement | null {
+  const d = state.download;
+  if (!d || !d.totalBytes) return null;
+  const fraction = Math.min(1, d.loadedBytes / d.totalBytes);
+  if (fraction >= 1 && state.status !== 'loading-model') return null;
+  return h(
+    'div',
+    { key: 'download', 'data-cy': 'medsam-download' },
+    h('div', { style: styles.row }, h('span', { style: styles.label }, 'Download'), h('span', { 'data-cy': 'medsam-download-value' }, `${formatMB(d.loadedBytes)} / ${formatMB(d.totalBytes)}`)),
+    h('div', { style: styles.bar, role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(fraction * 100) }, h('div', { style: { ...styles.barFill, width: `${fraction * 100}%` } })),
+  );
+}
+
+function intensityRow(state: MedsamState, service: MedsamService): ReactElement {
+  const { preset, modality, description } = state.intensity;
+  const isCt = (modality ?? '').toUpperCase() === 'CT';
+  const value = isCt
+    ? h(
+        'select',
+        {
+          style: styles.select,
+          value: preset,
+          'data-cy': 'medsam-intensity-select',
+          onChange: (e: { target: { value: string } }) => isIntensityPreset(e.target.value) && service.setIntensityPreset(e.target.value),
+        },
+        CT_PRESETS.map(p => h('option', { key: p.preset, value: p.preset }, p.preset === 'auto' && description ? `Auto: ${description}` : p.label)),
+      )
+    : description ?? 'automatic (from Modality)';
+  return row('Intensity', value, 'medsam-intensity');
+}
+
+function segmentsList(state: MedsamState): ReactElement {
+  const items = state.segments.length
+    ? state.segments.map(s =>
+        h(
+          'li',
+          { key: `${s.segmentationId}:${s.segmentIndex}`, 'data-cy': 'medsam-segment', 'data-active': s.active ? 'true' : 'false', style: { fontWeight: s.active ? 600 : 400 } },
+          h('span', { style: { ...styles.swatch, background: s.color ?? '#6b7280' } }),
+          `${s.label}${s.active ? ' (active)' : ''}`,
+        ),
+      )
+    : [h('li', { key: 'none', style: styles.label }, 'none yet: the first box creates one')];
+  return h('div', { style: styles.section, key: 'segments' }, h('div', { style: styles.label }, 'Segments'), h('ul', { 'data-cy': 'medsam-segments', style: { margin: 0, paddingLeft: 4, listStyle: 'none' } }, items));
+}
+
+/** The MedSAM side panel: model, device, status, download, timings, intensity, segments. */
+export function MedsamPanel({ service, onActivateTool }: { service: MedsamService; onActivateTool?: () => void }): ReactElement {
+  const state = useSyncExternalStore(
+    listener => {
+      const subscription = service.subscribe(listener);
+      return () => subscription.unsubscribe();
+    },
+    () => service.getState(),
+  );
+  const model = state.model
+    ? h('span', null, state.model.label, state.model.isTestModel ? h('span', { style: styles.testModel, 'data-cy': 'medsam-test-model' }, 'TEST MODEL') : null)
+    : 'not loaded';
+  return h(
+    'section',
+    { style: styles.panel, 'data-cy': 'medsam-panel' },
+    h('h2', { style: styles.title, 'data-cy': 'medsam-panel-title' }, 'MedSAM'),
+    row('Model', model, 'medsam-model'),
+    row('Device', DEVICE_LABEL[state.device], 'medsam-device'),
+    row('Status', STATUS_LABEL[state.status] ?? state.status, 'medsam-status'),
+    downloadBar(state),
+    row('Model load', formatMs(state.timings.loadMs), 'medsam-load-time'),
+    row('Encode', formatMs(state.timings.encodeMs), 'medsam-encode-time'),
+    row('Decode', formatMs(state.timings.decodeMs), 'medsam-decode-time'),
+    intensityRow(state, service),
+    onActivateTool
+      ? h('button', { type: 'button', style: styles.button, 'data-cy': 'medsam-activate', disabled: state.status === 'error', onClick: onActivateTool }, 'Draw a box (M)')
+      : null,
+    state.notice ? h('div', { style: styles.notice, 'data-cy': 'medsam-notice' }, state.notice) : null,
+    state.message ? h('div', { style: styles.message, 'data-cy': 'medsam-message', role: 'alert' }, state.message) : null,
+    segmentsList(state),
+  );
+}

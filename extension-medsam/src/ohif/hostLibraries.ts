@@ -1,0 +1,22 @@
+import type { HostExtensionManager } from './hostTypes';
+
+const CORNERSTONE_UTILITY = '@ohif/extension-cornerstone.utilityModule.common';
+
+/** The host viewer's own cornerstone3D instances (core and tools), typed loosely: we bundle none of it. */
+export interface HostCornerstone {
+  core: any;
+  tools: any;
+}
+
+/**
+ * Tools must extend the host's classes and register in the host's tool groups, so the extension takes
+ * cornerstone from the viewer's cornerstone extension instead of bundling a second copy.
+ */
+export function getHostCornerstone(extensionManager: HostExtensionManager): HostCornerstone {
+  const entry = extensionManager.getModuleEntry(CORNERSTONE_UTILITY);
+  const libraries = entry?.exports?.getCornerstoneLibraries?.();
+  if (!libraries?.cornerstone || !libraries?.cornerstoneTools) {
+    throw new Error(`the host viewer has no ${CORNERSTONE_UTILITY} with getCornerstoneLibraries(); MedSAM needs OHIF 3.x with its cornerstone extension`);
+  }
+  return { core: libraries.cornerstone, tools: libraries.cornerstoneTools };
+}

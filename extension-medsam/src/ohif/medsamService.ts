@@ -1,0 +1,388 @@
+/**
+ * The extension's OHIF service: the single owner of MedSAM's state in the page. It starts the engine worker, loads
+ * the model named by the manifest (download progress, sha256 check in the engine, Cache Storage), segments boxes for
+ * the box tool, encodes slices in the background, and holds what the panel shows.
+ */
+import { isMedsamError } from '../engine/errors';
+import type { ImageBox } from '../engine/geometry/box';
+import type { Manifest } from '../engine/manifest';
+import { fetchManifest } from '../engine/session/fetch-bytes';
+import type { SliceInput } from '../engine/session/pipeline';
+import type { WorkerLike } from '../worker/engine-client';
+import { MedsamWorkerClient } from '../worker/engine-client';
+import { evictCachedModelFiles } from '../worker/model-cache';
+import type { InitResult, Progress, WorkerEvent } from '../worker/protocol';
+import { resolveMedsamConfig, type MedsamAppConfig, type MedsamConfig, type PageContext } from './config';
+import { modelLoadMessage, segmentMessage } from './errorMessages';
+import type { HostServiceRegistration, PubSubSubscription } from './hostTypes';
+import { SERVICE_NAME } from './ids';
+import { describeIntensity, intensityFor, intensityKey, isIntensityPreset, type IntensityPreset } from './intensityPreset';
+import { chooseModel, type ModelChoice } from './modelChoice';
+import { PreviewController } from './previewController';
+
+/** Where inference runs; 'none' until the engine has chosen. */
+export type MedsamDevice = 'none' | 'webgpu' | 'wasm';
+
+export type MedsamStatus = 'idle' | 'loading-model' | 'ready' | 'encoding' | 'decoding' | 'error';
+
+export interface MedsamModelInfo {
+  id: string;
+  label: string;
+  /** Test models (box oracle, bright-in-box) say so in the panel: their masks are not clinical. */
+  isTestModel: boolean;
+  precision?: string;
+}
+
+export interface MedsamSegmentInfo {
+  segmentationId: string;
+  segmentationLabel: string;
+  segmentIndex: number;
+  label: string;
+  active: boolean;
+  color: string | null;
+}
+
+/** What the panel shows. */
+export interface MedsamState {
+  model: MedsamModelInfo | null;
+  device: MedsamDevice;
+  status: MedsamStatus;
+  /** A message a user can act on (errors name the URL and the fix). */
+  message: string | null;
+  /** A hint about what to do next (e.g. Enter accepts the preview). */
+  notice: string | null;
+  /** Last encode (preprocess + encoder), last decode (decoder + postprocess), last box-to-mask round trip, model load. */
+  timings: { encodeMs: number | null; decodeMs: number | null; maskMs?: number | null; loadMs?: number | null };
+  download: { loadedBytes: number; totalBytes: number | null } | null;
+  intensity: { preset: IntensityPreset; modality: string | null; description: string | null };
+  segments: MedsamSegmentInfo[];
+  /** True while a box preview waits for Enter or Esc. */
+  previewPending: boolean;
+}
+
+export const INITIAL_STATE: Readonly<MedsamState> = Object.freeze({
+  model: null,
+  device: 'none',
+  status: 'idle',
+  message: null,
+  notice: null,
+  timings: Object.freeze({ encodeMs: null, decodeMs: null, maskMs: null, loadMs: null }),
+  download: null,
+  intensity: Object.freeze({ preset: 'auto' as IntensityPreset, modality: null, description: null }),
+  segments: [],
+  previewPending: false,
+});
+
+export type MedsamServiceConfig = MedsamAppConfig;
+
+export interface MedsamServiceDeps {
+  createWorker(): Promise<WorkerLike>;
+  loadManifest(url: string): Promise<Manifest>;
+  page(): PageContext;
+  evictModelFiles(urls: readonly string[]): Promise<number>;
+}
+
+declare const __webpack_public_path__: string;
+
+/** The folder the extension's index.js was loaded from (webpack's publicPath 'auto' computes it at run time). */
+function extensionBaseUrl(): string {
+  const href = globalThis.location?.href ?? 'http://localhost/';
+  const publicPath = typeof __webpack_public_path__ === 'string' ? __webpack_public_path__ : '';
+  return new URL(publicPath || '/medsam-plugin/extension-medsam/', href).href;
+}
+
+export const BROWSER_DEPS: MedsamServiceDeps = {
+  createWorker: () => import(/* webpackChunkName: "medsam-worker-factory" */ './workerFactory').then(m => m.createEngineWorker()),
+  loadManifest: url => fetchManifest(url),
+  page: () => ({
+    href: globalThis.location?.href ?? 'http://localhost/',
+    hardwareConcurrency: globalThis.navigator?.hardwareConcurrency,
+    extensionBaseUrl: extensionBaseUrl(),
+  }),
+  evictModelFiles: urls => evictCachedModelFiles(urls),
+};
+
+type Listener = (state: MedsamState) => void;
+
+interface EngineHandle {
+  client: MedsamWorkerClient<SliceInput>;
+  worker: WorkerLike;
+  choice: ModelChoice;
+  init: InitResult;
+}
+
+const now = (): number => (globalThis.performance ?? Date).now();
+
+export class MedsamService {
+  static readonly REGISTRATION: HostServiceRegistration<MedsamService> = {
+    name: SERVICE_NAME,
+    create: ({ configuration, servicesManager }) => {
+      const service = new MedsamService((configuration ?? {}) as MedsamServiceConfig);
+      service.servicesManager = servicesManager ?? null;
+      return service;
+    },
+  };
+
+  private state: MedsamState = { ...INITIAL_STATE };
+  private readonly listeners = new Set<Listener>();
+  private engine: EngineHandle | null = null;
+  private loading: Promise<boolean> | null = null;
+  private resolved: MedsamConfig | null = null;
+  private readonly counters = { encoding: 0, decoding: 0 };
+  /** Embedding keys already asked for (the worker answers "cached" too, but the pixel copy is spared). */
+  private readonly requestedEncodes = new Set<string>();
+  private servicesManager: { services: Record<string, any> } | null = null;
+
+  /** The box tool's live preview (one per page: only one box is edited at a time). */
+  readonly preview: PreviewController;
+
+  constructor(
+    readonly config: MedsamServiceConfig = {},
+    private readonly deps: MedsamServiceDeps = BROWSER_DEPS,
+  ) {
+    this.preview = new PreviewController(
+      { segment: (imageId, image, box, signal) => this.segmentBox(imageId, image, box, signal) },
+      {
+        minIntervalMs: 40,
+        onError: e => this.setState({ message: segmentMessage(e) }),
+        onChange: () => {
+          const pending = this.preview.hasPreview;
+          if (pending !== this.state.previewPending) {
+            this.setState({ previewPending: pending, notice: pending ? 'Preview: Enter accepts, Esc rejects; drag the corners to adjust the box.' : null });
+          }
+        },
+      },
+    );
+  }
+
+  getState(): MedsamState {
+    return this.state;
+  }
+
+  /** Replaces the given fields and notifies subscribers with the new (immutable) state. */
+  setState(patch: Partial<MedsamState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of [...this.listeners]) listener(this.state);
+  }
+
+  subscribe(listener: Listener): PubSubSubscription {
+    this.listeners.add(listener);
+    return { unsubscribe: () => void this.listeners.delete(listener) };
+  }
+
+  /** OHIF calls this on every service when a mode is entered. */
+  onModeEnter(): void {
+    if (this.state.status === 'error') this.setState({ status: 'idle', message: null });
+  }
+
+  onModeExit(): void {
+    this.preview.reject();
+  }
+
+  /** The configuration with absolute URLs (page and URL overrides applied once). */
+  get settings(): MedsamConfig {
+    this.resolved ??= resolveMedsamConfig(this.config, this.deps.page());
+    return this.resolved;
+  }
+
+  isReady(): boolean {
+    return this.engine !== null && this.state.status !== 'error';
+  }
+
+  /** Loads the model (once; again after a failure). Resolves true when the engine is ready. */
+  loadModel(): Promise<boolean> {
+    if (this.engine) return Promise.resolve(true);
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<boolean> {
+    const { manifestUrl } = this.settings;
+    const started = now();
+    this.setState({ status: 'loading-model', message: null, download: null });
+    let choice: ModelChoice | null = null;
+    try {
+      const manifest = await this.deps.loadManifest(manifestUrl);
+      choice = chooseModel(manifest, manifestUrl, this.settings);
+      const found = choice;
+      this.setState({
+        model: { id: found.entry.id, label: found.entry.displayName, isTestModel: found.entry.testModel, precision: found.precision },
+        download: { loadedBytes: 0, totalBytes: found.downloadBytes },
+      });
+      let handle: EngineHandle;
+      try {
+        handle = await this.startEngine(found);
+      } catch (e) {
+        if (!isMedsamError(e, 'MODEL_INTEGRITY')) throw e;
+        // A cached copy from before the site replaced the model: drop it and download once more.
+        const urls = [found.variant.encoder.path, found.variant.decoder.path].map(p => new URL(p, manifestUrl).href);
+        if ((await this.deps.evictModelFiles(urls)) === 0) throw e;
+        handle = await this.startEngine(found);
+      }
+      this.engine = handle;
+      this.requestedEncodes.clear();
+      const device: MedsamDevice = handle.init.executionProviders.encoder === 'webgpu' ? 'webgpu' : 'wasm';
+      this.setState({
+        device,
+        status: this.statusNow(),
+        download: { loadedBytes: found.downloadBytes, totalBytes: found.downloadBytes },
+        timings: { ...this.state.timings, loadMs: now() - started },
+      });
+      return true;
+    } catch (e) {
+      this.setState({ status: 'error', device: 'none', message: modelLoadMessage(e, manifestUrl) });
+      return false;
+    }
+  }
+
+  private async startEngine(choice: ModelChoice): Promise<EngineHandle> {
+    const worker = await this.deps.createWorker();
+    const client = new MedsamWorkerClient<SliceInput>(worker);
+    client.onEvent(event => this.onWorkerEvent(event));
+    const loaded = { encoder: 0, decoder: 0 };
+    const s = this.settings;
+    try {
+      const init = await client.init(
+        {
+          manifestUrl: s.manifestUrl,
+          modelId: choice.entry.id,
+          precision: choice.precision,
+          ...(s.executionProviders ? { executionProviders: s.executionProviders } : {}),
+          wasm: { numThreads: s.numThreads, wasmPaths: s.wasmPaths },
+        },
+        {
+          onProgress: (p: Progress) => {
+            if (p.stage !== 'download') return;
+            loaded[p.part] = p.loaded;
+            this.setState({ download: { loadedBytes: loaded.encoder + loaded.decoder, totalBytes: choice.downloadBytes } });
+          },
+        },
+      );
+      return { client, worker, choice, init };
+    } catch (e) {
+      client.terminate();
+      throw e;
+    }
+  }
+
+  private onWorkerEvent(event: WorkerEvent): void {
+    if (event.type === 'backend-changed') {
+      this.setState({ device: event.to === 'webgpu' ? 'webgpu' : 'wasm', notice: `MedSAM moved to ${event.to.toUpperCase()}: ${event.reason}` });
+    } else {
+      this.setState({ message: segmentMessage(event.error) });
+    }
+  }
+
+  private statusNow(): MedsamStatus {
+    if (this.state.status === 'error') return 'error';
+    if (!this.engine) return this.loading ? 'loading-model' : 'idle';
+    if (this.counters.decoding > 0) return 'decoding';
+    if (this.counters.encoding > 0) return 'encoding';
+    return 'ready';
+  }
+
+  private track<T>(kind: 'encoding' | 'decoding', work: Promise<T>): Promise<T> {
+    this.counters[kind]++;
+    this.setState({ status: this.statusNow() });
+    return work.finally(() => {
+      this.counters[kind]--;
+      this.setState({ status: this.statusNow() });
+    });
+  }
+
+  /** The engine's input for a slice: the panel's intensity preset applied, and the embedding key that goes with it. */
+  prepare(imageId: string, image: SliceInput): { key: string; image: SliceInput } {
+    const intensity = intensityFor(this.state.intensity.preset, image.slice.modality);
+    const modality = image.slice.modality ?? null;
+    const description = describeIntensity(intensity, image.slice);
+    if (modality !== this.state.intensity.modality || description !== this.state.intensity.description) {
+      this.setState({ intensity: { ...this.state.intensity, modality, description } });
+    }
+    return { key: `${imageId}#${intensityKey(intensity)}`, image: { slice: image.slice, intensity } };
+  }
+
+  /** Changes the CT window of the encoder input; a box being previewed is segmented again with it. */
+  setIntensityPreset(preset: IntensityPreset): void {
+    if (!isIntensityPreset(preset) || preset === this.state.intensity.preset) return;
+    this.setState({ intensity: { ...this.state.intensity, preset } });
+    const box = this.preview.current?.box;
+    if (box) this.preview.setBox(box, { force: true });
+  }
+
+  /** The mask of one box on one slice (encodes the slice first unless its embedding is cached). */
+  async segmentBox(imageId: string, image: SliceInput, box: ImageBox, signal?: AbortSignal): Promise<Uint8Array> {
+    if (!(await this.loadModel()) || !this.engine) {
+      throw new Error(this.state.message ?? 'the MedSAM model is not loaded');
+    }
+    const { key, image: input } = this.prepare(imageId, image);
+    this.requestedEncodes.add(key);
+    const t0 = now();
+    const result = await this.track('decoding', this.engine.client.segment({ imageId: key, image: input, boxes: [box] }, { signal }));
+    const maskMs = now() - t0;
+    const t = result.timings;
+    this.setState({
+      message: null,
+      timings: { ...this.state.timings, encodeMs: t.cached ? this.state.timings.encodeMs : t.preprocessMs + t.encodeMs, decodeMs: t.decodeMs + t.postprocessMs, maskMs },
+    });
+    return result.masks[0];
+  }
+
+  /**
+   * Encodes the current slice now and, once that is done and no box preview is being edited, its neighbours
+   * (prefetch), so that the first box on them only needs the decoder. A model run cannot be interrupted, so a
+   * prefetch started while the user draws would delay the box's decoder on a slow device. Failures here are silent:
+   * the box itself will report them.
+   */
+  warm(current: { imageId: string; image: SliceInput } | null, neighbours: Array<{ imageId: string; image: () => SliceInput | null }> = []): void {
+    if (!this.engine) return;
+    const client = this.engine.client;
+    let currentDone: Promise<unknown> = Promise.resolve();
+    if (current) {
+      const { key, image } = this.prepare(current.imageId, current.image);
+      if (!this.requestedEncodes.has(key)) {
+        this.requestedEncodes.add(key);
+        const t0 = now();
+        currentDone = this.track('encoding', client.encode({ imageId: key, image, priority: 'interactive' })).then(
+          r => {
+            if (!r.cached) this.setState({ timings: { ...this.state.timings, encodeMs: now() - t0 } });
+          },
+          () => this.requestedEncodes.delete(key),
+        );
+      }
+    }
+    void currentDone.then(() => {
+      if (this.preview.hasPreview || this.engine?.client !== client) return;
+      for (const n of neighbours) {
+        const image = n.image();
+        if (!image) continue;
+        const prepared = this.prepare(n.imageId, image);
+        if (this.requestedEncodes.has(prepared.key)) continue;
+        this.requestedEncodes.add(prepared.key);
+        void client.encode({ imageId: prepared.key, image: prepared.image, priority: 'prefetch' }).then(
+          r => {
+            if (!r.encoded) this.requestedEncodes.delete(prepared.key);
+          },
+          () => this.requestedEncodes.delete(prepared.key),
+        );
+      }
+    });
+  }
+
+  /** Shows an error in the panel (from the box tool: no segmentation, no pixel data...). */
+  reportError(message: string): void {
+    this.setState({ message });
+  }
+
+  setSegments(segments: MedsamSegmentInfo[]): void {
+    this.setState({ segments });
+  }
+
+  /** Ends the worker (tests, and a site that unloads the extension). */
+  dispose(): void {
+    this.preview.reject();
+    this.engine?.client.terminate();
+    this.engine = null;
+  }
+}

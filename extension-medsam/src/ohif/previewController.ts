@@ -1,0 +1,233 @@
+/**
+ * The live MedSAM preview of one box: while the user drags or adjusts the box, the latest box is segmented (one
+ * request at a time, at most every minIntervalMs; boxes drawn meanwhile are coalesced into the newest, and results of
+ * abandoned boxes are dropped) and the mask is shown in the labelmap as a preview that can be taken back exactly.
+ * accept() keeps it and records it in the host's undo history; reject() restores the labelmap.
+ *
+ * Nothing here knows cornerstone: the box tool supplies the image, the labelmap slice and the render callback.
+ */
+import type { ImageBox } from '../engine/geometry/box';
+import { isMedsamError } from '../engine/errors';
+import type { SliceInput } from '../engine/session/pipeline';
+import { EMPTY_EDIT, paintMask, reapplyEdit, revertEdit, type LabelmapEdit, type LabelmapSliceAccess } from './labelmapEdit';
+
+export interface PreviewEngine {
+  /** The mask of one box ([rows, columns], 1 inside). Should reject with MedsamError('CANCELLED') when aborted. */
+  segment(imageId: string, image: SliceInput, box: ImageBox, signal: AbortSignal): Promise<Uint8Array>;
+}
+
+/** Where the preview goes: one labelmap slice and the segment to paint. */
+export interface PreviewTarget {
+  labelmap: LabelmapSliceAccess;
+  segmentIndex: number;
+  /** Called after each change of the labelmap (re-render the segmentation). */
+  changed(): void;
+  /** Puts an accepted edit on the host's undo history. */
+  record?(edit: { undo(): void; redo(): void }): void;
+}
+
+/** The slice being annotated, fixed when the box is started. */
+export interface BoxContext {
+  viewportId: string;
+  imageId: string;
+  image: SliceInput;
+  /** Resolved when the first mask arrives (creating a segmentation may take a moment). */
+  target(): Promise<PreviewTarget>;
+}
+
+export interface PreviewControllerOptions {
+  minIntervalMs?: number;
+  /** A failure of a segment request (not cancellations). */
+  onError?(error: unknown): void;
+  /** Box, preview or busy state changed: redraw the box, update the panel. */
+  onChange?(): void;
+  now?(): number;
+  setTimer?(fn: () => void, ms: number): unknown;
+  clearTimer?(handle: unknown): void;
+}
+
+interface Live {
+  token: number;
+  context: BoxContext;
+  box: ImageBox | null;
+  /** The box waiting to be sent (newest wins). */
+  pending: ImageBox | null;
+  inFlight: AbortController | null;
+  timer: unknown;
+  target: Promise<PreviewTarget> | null;
+  edit: LabelmapEdit;
+  /** The box whose mask the labelmap shows. */
+  shownBox: ImageBox | null;
+  acceptWaiters: Array<(accepted: boolean) => void>;
+}
+
+export class PreviewController {
+  private live: Live | null = null;
+  private tokens = 0;
+  private lastSentAt = -Infinity;
+  private readonly minIntervalMs: number;
+  private readonly now: () => number;
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clearTimer: (handle: unknown) => void;
+
+  constructor(
+    private readonly engine: PreviewEngine,
+    private readonly options: PreviewControllerOptions = {},
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 50;
+    this.now = options.now ?? (() => (globalThis.performance ?? Date).now());
+    this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = options.clearTimer ?? (h => clearTimeout(h as ReturnType<typeof setTimeout>));
+  }
+
+  /** The slice and box being edited, or null. */
+  get current(): { context: BoxContext; box: ImageBox | null; shownBox: ImageBox | null; busy: boolean } | null {
+    const l = this.live;
+    return l ? { context: l.context, box: l.box, shownBox: l.shownBox, busy: !!(l.inFlight || l.pending) } : null;
+  }
+
+  /** True while a preview is shown or being computed (Enter/Esc have something to act on). */
+  get hasPreview(): boolean {
+    return this.live !== null;
+  }
+
+  /** Starts a new box on a slice; a preview still pending on another box is rejected first. */
+  start(context: BoxContext): void {
+    this.reject();
+    this.live = {
+      token: ++this.tokens,
+      context,
+      box: null,
+      pending: null,
+      inFlight: null,
+      timer: null,
+      target: null,
+      edit: EMPTY_EDIT,
+      shownBox: null,
+      acceptWaiters: [],
+    };
+    this.options.onChange?.();
+  }
+
+  /** The box changed (drawn, resized, moved): segment it as soon as allowed. `force` segments an unchanged box again. */
+  setBox(box: ImageBox, options: { force?: boolean } = {}): void {
+    const l = this.live;
+    if (!l) return;
+    const same = l.box && l.box.x0 === box.x0 && l.box.y0 === box.y0 && l.box.x1 === box.x1 && l.box.y1 === box.y1;
+    if (same && !options.force) return; // a click inside the box, or a drag back to where it was
+    l.box = box;
+    l.pending = box;
+    this.options.onChange?.();
+    this.pump(l);
+  }
+
+  /**
+   * Keeps the preview: waits for the newest box's mask if it is still being computed, then records the edit in the
+   * undo history. Resolves false when there was nothing to accept (or it was rejected meanwhile).
+   */
+  accept(): Promise<boolean> {
+    const l = this.live;
+    if (!l) return Promise.resolve(false);
+    return new Promise(resolve => {
+      l.acceptWaiters.push(resolve);
+      this.settle(l);
+    });
+  }
+
+  /** Drops the preview and restores the labelmap. */
+  reject(): void {
+    const l = this.live;
+    if (!l) return;
+    this.live = null;
+    l.inFlight?.abort();
+    if (l.timer !== null) this.clearTimer(l.timer);
+    const edit = l.edit;
+    if (edit.indices.length && l.target) {
+      void l.target.then(t => {
+        revertEdit(t.labelmap, edit);
+        t.changed();
+      });
+    }
+    for (const w of l.acceptWaiters) w(false);
+    this.options.onChange?.();
+  }
+
+  private pump(l: Live): void {
+    if (this.live !== l || l.inFlight || !l.pending) return;
+    const wait = this.lastSentAt + this.minIntervalMs - this.now();
+    if (wait > 0) {
+      if (l.timer === null) {
+        l.timer = this.setTimer(() => {
+          l.timer = null;
+          this.pump(l);
+        }, wait);
+      }
+      return;
+    }
+    const box = l.pending;
+    l.pending = null;
+    const controller = new AbortController();
+    l.inFlight = controller;
+    this.lastSentAt = this.now();
+    void this.run(l, box, controller).finally(() => {
+      if (l.inFlight === controller) l.inFlight = null;
+      if (this.live !== l) return;
+      this.options.onChange?.();
+      if (l.pending) this.pump(l);
+      else this.settle(l);
+    });
+  }
+
+  private async run(l: Live, box: ImageBox, controller: AbortController): Promise<void> {
+    let mask: Uint8Array;
+    try {
+      mask = await this.engine.segment(l.context.imageId, l.context.image, box, controller.signal);
+    } catch (e) {
+      if (!isMedsamError(e, 'CANCELLED') && this.live === l) this.options.onError?.(e);
+      return;
+    }
+    if (this.live !== l || controller.signal.aborted) return; // abandoned while it ran
+    l.target ??= l.context.target();
+    let target: PreviewTarget;
+    try {
+      target = await l.target;
+    } catch (e) {
+      l.target = null; // try again with the next box (e.g. the segmentation could not be created yet)
+      if (this.live === l) this.options.onError?.(e);
+      return;
+    }
+    if (this.live !== l) return;
+    revertEdit(target.labelmap, l.edit);
+    l.edit = paintMask(target.labelmap, mask, target.segmentIndex);
+    l.shownBox = box;
+    target.changed();
+  }
+
+  /** Finishes an accept once nothing is pending or running. */
+  private settle(l: Live): void {
+    if (this.live !== l || !l.acceptWaiters.length || l.inFlight || l.pending) return;
+    this.live = null;
+    if (l.timer !== null) this.clearTimer(l.timer);
+    const edit = l.edit;
+    const accepted = l.shownBox !== null;
+    const waiters = l.acceptWaiters;
+    const done = () => {
+      for (const w of waiters) w(accepted);
+      this.options.onChange?.();
+    };
+    if (!edit.indices.length || !l.target) return done();
+    void l.target.then(t => {
+      t.record?.({
+        undo: () => {
+          revertEdit(t.labelmap, edit);
+          t.changed();
+        },
+        redo: () => {
+          reapplyEdit(t.labelmap, edit);
+          t.changed();
+        },
+      });
+      done();
+    });
+  }
+}

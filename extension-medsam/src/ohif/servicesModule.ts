@@ -1,0 +1,16 @@
+import { MedsamService, type MedsamServiceConfig } from './medsamService';
+import type { HostModuleArgs, HostServiceRegistration } from './hostTypes';
+
+/**
+ * The services the extension adds. OHIF 3.13 has no "services module" type: an extension registers its
+ * services in preRegistration, which calls this list (see index.ts).
+ */
+export function getServicesModule(): Array<HostServiceRegistration<unknown>> {
+  return [MedsamService.REGISTRATION];
+}
+
+/** The service configuration from the app config (window.config.medsam). */
+export function serviceConfiguration({ appConfig, configuration }: Pick<HostModuleArgs, 'appConfig' | 'configuration'>): MedsamServiceConfig {
+  const fromApp = (appConfig?.medsam ?? {}) as MedsamServiceConfig;
+  return { ...fromApp, ...(configuration ?? {}) };
+}

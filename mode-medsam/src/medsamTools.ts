@@ -1,0 +1,60 @@
+/**
+ * What the MedSAM mode adds to the segmentation mode once the host has set up its tool groups and toolbar: the box
+ * tool in the tool groups, its toolbar button (main toolbar and the labelmap toolbox of the segmentation panel), the
+ * 'm' hotkey, and the model download. Enter and Esc are the host's own accept/reject preview hotkeys.
+ */
+import { BOX_TOOL_BUTTON_ID, BOX_TOOL_EVALUATOR, BOX_TOOL_NAME, TOOL_GROUP_IDS } from '../../extension-medsam/src/ohif/ids';
+
+export const MEDSAM_BOX_BUTTON = {
+  id: BOX_TOOL_BUTTON_ID,
+  uiType: 'ohif.toolButton',
+  props: {
+    type: 'tool',
+    icon: 'tool-rectangle',
+    label: 'MedSAM box',
+    tooltip: 'MedSAM box (M): drag a box around a structure; Enter accepts, Esc rejects',
+    commands: { commandName: 'setToolActiveToolbar', commandOptions: { toolGroupIds: [...TOOL_GROUP_IDS] } },
+    evaluate: ['evaluate.cornerstoneTool', { name: BOX_TOOL_EVALUATOR }],
+  },
+};
+
+export const MEDSAM_HOTKEY = {
+  commandName: 'setToolActiveToolbar',
+  commandOptions: { toolName: BOX_TOOL_NAME, toolGroupIds: [...TOOL_GROUP_IDS] },
+  label: 'MedSAM box',
+  keys: ['m'],
+  isEditable: true,
+};
+
+/** The host's toolbar sections that get the button: the main bar and the labelmap tools of the segmentation panel. */
+export const MEDSAM_TOOLBAR_SECTIONS = ['primary', 'LabelMapTools'];
+
+interface ModeContext {
+  servicesManager: { services: Record<string, any> };
+  commandsManager: { runCommand(name: string, options?: Record<string, unknown>): unknown };
+}
+
+export function addMedsamToMode({ servicesManager, commandsManager }: ModeContext): void {
+  const { toolGroupService, toolbarService, customizationService } = servicesManager.services;
+  for (const toolGroupId of TOOL_GROUP_IDS) {
+    if (toolGroupService?.getToolGroup(toolGroupId)) {
+      toolGroupService.addToolsToToolGroup(toolGroupId, { passive: [{ toolName: BOX_TOOL_NAME }] });
+    }
+  }
+  if (toolbarService) {
+    toolbarService.register([MEDSAM_BOX_BUTTON]);
+    // updateSection appends to an existing section (the host's buttons stay).
+    for (const section of MEDSAM_TOOLBAR_SECTIONS) toolbarService.updateSection(section, [BOX_TOOL_BUTTON_ID]);
+  }
+  // Read by the viewer right after onModeEnter (ohif.hotkeyBindings), at mode scope: gone when the mode exits.
+  customizationService?.setCustomizations?.({ 'ohif.hotkeyBindings': { $push: [MEDSAM_HOTKEY] } });
+  void commandsManager.runCommand('medsamLoadModel');
+}
+
+/** Wraps the segmentation mode's onModeEnter (immutability-helper $apply). */
+export function withMedsamOnModeEnter(original: ((this: unknown, ctx: ModeContext) => void) | undefined) {
+  return function medsamOnModeEnter(this: unknown, ctx: ModeContext): void {
+    original?.call(this, ctx);
+    addMedsamToMode(ctx);
+  };
+}

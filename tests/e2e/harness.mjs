@@ -1,0 +1,77 @@
+// The end-to-end stack: a throw-away Orthanc with the sample studies and the viewer host, on free loopback
+// ports, built from the same pieces as `npm start` (scripts/lib). stop() ends both and removes the archive.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startOrthanc } from '../../scripts/lib/orthanc.mjs';
+import { ephemeralPort, findFreePort } from '../../scripts/lib/ports.mjs';
+import { projectServeOptions } from '../../scripts/lib/project.mjs';
+import { ensureSamples, readSamples } from '../../scripts/lib/samples.mjs';
+import { createViewerServer, listen, parseDicomwebTarget } from '../../scripts/lib/serve.mjs';
+import { ensureSystemPackages } from '../../scripts/lib/system-deps.mjs';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const outDir = path.join(root, 'tests', 'out');
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  return result.stdout.trim();
+}
+
+/**
+ * Starts Orthanc (temporary storage) + the viewer host. Builds dist/ first unless MEDSAM_SKIP_BUILD=1.
+ * `modelsDir` is served at /medsam-models/ (default: models/, or MEDSAM_MODELS_DIR).
+ * Returns { origin, orthancUrl, samples, stop }; tests may POST more instances to orthancUrl/instances.
+ */
+export async function startStack({ log = () => {}, modelsDir } = {}) {
+  ensureSystemPackages(['orthanc', 'chromium'], log);
+  const viewerDir = run('bash', ['scripts/fetch-viewer.sh']).split('\n').pop();
+  if (process.env.MEDSAM_SKIP_BUILD !== '1') {
+    log('building dist/ (webpack)');
+    run(path.join(root, 'node_modules', '.bin', 'webpack'), ['--mode', 'production']);
+  }
+
+  const cleanups = [];
+  // Orthanc runs in its own process group (a terminal's Ctrl-C does not reach it): stop it on signals.
+  const onSignal = signal => stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  const stop = async () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups.length = 0;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medsam-e2e-orthanc-'));
+    cleanups.push(() => fs.rmSync(storageDir, { recursive: true, force: true }));
+    const orthanc = await startOrthanc({ root, port: await findFreePort(18042), storageDir, onSpawn: stop => cleanups.push(stop) });
+    log(`orthanc ${orthanc.version} at ${orthanc.url}`);
+    const loaded = await ensureSamples(orthanc.url, root);
+    log(`samples: ${loaded.loaded} instances loaded`);
+
+    const server = createViewerServer({
+      viewerDir,
+      ...projectServeOptions(root, modelsDir ? { modelsDir } : {}),
+      dicomweb: parseDicomwebTarget(`${orthanc.url}/dicom-web`, { rewriteUrls: false }),
+    });
+    const port = await ephemeralPort();
+    await listen(server, port);
+    cleanups.push(
+      () =>
+        new Promise(resolve => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const origin = `http://127.0.0.1:${port}`;
+    log(`viewer at ${origin}`);
+    return { origin, orthancUrl: orthanc.url, samples: readSamples(root), stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

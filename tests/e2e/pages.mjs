@@ -1,0 +1,250 @@
+// Page objects for the OHIF 3.13 viewer: the study list and the MedSAM mode's viewer. They wait on what the
+// page shows or signals (DOM, cornerstone render events), never on fixed sleeps.
+
+export class StudyList {
+  constructor(page, origin) {
+    this.page = page;
+    this.origin = origin;
+  }
+
+  async open() {
+    await this.page.goto(`${this.origin}/`);
+    await this.page.getByText('Study List').first().waitFor();
+  }
+
+  /** The table row of a study, found by its patient name as the list shows it ("Family, Given"). */
+  row(patientName) {
+    return this.page.locator('tr', { hasText: patientName }).first();
+  }
+
+  /** Selects a study and returns the names of the workflows (modes) the list offers for it. */
+  async workflowsFor(patientName) {
+    await this.row(patientName).click();
+    // The nearest block around the "Launch workflow" heading that holds buttons: one button per mode.
+    const launch = this.page.getByText('Launch workflow', { exact: true }).locator('xpath=ancestor::div[.//button][1]');
+    await launch.getByRole('button').first().waitFor();
+    return (await launch.getByRole('button').allInnerTexts()).map(s => s.trim()).filter(Boolean);
+  }
+
+  async launch(workflow) {
+    await this.page.getByRole('button', { name: workflow, exact: true }).click();
+  }
+}
+
+export class MedsamViewer {
+  constructor(page, origin) {
+    this.page = page;
+    this.origin = origin;
+  }
+
+  /** Opens the MedSAM mode on a study; `params` adds URL parameters (e.g. { medsamModel: 'box-oracle' }). */
+  async open(studyInstanceUID, params = {}) {
+    const query = new URLSearchParams({ StudyInstanceUIDs: studyInstanceUID, ...params });
+    await this.page.goto(`${this.origin}/medsam?${query}`);
+  }
+
+  panel() {
+    return this.page.locator('[data-cy="medsam-panel"]');
+  }
+
+  /**
+   * Waits until cornerstone has rendered an image of `seriesInstanceUID` in a viewport (a render event with
+   * the image loaded, counted by browser.mjs, and the viewport's current image id) and returns what the
+   * viewport holds.
+   */
+  async waitForRenderedSeries(seriesInstanceUID, timeout = 60000) {
+    await this.page.locator('[data-cy="viewport-pane"]').first().waitFor({ timeout });
+    const handle = await this.page.waitForFunction(
+      series => {
+        if (!(window.__medsamImageRenders > 0) || !window.cornerstone?.getEnabledElements) return false;
+        for (const { viewport } of window.cornerstone.getEnabledElements()) {
+          const imageId = viewport.getCurrentImageId?.();
+          if (imageId && imageId.includes(series)) {
+            return { imageId, imageCount: viewport.getImageIds?.().length ?? null, renders: window.__medsamImageRenders };
+          }
+        }
+        return false;
+      },
+      seriesInstanceUID,
+      { timeout, polling: 200 },
+    );
+    return handle.jsonValue();
+  }
+
+  /**
+   * Luminance statistics of the viewport as composited on screen (a screenshot decoded in the page):
+   * a blank or failed render has ~0 spread.
+   */
+  async viewportPixelStats() {
+    const png = await this.page.locator('[data-cy="viewport-pane"]').first().screenshot();
+    return this.page.evaluate(async b64 => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const g = canvas.getContext('2d');
+      g.drawImage(img, 0, 0);
+      const { data } = g.getImageData(0, 0, img.width, img.height);
+      let sum = 0;
+      let sumSq = 0;
+      let lit = 0;
+      const n = data.length / 4;
+      for (let i = 0; i < data.length; i += 4) {
+        const y = 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+        sum += y;
+        sumSq += y * y;
+        if (y > 40) lit++;
+      }
+      const mean = sum / n;
+      return { width: img.width, height: img.height, mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), litFraction: lit / n };
+    }, png.toString('base64'));
+  }
+}
+
+/**
+ * The MedSAM parts of the viewer: the model state through the OHIF service, the box tool driven with the mouse, and
+ * read-backs from the host's cornerstone (viewport geometry, labelmap) for checks computed in the test.
+ */
+export class MedsamTool {
+  constructor(page) {
+    this.page = page;
+    /** The viewport the read-backs use (null: the first one). */
+    this.viewportId = null;
+  }
+
+  /** Read-backs and drawing positions refer to this viewport from now on (e.g. 'mpr-axial'). */
+  useViewport(viewportId) {
+    this.viewportId = viewportId;
+    return this;
+  }
+
+  state() {
+    return this.page.evaluate(() => window.services.medsamService.getState());
+  }
+
+  /** Waits until the model is loaded (or failed) and returns the state. */
+  async waitForModel(timeout = 120000) {
+    await this.page.waitForFunction(() => ['ready', 'error'].includes(window.services?.medsamService?.getState().status), null, { timeout, polling: 100 });
+    return this.state();
+  }
+
+  /** The panel's text for a field (data-cy="medsam-<field>-value"). */
+  panelValue(field) {
+    return this.page.locator(`[data-cy="medsam-${field}-value"]`).innerText();
+  }
+
+  /** Clicks the MedSAM box button in the main toolbar and checks the tool became the primary mouse tool. */
+  async activateBoxTool() {
+    await this.page.locator('[data-cy="MedsamBox"]').first().click();
+    await this.page.waitForFunction(id => {
+      const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+      return window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(viewport.id)?.getActivePrimaryMouseButtonTool() === 'MedsamBox';
+    }, this.viewportId);
+  }
+
+  /** The first viewport's element rectangle in page pixels and what it shows. */
+  viewport() {
+    return this.page.evaluate(id => {
+      const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+      const r = viewport.element.getBoundingClientRect();
+      return { id: viewport.id, type: viewport.type, left: r.left, top: r.top, width: r.width, height: r.height, imageId: viewport.getCurrentImageId() };
+    }, this.viewportId);
+  }
+
+  /** Presses at `from`, drags to `to` (page pixels) in steps, releases: a box drawn by hand. */
+  async drag(from, to, steps = 12) {
+    await this.page.mouse.move(from[0], from[1]);
+    await this.page.mouse.down();
+    await this.page.mouse.move(to[0], to[1], { steps });
+    await this.page.mouse.up();
+  }
+
+  /**
+   * Page points -> image coordinates of the shown slice, computed with the host's own transforms (canvasToWorld,
+   * then cornerstone's worldToImageCoords: pixel edges, [0, 0] = top-left corner of the top-left pixel).
+   */
+  imagePointsAt(points) {
+    return this.page.evaluate(([pts, id]) => {
+      const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+      const r = viewport.element.getBoundingClientRect();
+      const imageId = viewport.getCurrentImageId();
+      return pts.map(([x, y]) => window.cornerstone.utilities.worldToImageCoords(imageId, viewport.canvasToWorld([x - r.left, y - r.top])));
+    }, [points, this.viewportId]);
+  }
+
+  /** Image coordinates (pixel edges) of the shown slice -> page points. */
+  pagePointsAt(imagePoints) {
+    return this.page.evaluate(([pts, id]) => {
+      const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+      const r = viewport.element.getBoundingClientRect();
+      const imageId = viewport.getCurrentImageId();
+      return pts.map(p => {
+        const [x, y] = viewport.worldToCanvas(window.cornerstone.utilities.imageToWorldCoords(imageId, p));
+        return [x + r.left, y + r.top];
+      });
+    }, [imagePoints, this.viewportId]);
+  }
+
+  /** The labelmap of the shown slice in the active segmentation: { rows, columns, values (row-major) }. */
+  labelmapOfShownSlice() {
+    return this.page.evaluate(id => {
+      const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+      const imageId = viewport.getCurrentImageId();
+      const active = window.services.segmentationService.getActiveSegmentation(viewport.id);
+      if (!active) return null;
+      const ids = window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(imageId, active.segmentationId);
+      const image = window.cornerstone.cache.getImage(ids[0]);
+      const values = image.voxelManager ? image.voxelManager.getScalarData() : image.getPixelData();
+      return { rows: image.rows, columns: image.columns, values: Array.from(values), segmentationId: active.segmentationId, imageId };
+    }, this.viewportId);
+  }
+
+  /** Geometry of the shown slice: ImagePositionPatient (z tells which phantom slice). */
+  shownImagePlane() {
+    return this.page.evaluate(id => {
+      const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+      return window.cornerstone.metaData.get('imagePlaneModule', viewport.getCurrentImageId());
+    }, this.viewportId);
+  }
+
+  /** Waits until the box preview was accepted or rejected. */
+  async waitForNoPreview(timeout = 30000) {
+    await this.page.waitForFunction(() => !window.services.medsamService.getState().previewPending, null, { timeout, polling: 50 });
+  }
+
+  async waitForPreview(timeout = 30000) {
+    await this.page.waitForFunction(() => {
+      const s = window.services.medsamService.getState();
+      return s.previewPending && s.timings.maskMs !== null && s.status === 'ready';
+    }, null, { timeout, polling: 50 });
+  }
+}
+
+/** Pixels whose centres lie inside a box given in pixel-edge image coordinates. */
+export function boxMask(box, rows, columns) {
+  const mask = new Uint8Array(rows * columns);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      if (c + 0.5 > box.x0 && c + 0.5 < box.x1 && r + 0.5 > box.y0 && r + 0.5 < box.y1) mask[r * columns + c] = 1;
+    }
+  }
+  return mask;
+}
+
+/** Intersection over union and Dice of two binary masks (any nonzero value counts). */
+export function overlap(a, b) {
+  let inter = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ? 1 : 0;
+    const y = b[i] ? 1 : 0;
+    inter += x & y;
+    na += x;
+    nb += y;
+  }
+  const union = na + nb - inter;
+  return { iou: union ? inter / union : 1, dice: na + nb ? (2 * inter) / (na + nb) : 1, a: na, b: nb, intersection: inter };
+}
