@@ -10,6 +10,15 @@ want="$(sha256sum "$req" | cut -d' ' -f1)"
 have="$(cat "$venv/.requirements-sha256" 2>/dev/null || true)"
 if [ "$want" != "$have" ]; then
   if [ ! -x "$venv/bin/python" ]; then
+    if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
+      # Debian's python3 ships venv/ensurepip separately.
+      if [ "$(id -u)" = 0 ]; then
+        apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >&2
+      else
+        echo "python3 cannot create a venv here; install it as root with: sudo apt-get install -y python3-venv" >&2
+        exit 1
+      fi
+    fi
     echo "creating the Python environment in $venv (the first run downloads torch: a few minutes)" >&2
     mkdir -p "$(dirname "$venv")"
     python3 -m venv "$venv"
