@@ -143,6 +143,14 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
       const d = this.drag;
       if (!d) return;
       this.onDrag(evt);
+      this.endDrag();
+      if (!preview.current?.box) preview.reject(); // a click without a box leaves nothing behind
+    };
+
+    /** Ends a drag and removes its listeners (also when the tool is switched off mid-drag). */
+    private endDrag(): void {
+      const d = this.drag;
+      if (!d) return;
       this.drag = null;
       for (const [type, fn] of [
         [Events.MOUSE_DRAG, this.onDrag],
@@ -153,8 +161,7 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
       ] as const) {
         d.element.removeEventListener(type, fn);
       }
-      if (!preview.current?.box) preview.reject(); // a click without a box leaves nothing behind
-    };
+    }
 
     mouseMoveCallback = (evt: any): boolean => {
       warm(viewportOf(evt.detail.element));
@@ -210,11 +217,11 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
     }
 
     onSetToolPassive(): void {
-      this.drag = null;
+      this.endDrag();
     }
 
     onSetToolDisabled(): void {
-      this.drag = null;
+      this.endDrag();
     }
   }
 

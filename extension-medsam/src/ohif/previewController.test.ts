@@ -93,6 +93,22 @@ describe('PreviewController', () => {
     expect(count(s.labelmap)).toBe(4);
   });
 
+  it('does not accept an older box\'s mask when the newest box failed: the preview is dropped, the error stays', async () => {
+    const { engine, calls } = manualEngine();
+    const s = setup(engine);
+    s.controller.setBox(box(0, 0, 2, 2));
+    calls[0].resolve();
+    await flush();
+    s.controller.setBox(box(0, 0, 6, 4));
+    calls[1].reject(new MedsamError('INFERENCE_FAILED', 'decoder failed'));
+    await flush();
+    expect(s.errors).toHaveLength(1);
+    expect(await s.controller.accept()).toBe(false);
+    await flush();
+    expect(count(s.labelmap)).toBe(0);
+    expect(s.history).toHaveLength(0);
+  });
+
   it('restores the labelmap exactly on reject, and drops a result that arrives afterwards', async () => {
     const { engine, calls } = manualEngine();
     const before = Uint8Array.from({ length: W * H }, (_, i) => (i % 5 === 0 ? 2 : 0));

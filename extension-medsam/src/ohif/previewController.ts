@@ -113,8 +113,7 @@ export class PreviewController {
   setBox(box: ImageBox, options: { force?: boolean } = {}): void {
     const l = this.live;
     if (!l) return;
-    const same = l.box && l.box.x0 === box.x0 && l.box.y0 === box.y0 && l.box.x1 === box.x1 && l.box.y1 === box.y1;
-    if (same && !options.force) return; // a click inside the box, or a drag back to where it was
+    if (sameBox(l.box, box) && !options.force) return; // a click inside the box, or a drag back to where it was
     l.box = box;
     l.pending = box;
     this.options.onChange?.();
@@ -209,13 +208,23 @@ export class PreviewController {
     this.live = null;
     if (l.timer !== null) this.clearTimer(l.timer);
     const edit = l.edit;
-    const accepted = l.shownBox !== null;
+    // Only the newest box's own mask may be accepted: when its segment failed, the labelmap still shows an older
+    // box's mask, which the user did not ask for; that preview is dropped and the error stays visible.
+    const accepted = l.shownBox !== null && sameBox(l.shownBox, l.box);
     const waiters = l.acceptWaiters;
     const done = () => {
       for (const w of waiters) w(accepted);
       this.options.onChange?.();
     };
     if (!edit.indices.length || !l.target) return done();
+    if (!accepted) {
+      void l.target.then(t => {
+        revertEdit(t.labelmap, edit);
+        t.changed();
+        done();
+      });
+      return;
+    }
     void l.target.then(t => {
       t.record?.({
         undo: () => {
@@ -230,4 +239,8 @@ export class PreviewController {
       done();
     });
   }
+}
+
+function sameBox(a: ImageBox | null, b: ImageBox | null): boolean {
+  return !!a && !!b && a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
 }
