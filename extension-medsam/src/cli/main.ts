@@ -1,7 +1,7 @@
 /**
  * `medsam`: the command line of MedSAM for OHIF (Node 20).
  *   medsam evaluate --pred FILE --ref FILE [--dicom DIR] [--tau MM] [--pair P:R]... [--json FILE|-] [--per-slice]
- *   medsam segment  (see segment.ts)
+ *   medsam segment  (see segment.ts; --markers: segment-volume.ts)
  * Results go to stdout, progress and errors to stderr. Exit status: 0 done, 1 failed, 2 usage error.
  */
 import fs from 'node:fs';
@@ -26,6 +26,8 @@ const USAGE = `medsam - MedSAM for OHIF, command line
 
   medsam segment --dicom DIR --boxes FILE --model ID [--manifest FILE] [--out SEG.dcm] [--nifti FILE] [--stow URL] ...
       MedSAM on a DICOM series with boxes from a JSON file; writes a DICOM SEG (run "medsam segment --help").
+  medsam segment --dicom DIR --markers FILE --model ID ...
+      3D: key slices with boxes or long/short axes, boxes interpolated (or propagated) between them, every slice run.
 `;
 
 export interface Io {

@@ -15,24 +15,30 @@ import path from 'node:path';
 import type { ImageBox } from '../engine/geometry/box';
 import type { Precision } from '../engine/manifest';
 import { preprocessSlice, segmentBoxes } from '../engine/session/pipeline';
-import { resolveTarget, targetById, type Rgb, type SegmentTarget } from '../seg/codes';
+import { targetById, type Rgb } from '../seg/codes';
 import { SegError } from '../seg/errors';
 import { checkSources } from '../seg/source';
-import { stowInstances } from '../seg/stow';
-import { writeNiftiLabels } from '../seg/volume/nifti-writer';
-import { medsamAlgorithm, writeSeg, type SegmentationKind } from '../seg/writer';
+import type { SegmentationKind } from '../seg/writer';
 import { UsageError, one, parseArgs, required } from './args';
 import { readSourceFolder } from './dicom-folder';
 import type { Io } from './main';
+import { readMarkers } from './markers-file';
 import { openModel } from './models';
 import { slicePixels } from './pixels';
 import { Progress } from './progress';
+import { writeSegmentOutputs } from './segment-output';
+import { segmentMarkers } from './segment-volume';
 
-export const SEGMENT_USAGE = `medsam segment --dicom DIR --boxes FILE --model ID --out SEG.dcm [options]
+export const SEGMENT_USAGE = `medsam segment --dicom DIR (--boxes FILE | --markers FILE) --model ID --out SEG.dcm [options]
 
   --dicom DIR            the DICOM series (one series; native or JPEG 2000 pixel data)
   --boxes FILE           boxes JSON: {"segments": [{"target": "liver" | "label": "...", "color": [r,g,b],
                          "boxes": [{"slice": N | "instanceNumber": N | "sopInstanceUid": "...", "box": [x0,y0,x1,y1]}]}]}
+  --markers FILE         3D: key slices with boxes or linear markers (long/short axes), boxes interpolated between
+                         them (or propagated from mask to mask), MedSAM on every slice of the range:
+                         {"mode": "interpolate" | "propagate", "markerPadPx": 0, "propagatePadPx": 5, "beyondKeys": N,
+                          "segments": [{"target": ..., "keySlices": [{"slice": N | "instanceNumber": N | "sopInstanceUid": "...",
+                          "box": [x0,y0,x1,y1] | "lines": [[xa,ya,xb,yb], ...]}]}]}
   --model ID             a model of the manifest (e.g. tiny-random, box-oracle, medsam-vit-b)
   --manifest FILE        default models/manifest.json
   --precision P          fp32 (default), fp16 or int8
@@ -95,7 +101,7 @@ function headers(values: string[] | undefined): Record<string, string> {
 
 export async function runSegment(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
-    options: ['dicom', 'boxes', 'model', 'manifest', 'precision', 'out', 'nifti', 'stow', 'header', 'series-description'],
+    options: ['dicom', 'boxes', 'markers', 'model', 'manifest', 'precision', 'out', 'nifti', 'stow', 'header', 'series-description'],
     flags: ['label-map', 'quiet', 'help'],
   });
   if (args.flags.has('help')) {
@@ -103,7 +109,11 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const dir = required(args, 'dicom');
-  const specs = readBoxes(required(args, 'boxes'));
+  const boxesFile = one(args, 'boxes');
+  const markersFile = one(args, 'markers');
+  if ((boxesFile === undefined) === (markersFile === undefined)) throw new UsageError('give either --boxes FILE or --markers FILE');
+  const specs = boxesFile !== undefined ? readBoxes(boxesFile) : [];
+  const markers = markersFile !== undefined ? readMarkers(markersFile) : undefined;
   const modelId = required(args, 'model');
   const out = required(args, 'out');
   const precision = (one(args, 'precision') ?? 'fp32') as Precision;
@@ -139,12 +149,44 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   const { session, entry } = await openModel(manifest, modelId, precision);
   if (entry.testModel && !quiet) io.stderr.write(`TEST MODEL: ${entry.displayName}\n`);
 
-  const pixels = stack.rows * stack.columns;
-  const masks: (Uint8Array | null)[][] = specs.map(() => sources.map(() => null));
-  const bar = new Progress('segment', work.size, io.stderr, quiet);
-  let done = 0;
-  bar.update(0);
+  let masks: (Uint8Array | null)[][];
+  let extra: Record<string, unknown> | undefined;
   try {
+    if (markers) {
+      const g = stack.geometry;
+      const spacingMm: [number, number, number] | undefined = g?.spacingBetweenSlices ? [g.pixelSpacing[1], g.pixelSpacing[0], g.spacingBetweenSlices] : undefined;
+      const r = await segmentMarkers({ io, quiet, session, files, sources, order, spacingMm, markers, dir });
+      masks = r.masks;
+      extra = { volume: r.report };
+    } else {
+      masks = await segmentBoxWork();
+    }
+  } finally {
+    await session.release();
+  }
+
+  return writeSegmentOutputs({
+    io,
+    sources,
+    segments: markers ? markers.segments : specs,
+    masks,
+    entry,
+    precision,
+    out,
+    kind,
+    seriesDescription: one(args, 'series-description'),
+    nifti: one(args, 'nifti'),
+    stow: one(args, 'stow'),
+    stowHeaders,
+    extra,
+  });
+
+  async function segmentBoxWork(): Promise<(Uint8Array | null)[][]> {
+    const pixels = stack.rows * stack.columns;
+    const masks: (Uint8Array | null)[][] = specs.map(() => sources.map(() => null));
+    const bar = new Progress('segment', work.size, io.stderr, quiet);
+    let done = 0;
+    bar.update(0);
     for (const k of order.filter((i) => work.has(i))) {
       const jobs = work.get(k)!;
       const slice = await slicePixels(files[k]);
@@ -156,63 +198,6 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
       });
       bar.update(++done, `(encode ${result.timings.encodeMs.toFixed(0)} ms, decode ${result.timings.decodeMs.toFixed(0)} ms)`);
     }
-  } finally {
-    await session.release();
+    return masks;
   }
-
-  const targets: SegmentTarget[] = specs.map((s) => (s.target ? targetById(s.target)! : resolveTarget(s.label!)));
-  const algorithm = medsamAlgorithm({ id: entry.id, weightsSha256: entry.weights.sha256, weightsSource: entry.weights.source, precision });
-  const seg = writeSeg({
-    sources,
-    segments: targets.map((t, i) => ({
-      label: specs[i].label ?? t.label,
-      category: t.category,
-      type: t.type,
-      typeModifier: t.typeModifier,
-      color: specs[i].color ?? t.color,
-      algorithmType: 'SEMIAUTOMATIC',
-      algorithm,
-    })),
-    masks,
-    options: { kind, seriesDescription: one(args, 'series-description') ?? `MedSAM ${entry.id}${entry.testModel ? ' (TEST MODEL)' : ''}` },
-  });
-  fs.writeFileSync(out, seg.bytes);
-  const summary = {
-    seg: out,
-    sopInstanceUid: seg.sopInstanceUid,
-    seriesInstanceUid: seg.seriesInstanceUid,
-    studyInstanceUid: seg.studyInstanceUid,
-    frames: seg.frames.length,
-    segments: targets.map((t, i) => ({ number: i + 1, label: specs[i].label ?? t.label, voxels: masks[i].reduce((n, m) => n + (m ? m.reduce((a, b) => a + b, 0) : 0), 0) })),
-    model: entry.id,
-    testModel: entry.testModel,
-  } as Record<string, unknown>;
-
-  const nifti = one(args, 'nifti');
-  if (nifti) {
-    const labels = sources.map((_, k) => {
-      const l = new Uint16Array(pixels);
-      masks.forEach((perSlice, s) => perSlice[k]?.forEach((v, p) => v && (l[p] = s + 1)));
-      return l;
-    });
-    let bytes = writeNiftiLabels(sources, labels);
-    if (/\.gz$/i.test(nifti)) bytes = new Uint8Array((await import('node:zlib')).gzipSync(bytes));
-    fs.writeFileSync(nifti, bytes);
-    summary.nifti = nifti;
-  }
-
-  let code = 0;
-  const stow = one(args, 'stow');
-  if (stow) {
-    try {
-      const r = await stowInstances([seg], { root: stow, headers: stowHeaders });
-      summary.stow = { status: r.status, stored: r.stored.map((s) => s.sopInstanceUid), url: r.url };
-    } catch (e) {
-      summary.stow = { error: (e as SegError).code ?? 'UNKNOWN', message: (e as Error).message };
-      io.stderr.write(`medsam: the SEG was written to ${out} but not stored: ${(e as Error).message}\n`);
-      code = 1;
-    }
-  }
-  io.stdout(`${JSON.stringify(summary, null, 1)}\n`);
-  return code;
 }
