@@ -12,6 +12,14 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
   });
 }
 
+function committed(t: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    t.oncomplete = () => resolve();
+    t.onerror = () => reject(t.error ?? new Error('IndexedDB transaction failed'));
+    t.onabort = () => reject(t.error ?? new Error('IndexedDB transaction was aborted'));
+  });
+}
+
 export async function indexedDbStore<V>(dbName = 'medsam-outbox', storeName = 'seg', factory: IDBFactory = globalThis.indexedDB): Promise<KeyValueStore<V>> {
   if (!factory) throw new Error('IndexedDB is not available in this context');
   const open = factory.open(dbName, 1);
@@ -20,10 +28,18 @@ export async function indexedDbStore<V>(dbName = 'medsam-outbox', storeName = 's
   };
   const db = await request(open);
   const tx = (mode: IDBTransactionMode): IDBObjectStore => db.transaction(storeName, mode).objectStore(storeName);
+  // A write counts as done when its transaction commits, not when its request succeeds: the transaction may still
+  // abort (quota, a crash) after the request's success event.
+  const write = (op: (store: IDBObjectStore) => IDBRequest): Promise<void> => {
+    const t = db.transaction(storeName, 'readwrite');
+    const done = committed(t);
+    op(t.objectStore(storeName));
+    return done;
+  };
   return {
     get: async (key) => (await request(tx('readonly').get(key))) as V | undefined,
-    set: async (key, value) => void (await request(tx('readwrite').put(value, key))),
-    delete: async (key) => void (await request(tx('readwrite').delete(key))),
+    set: (key, value) => write((store) => store.put(value, key)),
+    delete: (key) => write((store) => store.delete(key)),
     keys: async () => (await request(tx('readonly').getAllKeys())).map(String),
   };
 }

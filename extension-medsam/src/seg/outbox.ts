@@ -45,7 +45,11 @@ export interface OutboxEntry extends StowInstance {
 
 export type OutboxSummary = Omit<OutboxEntry, 'bytes'> & { bytesLength: number };
 
-export type Sender = (instance: StowInstance) => Promise<StowResult>;
+/**
+ * Stores one instance. `target` is the DICOMweb root the entry was meant for (OutboxEntry.target; empty when none was
+ * known): a sender should store there, as stowSender does.
+ */
+export type Sender = (instance: StowInstance & { target?: string }) => Promise<StowResult>;
 
 export type RetryOutcome = { ok: true; result: StowResult } | { ok: false; error: OutboxError };
 
@@ -97,7 +101,7 @@ export class Outbox {
     return this.store.get(id);
   }
 
-  /** Sends one entry again; it leaves the outbox only when the store is verified. */
+  /** Sends one entry again (the sender gets the entry, with its target); it leaves the outbox only when the store is verified. */
   async retry(id: string, send: Sender): Promise<RetryOutcome> {
     const entry = await this.store.get(id);
     if (!entry) throw new SegError('STOW_BAD_RESPONSE', `No outbox entry ${id}`, { id });
@@ -112,6 +116,7 @@ export class Outbox {
     }
   }
 
+  /** Retries every entry, oldest first; each goes to its own target when the sender honours it (stowSender does). */
   async retryAll(send: Sender): Promise<Record<string, RetryOutcome>> {
     const out: Record<string, RetryOutcome> = {};
     for (const { id } of await this.list()) out[id] = await this.retry(id, send);
@@ -153,7 +158,10 @@ export async function saveToPacs(
   }
 }
 
-/** A Sender for Outbox.retry over the same configuration. */
+/**
+ * A Sender for Outbox.retry and retryAll over the same configuration: each entry goes to the root it was meant for
+ * (its target), config.root only when it has none.
+ */
 export function stowSender(config: StowConfig): Sender {
-  return (instance) => stowInstances([instance], config);
+  return (instance) => stowInstances([instance], { ...config, root: instance.target || config.root });
 }

@@ -159,6 +159,35 @@ describe('outbox', () => {
   });
 });
 
+describe('outbox targets', () => {
+  it('retries each entry at the root it was meant for, the configured root only for an entry without one', async () => {
+    const OTHER = 'http://other.test/wado/';
+    const CURRENT = 'http://current.test/dicom-web';
+    const { fetch, calls } = fakeFetch(() => ({ status: 200, body: referenced(['2.25.1', '2.25.2', '2.25.3']) }));
+    const times = [1, 2, 3, 4, 5, 6].map((m) => new Date(Date.UTC(2024, 0, 1, 10, m)));
+    const outbox = new Outbox(memoryStore<OutboxEntry>(), () => times.shift() ?? new Date());
+    await outbox.enqueue(inst(1), new Error('down'), ROOT);
+    await outbox.enqueue(inst(2), new Error('down'), OTHER);
+    await outbox.enqueue(inst(3), new Error('down'), '');
+
+    const outcome = await outbox.retryAll(stowSender({ root: CURRENT, fetch }));
+    expect(Object.values(outcome).map((o) => o.ok)).toEqual([true, true, true]);
+    expect(calls.map((c) => c.url)).toEqual([`${ROOT}/studies`, 'http://other.test/wado/studies', `${CURRENT}/studies`]);
+    expect(await outbox.list()).toEqual([]);
+  });
+
+  it('hands a custom sender the entry with its target', async () => {
+    const outbox = new Outbox(memoryStore<OutboxEntry>());
+    await outbox.enqueue(inst(1), new Error('down'), 'http://a.test');
+    const seen: (string | undefined)[] = [];
+    await outbox.retry('2.25.1', async (i) => {
+      seen.push(i.target);
+      return { status: 200, url: String(i.target), stored: [{ sopInstanceUid: i.sopInstanceUid }] };
+    });
+    expect(seen).toEqual(['http://a.test']);
+  });
+});
+
 describe('multipart parsing (WADO-RS responses)', () => {
   it('gives back the parts that multipartBody wrote, byte for byte', async () => {
     const { parseMultipart } = await import('./multipart');

@@ -67,6 +67,8 @@ export class EngineHost<Image> {
   private cache: EmbeddingCache | null = null;
   private readonly controllers = new Map<number, AbortController>();
   private switching: Promise<void> | null = null;
+  /** Inits run one after another, so that two of them cannot both build a session and leak one. */
+  private initChain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly port: PortLike,
@@ -119,43 +121,10 @@ export class EngineHost<Image> {
   }
 
   private readonly handlers: Handler<Image> = {
-    init: async (params, ctx) => {
-      const manifest = await (this.deps.loadManifest ?? fetchManifest)(params.manifestUrl);
-      const entry = findModel(manifest, params.modelId, params.manifestUrl);
-      const runtime = await this.deps.createRuntime(params);
-      const fetchBytes = (this.deps.fetchBytesFor ?? urlFetchBytes)(params.manifestUrl);
-      const cacheOptions = params.cache ?? { maxBytes: DEFAULT_CACHE_BYTES };
-      if (!this.cache || this.cache.maxBytes !== cacheOptions.maxBytes || this.cache.storage !== (cacheOptions.storage ?? 'fp32')) {
-        this.cache = new EmbeddingCache(cacheOptions);
-      }
-      const previous = this.session;
-      this.session = null;
-      await previous?.release();
-      const session = await MedsamSession.create({
-        runtime,
-        entry,
-        precision: params.precision,
-        fetchBytes,
-        cache: this.cache,
-        keepCancelledEncodes: params.keepCancelledEncodes,
-        onProgress: throttledProgress(ctx),
-      });
-      this.session = session;
-      const providers = session.executionProviders;
-      ctx.progress({ stage: 'session', part: 'both', executionProvider: providers.encoder });
-      if ((providers.encoder === 'webgpu' || providers.decoder === 'webgpu') && this.deps.watchDeviceLoss) {
-        await this.deps.watchDeviceLoss((reason) => void this.fallBackToWasm(session, reason));
-      }
-      return {
-        protocolVersion: PROTOCOL_VERSION,
-        modelId: entry.id,
-        displayName: entry.displayName,
-        testModel: entry.testModel,
-        precision: params.precision,
-        profile: entry.profile,
-        inputSize: entry.inputSize,
-        executionProviders: { ...providers },
-      };
+    init: (params, ctx) => {
+      const run = this.initChain.then(() => this.initialise(params, ctx));
+      this.initChain = run.catch(() => undefined);
+      return run;
     },
 
     encode: async (params, ctx) => {
@@ -216,6 +185,47 @@ export class EngineHost<Image> {
       return { disposed: true };
     },
   };
+
+  private async initialise(params: InitParams, ctx: RequestContext): Promise<ResultOf<'init', Image>> {
+    const manifest = await (this.deps.loadManifest ?? fetchManifest)(params.manifestUrl);
+    const entry = findModel(manifest, params.modelId, params.manifestUrl);
+    const runtime = await this.deps.createRuntime(params);
+    const fetchBytes = (this.deps.fetchBytesFor ?? urlFetchBytes)(params.manifestUrl);
+    const cacheOptions = params.cache ?? { maxBytes: DEFAULT_CACHE_BYTES };
+    const reuse = this.cache && this.cache.maxBytes === cacheOptions.maxBytes && this.cache.storage === (cacheOptions.storage ?? 'fp32');
+    const cache = reuse && this.cache ? this.cache : new EmbeddingCache(cacheOptions);
+    // The new session is built before the old one goes: when building fails, the model that worked stays loaded.
+    const session = await MedsamSession.create({
+      runtime,
+      entry,
+      precision: params.precision,
+      fetchBytes,
+      cache,
+      keepCancelledEncodes: params.keepCancelledEncodes,
+      onProgress: throttledProgress(ctx),
+    });
+    const previous = this.session;
+    this.session = session;
+    this.cache = cache;
+    // release() drops the old model's embeddings synchronously, before any request can reach the new session, then
+    // frees its runtime sessions.
+    await previous?.release();
+    const providers = session.executionProviders;
+    ctx.progress({ stage: 'session', part: 'both', executionProvider: providers.encoder });
+    if ((providers.encoder === 'webgpu' || providers.decoder === 'webgpu') && this.deps.watchDeviceLoss) {
+      await this.deps.watchDeviceLoss((reason) => void this.fallBackToWasm(session, reason));
+    }
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      modelId: entry.id,
+      displayName: entry.displayName,
+      testModel: entry.testModel,
+      precision: params.precision,
+      profile: entry.profile,
+      inputSize: entry.inputSize,
+      executionProviders: { ...providers },
+    };
+  }
 
   /** After a GPU device loss: the same model on WASM; embeddings stay valid (same weights). */
   private async fallBackToWasm(session: MedsamSession, reason: string): Promise<void> {

@@ -206,6 +206,39 @@ describe('engine worker protocol', () => {
     expect(r.executionProviders).toEqual({ encoder: 'wasm', decoder: 'wasm' });
   });
 
+  test('concurrent inits run one after another and leave one live session pair', async () => {
+    const fake = createFakeOrt();
+    let live = 0;
+    const create = fake.ort.InferenceSession.create.bind(fake.ort.InferenceSession);
+    fake.ort.InferenceSession.create = async (model, options) => {
+      const session = await create(model, options);
+      live++;
+      session.release = async () => void live--;
+      return session;
+    };
+    const c = connect(fake);
+    close = c.close;
+    const [a, b] = await Promise.all([c.client.init(INIT), c.client.init({ ...INIT, cache: { maxBytes: 1 << 20 } })]);
+    expect([a.modelId, b.modelId]).toEqual(['fake-model', 'fake-model']);
+    expect(live).toBe(2); // one encoder and one decoder: the first init's pair was released, not leaked
+    expect((await c.client.status()).ready).toBe(true);
+  });
+
+  test('a failed re-init keeps the model that worked', async () => {
+    const fake = createFakeOrt();
+    const c = connect(fake);
+    close = c.close;
+    await c.client.init(INIT);
+    await c.client.encode({ imageId: 'a', image: { width: 8, height: 8, value: 1 } });
+    fake.failingProviders.add('webgpu');
+    const failed = await rejection(c.client.init({ ...INIT, executionProviders: ['webgpu'] }));
+    expect(failed.code).toBe('INFERENCE_FAILED');
+    const status = await c.client.status();
+    expect(status).toMatchObject({ ready: true, modelId: 'fake-model', executionProviders: { encoder: 'wasm', decoder: 'wasm' }, cachedImages: 1 });
+    const r = await c.client.segment({ imageId: 'a', image: { width: 8, height: 8, value: 1 }, boxes: [imageBox(0, 0, 4, 4)] });
+    expect(r.masks).toHaveLength(1);
+  });
+
   test('terminate rejects pending requests', async () => {
     const fake = createFakeOrt();
     const c = connect(fake);

@@ -27,7 +27,10 @@ export interface PixelDataDescription {
   bitsStored?: number;
   /** 0 unsigned, 1 two's complement. */
   pixelRepresentation: 0 | 1;
-  /** 0 interleaved (default), 1 planar. */
+  /**
+   * 0 interleaved (default), 1 planar. Not needed to decode (samples keep their stored order); callers describe the
+   * frame with it and pass it on as SliceImage.planar.
+   */
   planarConfiguration?: 0 | 1;
 }
 

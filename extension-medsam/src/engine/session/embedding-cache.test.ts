@@ -55,6 +55,22 @@ describe('EmbeddingCache', () => {
     expect(got.dims).toEqual([3]);
   });
 
+  test('fp16 storage converts an entry once for repeated gets, and never hands out a removed or replaced one', () => {
+    const c = new EmbeddingCache({ maxBytes: 1024, storage: 'fp16' });
+    c.set('m', 'a', { dims: [2], data: new Float32Array([1, 2]) });
+    c.set('m', 'b', { dims: [2], data: new Float32Array([3, 4]) });
+    const first = c.get('m', 'a')!.data;
+    expect(c.get('m', 'a')!.data).toBe(first); // no second conversion
+    expect(Array.from(c.get('m', 'b')!.data)).toEqual([3, 4]);
+    expect(Array.from(c.get('m', 'a')!.data)).toEqual([1, 2]);
+    c.set('m', 'a', { dims: [2], data: new Float32Array([5, 6]) });
+    expect(Array.from(c.get('m', 'a')!.data)).toEqual([5, 6]);
+    c.delete('m', 'a');
+    expect(c.get('m', 'a')).toBeUndefined();
+    c.set('m', 'a', { dims: [2], data: new Float32Array([7, 8]) });
+    expect(Array.from(c.get('m', 'a')!.data)).toEqual([7, 8]);
+  });
+
   test('rejects a negative budget', () => {
     expect(() => new EmbeddingCache({ maxBytes: -1 })).toThrow(RangeError);
   });

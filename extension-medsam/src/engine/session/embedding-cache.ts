@@ -29,6 +29,11 @@ export class EmbeddingCache {
   // Map iteration order is insertion order: re-inserting on access makes the first key the least recently used.
   private readonly entries = new Map<string, StoredEmbedding>();
   private used = 0;
+  /**
+   * fp16 storage: the float32 values of the entry read last, so that several decodes on one slice (one per box the
+   * user draws) convert it once, not on every get. One entry at most (4 MiB for a MedSAM embedding).
+   */
+  private lastWidened: { stored: StoredEmbedding; data: Float32Array } | null = null;
 
   constructor(options: EmbeddingCacheOptions) {
     if (!(options.maxBytes >= 0)) throw new RangeError(`embedding cache budget must be >= 0 bytes, got ${options.maxBytes}`);
@@ -52,15 +57,19 @@ export class EmbeddingCache {
     return this.entries.has(EmbeddingCache.key(modelId, imageId));
   }
 
-  /** Returns a float32 copy-or-view the caller may read but must not modify (fp32 storage hands out the stored array). */
+  /**
+   * Returns float32 data the caller may read but must not modify: fp32 storage hands out the stored array, fp16
+   * storage a conversion that the next get of the same entry hands out again.
+   */
   get(modelId: string, imageId: string): Embedding | undefined {
     const key = EmbeddingCache.key(modelId, imageId);
     const stored = this.entries.get(key);
     if (!stored) return undefined;
     this.entries.delete(key);
     this.entries.set(key, stored);
-    const data = stored.data instanceof Float32Array ? stored.data : float16ArrayToFloat32(stored.data);
-    return { dims: stored.dims, data };
+    if (stored.data instanceof Float32Array) return { dims: stored.dims, data: stored.data };
+    if (this.lastWidened?.stored !== stored) this.lastWidened = { stored, data: float16ArrayToFloat32(stored.data) };
+    return { dims: stored.dims, data: this.lastWidened.data };
   }
 
   /** Returns false (and stores nothing) when the embedding alone exceeds the budget. */
@@ -79,8 +88,7 @@ export class EmbeddingCache {
     const key = EmbeddingCache.key(modelId, imageId);
     const stored = this.entries.get(key);
     if (!stored) return false;
-    this.entries.delete(key);
-    this.used -= stored.data.byteLength;
+    this.remove(key, stored);
     return true;
   }
 
@@ -90,14 +98,14 @@ export class EmbeddingCache {
       const n = this.entries.size;
       this.entries.clear();
       this.used = 0;
+      this.lastWidened = null;
       return n;
     }
     const prefix = `${modelId}\u0000`;
     let n = 0;
     for (const [key, stored] of [...this.entries]) {
       if (key.startsWith(prefix)) {
-        this.entries.delete(key);
-        this.used -= stored.data.byteLength;
+        this.remove(key, stored);
         n++;
       }
     }
@@ -107,8 +115,12 @@ export class EmbeddingCache {
   private evictOldest(): void {
     const first = this.entries.keys().next();
     if (first.done) return;
-    const stored = this.entries.get(first.value)!;
-    this.entries.delete(first.value);
+    this.remove(first.value, this.entries.get(first.value)!);
+  }
+
+  private remove(key: string, stored: StoredEmbedding): void {
+    this.entries.delete(key);
     this.used -= stored.data.byteLength;
+    if (this.lastWidened?.stored === stored) this.lastWidened = null;
   }
 }

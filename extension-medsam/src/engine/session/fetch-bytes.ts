@@ -14,7 +14,7 @@ function unavailable(url: string, why: string): MedsamError {
 
 /** Files are resolved against the manifest's URL, as the manifest's relative paths mean. */
 export function urlFetchBytes(manifestUrl: string, fetchFn: FetchFn = (u, i) => fetch(u, i)): FetchBytes {
-  return async (path: string, onProgress?: ByteProgress): Promise<Uint8Array> => {
+  return async (path: string, onProgress?: ByteProgress, expectedBytes?: number): Promise<Uint8Array> => {
     const url = new URL(path, manifestUrl).toString();
     let response: Response;
     try {
@@ -32,28 +32,62 @@ export function urlFetchBytes(manifestUrl: string, fetchFn: FetchFn = (u, i) => 
     }
     // Read the stream ourselves: fetch has no progress events, and a 360 MB encoder needs a progress bar.
     const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let loaded = 0;
+    const sink = new ByteSink(expectedBytes);
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        chunks.push(value);
-        loaded += value.byteLength;
-        onProgress?.(loaded, total);
+        sink.push(value);
+        onProgress?.(sink.loaded, total);
       }
     } catch (e) {
-      throw unavailable(url, `download interrupted after ${loaded} bytes (${String((e as Error)?.message ?? e)})`);
+      throw unavailable(url, `download interrupted after ${sink.loaded} bytes (${String((e as Error)?.message ?? e)})`);
     }
-    if (chunks.length === 1) return chunks[0];
-    const bytes = new Uint8Array(loaded);
+    return sink.bytes();
+  };
+}
+
+/**
+ * Collects a download. With the size known in advance (the manifest's), chunks go straight into one buffer of that
+ * size, so a 360 MB encoder never needs its chunks and their concatenation at once (twice its size). A body of
+ * another size still comes back whole (chunks again past the expected size; a short one as a view), for the size
+ * check to name.
+ */
+class ByteSink {
+  private buffer: Uint8Array | null;
+  private chunks: Uint8Array[] = [];
+  loaded = 0;
+
+  constructor(expectedBytes?: number) {
+    const ok = expectedBytes !== undefined && Number.isSafeInteger(expectedBytes) && expectedBytes > 0;
+    this.buffer = ok ? new Uint8Array(expectedBytes) : null;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.buffer && this.loaded + chunk.byteLength <= this.buffer.byteLength) {
+      this.buffer.set(chunk, this.loaded);
+    } else {
+      if (this.buffer) {
+        // More than expected: keep what is in the buffer as the first chunk and collect the rest.
+        this.chunks.push(this.buffer.subarray(0, this.loaded));
+        this.buffer = null;
+      }
+      this.chunks.push(chunk);
+    }
+    this.loaded += chunk.byteLength;
+  }
+
+  bytes(): Uint8Array {
+    if (this.buffer) return this.loaded === this.buffer.byteLength ? this.buffer : this.buffer.subarray(0, this.loaded);
+    if (this.chunks.length === 1) return this.chunks[0];
+    const bytes = new Uint8Array(this.loaded);
     let offset = 0;
-    for (const c of chunks) {
+    for (const c of this.chunks) {
       bytes.set(c, offset);
       offset += c.byteLength;
     }
     return bytes;
-  };
+  }
 }
 
 /** Checks the parts of a manifest the engine relies on; a wrong one is INVALID_MANIFEST naming what is wrong. */

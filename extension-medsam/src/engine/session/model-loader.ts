@@ -13,8 +13,9 @@ export type ByteProgress = (loaded: number, total: number | undefined) => void;
 /**
  * Reads one file named by its manifest path (relative to the manifest). It should throw
  * MedsamError('MODEL_UNAVAILABLE') naming the URL or path it tried; any other error is wrapped as that.
+ * expectedBytes is the size the manifest gives: a hint (e.g. to read into one buffer of that size), not a check.
  */
-export type FetchBytes = (path: string, onProgress?: ByteProgress) => Promise<Uint8Array>;
+export type FetchBytes = (path: string, onProgress?: ByteProgress, expectedBytes?: number) => Promise<Uint8Array>;
 
 export type ModelPart = 'encoder' | 'decoder';
 
@@ -67,7 +68,7 @@ export async function fetchModelFile(
 ): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = await fetchBytes(file.path, (loaded) => onProgress?.({ part, path: file.path, loaded, total: file.bytes }));
+    bytes = await fetchBytes(file.path, (loaded) => onProgress?.({ part, path: file.path, loaded, total: file.bytes }), file.bytes);
   } catch (e) {
     if (isMedsamError(e)) throw e;
     throw new MedsamError('MODEL_UNAVAILABLE', `could not read model file ${file.path}: ${String((e as Error)?.message ?? e)}`, {

@@ -46,6 +46,7 @@ export class EncodeScheduler {
   private readonly queue: Job<unknown>[] = [];
   private readonly jobs = new Map<string, Job<unknown>>();
   private running: Job<unknown> | null = null;
+  private runningDone: Promise<void> | null = null;
   private seq = 0;
   private pumpQueued = false;
 
@@ -55,8 +56,12 @@ export class EncodeScheduler {
     return this.running ? [this.running.key, ...queued] : queued;
   }
 
-  get busy(): boolean {
-    return this.running !== null;
+  /**
+   * Resolves (never rejects) once the job running now, if any, has finished. Jobs queued behind it may start
+   * afterwards: this is for a caller that must not pull resources from under a run already in progress.
+   */
+  whenIdle(): Promise<void> {
+    return this.runningDone ?? Promise.resolve();
   }
 
   isPending(key: string): boolean {
@@ -125,7 +130,7 @@ export class EncodeScheduler {
         return job.waiters.size > 0;
       },
     };
-    Promise.resolve()
+    this.runningDone = Promise.resolve()
       .then(() => job.run(ctx))
       .then(
         (value) => this.finish(job, (w) => w.resolve(value)),
@@ -135,6 +140,7 @@ export class EncodeScheduler {
 
   private finish(job: Job<unknown>, settle: (w: Waiter<unknown>) => void): void {
     this.running = null;
+    this.runningDone = null;
     this.jobs.delete(job.key);
     for (const w of job.waiters) {
       w.detach();

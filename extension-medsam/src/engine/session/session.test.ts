@@ -138,6 +138,83 @@ describe('MedsamSession: loading', () => {
   });
 });
 
+describe('MedsamSession: switching providers with work in flight', () => {
+  test('the old sessions are released only after the running encode has finished with them', async () => {
+    const f = createFakeOrt();
+    const released: string[] = [];
+    const create = f.ort.InferenceSession.create.bind(f.ort.InferenceSession);
+    f.ort.InferenceSession.create = async (model, options) => {
+      const session = await create(model, options);
+      const ep = String(options?.executionProviders?.[0]);
+      const name = `${ep} ${(session as unknown as { kind: string }).kind}`;
+      session.release = async () => void released.push(name);
+      return session;
+    };
+    const s = await MedsamSession.create({
+      runtime: { ort: f.ort, executionProviders: ['webgpu'] },
+      entry: await fakeManifestEntry(),
+      precision: 'fp32',
+      fetchBytes: fakeFetchBytes(),
+    });
+    const gate = makeGate();
+    f.encoderGate = gate.promise;
+    const encoding = s.encode('a', fakeEncoderInput(1));
+    await flush();
+    expect(f.log.map((r) => `${r.model} ${r.event}`)).toEqual(['encoder start']);
+
+    let switched = false;
+    const switching = s.switchExecutionProviders(['wasm']).then(() => (switched = true));
+    await flush();
+    await flush();
+    expect(s.executionProviders).toEqual({ encoder: 'wasm', decoder: 'wasm' }); // new work goes to the new sessions
+    expect(released).toEqual([]); // the running encode still uses the old encoder
+    expect(switched).toBe(false);
+
+    gate.open();
+    await encoding;
+    await switching;
+    expect(released).toEqual(['webgpu encoder', 'webgpu decoder']);
+    const r = await s.decode('a', [box(0, 0, 8, 8)]);
+    expect(r.lowResLogits).toHaveLength(1);
+  });
+});
+
+describe('MedsamSession: float16 decoder input', () => {
+  test('the embedding is converted to float16 once for several decodes on one slice', async () => {
+    const fake = createFakeOrt();
+    const fed: unknown[] = [];
+    const create = fake.ort.InferenceSession.create.bind(fake.ort.InferenceSession);
+    fake.ort.InferenceSession.create = async (model, options) => {
+      const session = await create(model, options);
+      const run = session.run.bind(session);
+      session.run = async (feeds) => {
+        if (feeds.boxes) fed.push(feeds.image_embeddings.data);
+        return run(feeds);
+      };
+      return session;
+    };
+    const entry = await fakeManifestEntry();
+    entry.decoder.inputs.embedding.dtype = 'float16';
+    const s = await MedsamSession.create({
+      runtime: { ort: fake.ort, executionProviders: ['cpu'] },
+      entry,
+      precision: 'fp32',
+      fetchBytes: fakeFetchBytes(),
+      cache: { maxBytes: 1 << 20, storage: 'fp16' },
+    });
+    await s.encode('a', fakeEncoderInput(1));
+    await s.encode('b', fakeEncoderInput(2));
+    await s.decode('a', [box(0, 0, 8, 8)]);
+    await s.decode('a', [box(8, 8, 16, 16)]);
+    await s.decode('b', [box(0, 0, 8, 8)]);
+    expect(fed).toHaveLength(3);
+    expect(fed[0]).toBeInstanceOf(Uint16Array);
+    expect(fed[1]).toBe(fed[0]); // the same converted array: no second conversion
+    expect(fed[2]).not.toBe(fed[0]);
+    expect((fed[2] as Uint16Array)[0]).toBe(0x4000); // 2.0 in half precision: slice b's own embedding
+  });
+});
+
 describe('MedsamSession: encode and decode', () => {
   test('an encoded image is cached: a second encode does not run the encoder', async () => {
     const { session, fake } = await setup();
@@ -157,6 +234,7 @@ describe('MedsamSession: encode and decode', () => {
     expect(r.lowResLogits[0][0]).toBeCloseTo(10.25); // top-left inside box 0
     expect(r.lowResLogits[1][0]).toBeCloseTo(-9.75); // top-left outside box 1
     expect(Array.from(r.iou)).toEqual([0.25, 0.25]);
+    expect(r.lowResLogits.map((l) => l.length)).toEqual([FAKE_LOGITS_SIDE * FAKE_LOGITS_SIDE, FAKE_LOGITS_SIDE * FAKE_LOGITS_SIDE]);
     expect(fake.log.filter((x) => x.model === 'decoder' && x.event === 'start').map((x) => x.value)).toEqual([2]);
   });
 

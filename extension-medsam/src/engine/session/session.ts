@@ -12,7 +12,7 @@
  */
 import { MedsamError } from '../errors';
 import type { ManifestEntry, Precision } from '../manifest';
-import type { ModelBox } from '../geometry/box';
+import { modelBoxToFloat32, type ModelBox } from '../geometry/box';
 import { EmbeddingCache, type Embedding, type EmbeddingCacheOptions } from './embedding-cache';
 import { float16ArrayToFloat32, float32ArrayToFloat16 } from './float16';
 import {
@@ -36,7 +36,10 @@ export interface EncodeOptions {
 }
 
 export interface DecodeResult {
-  /** One [height x width] row-major array of logits per box, mask token 0, not cropped or upsampled. */
+  /**
+   * One [height x width] row-major array of logits per box, mask token 0, not cropped or upsampled. The boxes of one
+   * decoder run are views onto one buffer: copy one (slice()) before transferring it on its own.
+   */
   lowResLogits: Float32Array[];
   /** The decoder's IoU prediction per box. */
   iou: Float32Array;
@@ -79,6 +82,12 @@ export class MedsamSession {
   private readonly scheduler = new EncodeScheduler();
   private decodeChain: Promise<unknown> = Promise.resolve();
   private released = false;
+  /**
+   * A decoder with float16 inputs: the embedding it got last, already converted, so that the decodes of several boxes
+   * on one slice convert the 1M-value embedding once. Keyed on the float32 array (the cache hands out the same one
+   * for the same entry); one entry at most.
+   */
+  private lastHalfEmbedding: { source: Float32Array; half: Uint16Array } | null = null;
 
   private constructor(options: MedsamSessionOptions, sessions: Sessions, cache: EmbeddingCache) {
     this.options = options;
@@ -181,6 +190,8 @@ export class MedsamSession {
   /**
    * Rebuilds both sessions on other execution providers (e.g. ['wasm'] after the WebGPU device was lost).
    * Embeddings stay valid: they depend on the weights, not on the provider. Files are fetched (and verified) again.
+   * Work that starts from now on runs on the new sessions; the old ones are released only after the decodes queued
+   * so far and the encode running now have finished with them.
    */
   async switchExecutionProviders(providers: readonly ExecutionProviderName[]): Promise<void> {
     this.assertOpen();
@@ -188,6 +199,7 @@ export class MedsamSession {
     const next = await buildSessions(this.options.runtime, this.entry, bytes, providers);
     const previous = this.sessions;
     this.sessions = next;
+    await Promise.all([this.decodeChain, this.scheduler.whenIdle()]);
     await releaseQuietly(previous.encoder);
     await releaseQuietly(previous.decoder);
   }
@@ -195,6 +207,7 @@ export class MedsamSession {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    this.lastHalfEmbedding = null;
     this.cache.clear(this.cacheModelId);
     await releaseQuietly(this.sessions.encoder);
     await releaseQuietly(this.sessions.decoder);
@@ -256,7 +269,7 @@ export class MedsamSession {
     for (let start = 0; start < boxes.length; start += perRun) {
       const batch = boxes.slice(start, start + perRun);
       const boxData = new Float32Array(batch.length * 4);
-      batch.forEach((b, i) => boxData.set([b.x0, b.y0, b.x1, b.y1], i * 4));
+      batch.forEach((b, i) => modelBoxToFloat32(b, boxData, i * 4));
       const { decoder } = this.sessions;
       const feeds = {
         [spec.inputs.embedding.name]: this.makeTensor(decoder, spec.inputs.embedding.name, embedding.data, embedding.dims),
@@ -268,9 +281,11 @@ export class MedsamSession {
       const [, , h, w] = logits.dims;
       height = h;
       width = w;
+      // tensorToFloat32 already made a copy we own: each box gets a view of it, not a second copy. The worker posts
+      // masks made from these logits, never the logits themselves, so no per-box buffer has to be transferable.
       const all = tensorToFloat32(logits);
       for (let i = 0; i < batch.length; i++) {
-        lowResLogits.push(all.slice(i * h * w, (i + 1) * h * w));
+        lowResLogits.push(batch.length === 1 ? all : all.subarray(i * h * w, (i + 1) * h * w));
         iou[start + i] = scores[i];
       }
       disposeAll(outputs);
@@ -289,7 +304,12 @@ export class MedsamSession {
           : this.entry.decoder.inputs.boxes;
     const dtype = meta?.type ?? manifestSpec.dtype;
     const { Tensor } = this.options.runtime.ort;
-    return dtype === 'float16' ? new Tensor('float16', float32ArrayToFloat16(data), dims) : new Tensor('float32', data, dims);
+    if (dtype !== 'float16') return new Tensor('float32', data, dims);
+    if (session === this.sessions.decoder && name === this.entry.decoder.inputs.embedding.name) {
+      if (this.lastHalfEmbedding?.source !== data) this.lastHalfEmbedding = { source: data, half: float32ArrayToFloat16(data) };
+      return new Tensor('float16', this.lastHalfEmbedding.half, dims);
+    }
+    return new Tensor('float16', float32ArrayToFloat16(data), dims);
   }
 }
 
@@ -347,12 +367,13 @@ function tensorToFloat32(t: OrtTensorLike): Float32Array {
   if (t.type === 'float16') {
     // Tag check rather than instanceof: a native runtime may hand out typed arrays of another JS realm.
     if (Object.prototype.toString.call(data) === '[object Uint16Array]') return float16ArrayToFloat32(data as Uint16Array);
-    return Float32Array.from(data); // Float16Array, where the platform has one
+    return new Float32Array(data); // Float16Array, where the platform has one
   }
   if (t.type !== 'float32') {
     throw new MedsamError('INFERENCE_FAILED', `model output has type ${t.type}, expected float32 or float16`, { type: t.type });
   }
-  return Float32Array.from(data);
+  // A typed-array copy (a memcpy for float32), not Float32Array.from's per-value iteration: the embedding has 1M values.
+  return new Float32Array(data);
 }
 
 function disposeAll(outputs: Record<string, OrtTensorLike>): void {
