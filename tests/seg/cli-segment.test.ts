@@ -138,6 +138,10 @@ describe('medsam segment', () => {
     expect(r.stderr).toMatch(/segments\[0\]\.boxes\[0\]: no such slice/);
     fs.writeFileSync(bad, JSON.stringify({ segments: [{ target: 'livr', boxes: [{ slice: 0, box: [1, 2, 3, 4] }] }] }));
     expect((await run(['segment', '--dicom', CT3, '--boxes', bad, '--model', 'box-oracle', '--out', path.join(OUT, 'x.dcm')])).stderr).toMatch(/unknown target "livr"/);
+    fs.writeFileSync(bad, JSON.stringify({ segments: [{ target: 'liver', boxes: [{ slice: 0, box: [600, 10, 700, 50] }] }] }));
+    const outside = await run(['segment', '--dicom', CT3, '--boxes', bad, '--model', 'box-oracle', '--out', path.join(OUT, 'x.dcm')]);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/segments\[0\]\.boxes\[0\]: Box \[600, 10, 700, 50\] lies outside the 512x512 image/);
   });
 
   (orthancInstalled() ? it : it.skip)('stores the SEG with --stow and verifies it', async () => {

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ImageBox } from '../engine/geometry/box';
+import { clampImageBox, type ImageBox } from '../engine/geometry/box';
 import type { Precision } from '../engine/manifest';
 import { preprocessSlice, segmentBoxes } from '../engine/session/pipeline';
 import { targetById, type Rgb } from '../seg/codes';
@@ -140,9 +140,16 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   const work = new Map<number, { segment: number; box: ImageBox }[]>();
   specs.forEach((s, si) =>
     s.boxes.forEach((b, bi) => {
-      const k = sliceOf(b, `segments[${si}].boxes[${bi}]`);
+      const where = `segments[${si}].boxes[${bi}]`;
+      const k = sliceOf(b, where);
       const [x0, y0, x1, y1] = b.box;
-      work.set(k, [...(work.get(k) ?? []), { segment: si, box: { space: 'image', x0: Math.min(x0, x1), y0: Math.min(y0, y1), x1: Math.max(x0, x1), y1: Math.max(y0, y1) } }]);
+      let box: ImageBox;
+      try {
+        box = clampImageBox(x0, y0, x1, y1, { width: sources[k].columns, height: sources[k].rows });
+      } catch (e) {
+        throw new UsageError(`${where}: ${(e as Error).message}`);
+      }
+      work.set(k, [...(work.get(k) ?? []), { segment: si, box }]);
     }),
   );
 
