@@ -9,6 +9,9 @@ import { EXTENSION_ID, SERVICE_NAME } from './ohif/ids';
 import type { MedsamService } from './ohif/medsamService';
 import { registerMedsamBoxTool } from './ohif/MedsamBoxTool';
 import { getPanelModule } from './ohif/panelModule';
+import { createHostSaver } from './ohif/saveSegmentation';
+import { indexedDbStore } from './seg/idb-store';
+import { Outbox, type OutboxEntry } from './seg/outbox';
 import { getServicesModule, serviceConfiguration } from './ohif/servicesModule';
 import { getToolbarModule } from './ohif/toolbarModule';
 import type { HostModuleArgs } from './ohif/hostTypes';
@@ -17,6 +20,9 @@ export { EXTENSION_ID, PANEL_ID, SERVICE_NAME, BOX_TOOL_NAME, BOX_TOOL_BUTTON_ID
 export type { MedsamState, MedsamStatus, MedsamDevice, MedsamModelInfo } from './ohif/medsamService';
 
 let unsubscribers: Array<() => void> = [];
+/** One outbox per page, opened on first use (IndexedDB: it survives a reload). */
+let outbox: Promise<Outbox> | null = null;
+const openOutbox = (): Promise<Outbox> => (outbox ??= indexedDbStore<OutboxEntry>().then(store => new Outbox(store)));
 
 const extension = {
   id: EXTENSION_ID,
@@ -38,7 +44,9 @@ const extension = {
     const service = servicesManager.services[SERVICE_NAME] as MedsamService | undefined;
     if (!service) return;
     try {
-      registerMedsamBoxTool({ cs: getHostCornerstone(extensionManager), service, servicesManager, commandsManager });
+      const cs = getHostCornerstone(extensionManager);
+      registerMedsamBoxTool({ cs, service, servicesManager, commandsManager });
+      service.setSaver(createHostSaver({ services: servicesManager.services, extensionManager, cs, outbox: openOutbox() }));
     } catch (e) {
       service.reportError(`MedSAM box tool unavailable: ${(e as Error).message}`);
     }
@@ -62,6 +70,7 @@ const extension = {
   onModeExit({ servicesManager }: HostModuleArgs): void {
     unsubscribers.forEach(u => u());
     unsubscribers = [];
+    (servicesManager.services[SERVICE_NAME] as MedsamService | undefined)?.setSaver(null);
     (servicesManager.services[SERVICE_NAME] as MedsamService | undefined)?.onModeExit();
   },
 

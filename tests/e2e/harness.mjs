@@ -24,7 +24,7 @@ function run(command, args) {
 /**
  * Starts Orthanc (temporary storage) + the viewer host. Builds dist/ first unless MEDSAM_SKIP_BUILD=1.
  * `modelsDir` is served at /medsam-models/ (default: models/, or MEDSAM_MODELS_DIR).
- * Returns { origin, orthancUrl, samples, stop }; tests may POST more instances to orthancUrl/instances.
+ * Returns { origin, orthancUrl, orthanc: { stop(), start() }, samples, stop }; tests may POST more instances to orthancUrl/instances.
  */
 export async function startStack({ log = () => {}, modelsDir } = {}) {
   ensureSystemPackages(['orthanc', 'chromium'], log);
@@ -48,7 +48,14 @@ export async function startStack({ log = () => {}, modelsDir } = {}) {
   try {
     const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medsam-e2e-orthanc-'));
     cleanups.push(() => fs.rmSync(storageDir, { recursive: true, force: true }));
-    const orthanc = await startOrthanc({ root, port: await findFreePort(18042), storageDir, onSpawn: stop => cleanups.push(stop) });
+    let orthanc = await startOrthanc({ root, port: await findFreePort(18042), storageDir, onSpawn: stop => cleanups.push(stop) });
+    // Failure tests stop the archive and start it again on the same port and storage (the studies stay).
+    const orthancControl = {
+      stop: () => orthanc.stop(),
+      start: async () => {
+        orthanc = await startOrthanc({ root, port: orthanc.port, storageDir, onSpawn: stop => cleanups.push(stop) });
+      },
+    };
     log(`orthanc ${orthanc.version} at ${orthanc.url}`);
     const loaded = await ensureSamples(orthanc.url, root);
     log(`samples: ${loaded.loaded} instances loaded`);
@@ -69,7 +76,7 @@ export async function startStack({ log = () => {}, modelsDir } = {}) {
     );
     const origin = `http://127.0.0.1:${port}`;
     log(`viewer at ${origin}`);
-    return { origin, orthancUrl: orthanc.url, samples: readSamples(root), stop };
+    return { origin, orthancUrl: orthanc.url, orthanc: orthancControl, samples: readSamples(root), stop };
   } catch (e) {
     await stop();
     throw e;

@@ -16,6 +16,8 @@ const styles: Record<string, CSSProperties> = {
   select: { background: '#111827', color: '#d1d5db', border: '1px solid #374151', borderRadius: 3, fontSize: 12, maxWidth: 190 },
   section: { marginTop: 8, paddingTop: 6, borderTop: '1px solid #1f2937' },
   swatch: { display: 'inline-block', width: 10, height: 10, borderRadius: 2, marginRight: 6, verticalAlign: 'middle' },
+  ok: { marginTop: 6, color: '#86efac', whiteSpace: 'pre-wrap', wordBreak: 'break-all' },
+  small: { padding: '0 6px', marginLeft: 4, background: '#1f2937', color: '#5acce6', border: '1px solid #374151', borderRadius: 3, cursor: 'pointer', fontSize: 11 },
   button: { marginTop: 8, width: '100%', padding: '4px 8px', background: '#1f2937', color: '#5acce6', border: '1px solid #374151', borderRadius: 4, cursor: 'pointer' },
 };
 
@@ -86,6 +88,38 @@ function segmentsList(state: MedsamState): ReactElement {
   return h('div', { style: styles.section, key: 'segments' }, h('div', { style: styles.label }, 'Segments'), h('ul', { 'data-cy': 'medsam-segments', style: { margin: 0, paddingLeft: 4, listStyle: 'none' } }, items));
 }
 
+function saveSection(state: MedsamState, service: MedsamService): ReactElement {
+  const { save, outbox } = state;
+  const saving = save.status === 'saving';
+  return h(
+    'div',
+    { style: styles.section, key: 'save' },
+    h(
+      'button',
+      { type: 'button', style: styles.button, 'data-cy': 'medsam-save', disabled: saving || state.segments.length === 0, onClick: () => void service.saveToPacs() },
+      saving ? 'Saving…' : 'Save to PACS',
+    ),
+    save.message
+      ? h('div', { style: save.status === 'stored' ? styles.ok : styles.message, 'data-cy': 'medsam-save-result', 'data-status': save.status, role: save.status === 'failed' ? 'alert' : undefined }, save.message)
+      : null,
+    h(
+      'div',
+      { 'data-cy': 'medsam-outbox', 'data-count': outbox.length, style: { marginTop: 6 } },
+      h('div', { style: styles.label }, `Outbox: ${outbox.length ? `${outbox.length} waiting` : 'empty'}`),
+      outbox.map(e =>
+        h(
+          'div',
+          { key: e.id, 'data-cy': 'medsam-outbox-entry', 'data-id': e.id, style: { marginTop: 4, wordBreak: 'break-word' } },
+          h('div', null, e.description),
+          h('div', { style: styles.label }, `${e.attempts} attempt(s), ${(e.bytesLength / 1024).toFixed(1)} KiB: ${e.error}`),
+          h('button', { type: 'button', style: styles.small, 'data-cy': 'medsam-outbox-retry', onClick: () => void service.retryOutbox(e.id) }, 'Retry'),
+          h('button', { type: 'button', style: styles.small, 'data-cy': 'medsam-outbox-download', onClick: () => void service.downloadOutbox(e.id) }, 'Download'),
+        ),
+      ),
+    ),
+  );
+}
+
 /** The MedSAM side panel: model, device, status, download, timings, intensity, segments. */
 export function MedsamPanel({ service, onActivateTool }: { service: MedsamService; onActivateTool?: () => void }): ReactElement {
   const state = useSyncExternalStore(
@@ -116,5 +150,6 @@ export function MedsamPanel({ service, onActivateTool }: { service: MedsamServic
     state.notice ? h('div', { style: styles.notice, 'data-cy': 'medsam-notice' }, state.notice) : null,
     state.message ? h('div', { style: styles.message, 'data-cy': 'medsam-message', role: 'alert' }, state.message) : null,
     segmentsList(state),
+    saveSection(state, service),
   );
 }

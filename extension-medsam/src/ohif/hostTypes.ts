@@ -26,6 +26,8 @@ export interface HostModuleEntry {
 export interface HostExtensionManager {
   getModuleEntry(entry: string): HostModuleEntry | undefined;
   registeredExtensionIds?: string[];
+  /** The data sources of the current mode ([0] is the active one): DICOMweb sources give getConfig() with wadoRoot etc. */
+  getActiveDataSource?(): any[];
 }
 
 export interface HostCommandsManager {

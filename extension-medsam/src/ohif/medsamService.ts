@@ -19,6 +19,7 @@ import { SERVICE_NAME } from './ids';
 import { describeIntensity, intensityFor, intensityKey, isIntensityPreset, type IntensityPreset } from './intensityPreset';
 import { chooseModel, type ModelChoice } from './modelChoice';
 import { PreviewController } from './previewController';
+import type { SegSaver } from './saveSegmentation';
 
 /** Where inference runs; 'none' until the engine has chosen. */
 export type MedsamDevice = 'none' | 'webgpu' | 'wasm';
@@ -31,6 +32,25 @@ export interface MedsamModelInfo {
   /** Test models (box oracle, bright-in-box) say so in the panel: their masks are not clinical. */
   isTestModel: boolean;
   precision?: string;
+  /** The checkpoint's sha256 and source (the SEG's AlgorithmIdentification names them); null for random weights. */
+  weightsSha256?: string | null;
+  weightsSource?: string;
+}
+
+/** The last "Save to PACS" and what waits in the outbox. */
+export interface MedsamSaveState {
+  status: 'idle' | 'saving' | 'stored' | 'failed';
+  /** Success: the new series; failure: the reason (the SEG is in the outbox). */
+  message: string | null;
+  seriesInstanceUid: string | null;
+}
+
+export interface MedsamOutboxItem {
+  id: string;
+  description: string;
+  attempts: number;
+  error: string;
+  bytesLength: number;
 }
 
 export interface MedsamSegmentInfo {
@@ -58,6 +78,8 @@ export interface MedsamState {
   segments: MedsamSegmentInfo[];
   /** True while a box preview waits for Enter or Esc. */
   previewPending: boolean;
+  save: MedsamSaveState;
+  outbox: MedsamOutboxItem[];
 }
 
 export const INITIAL_STATE: Readonly<MedsamState> = Object.freeze({
@@ -71,6 +93,8 @@ export const INITIAL_STATE: Readonly<MedsamState> = Object.freeze({
   intensity: Object.freeze({ preset: 'auto' as IntensityPreset, modality: null, description: null }),
   segments: [],
   previewPending: false,
+  save: Object.freeze({ status: 'idle' as const, message: null, seriesInstanceUid: null }),
+  outbox: [],
 });
 
 export type MedsamServiceConfig = MedsamAppConfig;
@@ -132,6 +156,7 @@ export class MedsamService {
   /** Embedding keys already asked for (the worker answers "cached" too, but the pixel copy is spared). */
   private readonly requestedEncodes = new Set<string>();
   private servicesManager: { services: Record<string, any> } | null = null;
+  private saver: SegSaver | null = null;
 
   /** The box tool's live preview (one per page: only one box is edited at a time). */
   readonly preview: PreviewController;
@@ -208,7 +233,14 @@ export class MedsamService {
       choice = chooseModel(manifest, manifestUrl, this.settings);
       const found = choice;
       this.setState({
-        model: { id: found.entry.id, label: found.entry.displayName, isTestModel: found.entry.testModel, precision: found.precision },
+        model: {
+          id: found.entry.id,
+          label: found.entry.displayName,
+          isTestModel: found.entry.testModel,
+          precision: found.precision,
+          weightsSha256: found.entry.weights?.sha256 ?? null,
+          weightsSource: found.entry.weights?.source,
+        },
         download: { loadedBytes: 0, totalBytes: found.downloadBytes },
       });
       let handle: EngineHandle;
@@ -377,6 +409,56 @@ export class MedsamService {
 
   setSegments(segments: MedsamSegmentInfo[]): void {
     this.setState({ segments });
+  }
+
+  /** The viewer side of "Save to PACS" (set by the extension on mode entry); the outbox list is read at once. */
+  setSaver(saver: SegSaver | null): void {
+    this.saver = saver;
+    void this.refreshOutbox();
+  }
+
+  async refreshOutbox(): Promise<void> {
+    if (!this.saver) return;
+    try {
+      const list = await this.saver.list();
+      this.setState({ outbox: list.map(e => ({ id: e.id, description: e.description, attempts: e.attempts, error: e.lastError.message, bytesLength: e.bytesLength })) });
+    } catch (e) {
+      this.setState({ save: { ...this.state.save, status: 'failed', message: `the outbox cannot be read: ${(e as Error).message}` } });
+    }
+  }
+
+  /** Writes the active viewport's segmentation as a SEG and stores it; a failure leaves it in the outbox. */
+  async saveToPacs(): Promise<void> {
+    if (!this.saver) return void this.setState({ save: { status: 'failed', message: 'Save to PACS is not available in this viewer', seriesInstanceUid: null } });
+    if (this.state.save.status === 'saving') return;
+    const model = this.state.model;
+    this.setState({ save: { status: 'saving', message: null, seriesInstanceUid: null } });
+    try {
+      const report = await this.saver.save({ id: model?.id ?? 'unknown', weightsSha256: model?.weightsSha256 ?? null, weightsSource: model?.weightsSource, precision: model?.precision });
+      const what = report.segments.map(s => `${s.label} (${s.voxels} voxels)`).join(', ');
+      const notes = report.notes.length ? `\n${report.notes.join('\n')}` : '';
+      if (report.outcome.stored) {
+        this.setState({ save: { status: 'stored', message: `Stored ${what} as series ${report.seriesInstanceUid}${notes}`, seriesInstanceUid: report.seriesInstanceUid } });
+      } else {
+        this.setState({
+          save: { status: 'failed', message: `Not stored (${report.outcome.error.code}): ${report.outcome.error.message}\nThe SEG waits in the outbox: retry or download it.`, seriesInstanceUid: report.seriesInstanceUid },
+        });
+      }
+    } catch (e) {
+      this.setState({ save: { status: 'failed', message: `Cannot save: ${(e as Error).message}`, seriesInstanceUid: null } });
+    }
+    await this.refreshOutbox();
+  }
+
+  async retryOutbox(id: string): Promise<void> {
+    if (!this.saver) return;
+    const r = await this.saver.retry(id);
+    this.setState({ save: r.ok ? { status: 'stored', message: `Stored ${id} from the outbox`, seriesInstanceUid: null } : { status: 'failed', message: `Retry failed: ${r.message}`, seriesInstanceUid: null } });
+    await this.refreshOutbox();
+  }
+
+  async downloadOutbox(id: string): Promise<void> {
+    await this.saver?.download(id);
   }
 
   /** Ends the worker (tests, and a site that unloads the extension). */

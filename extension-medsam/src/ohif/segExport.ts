@@ -1,0 +1,110 @@
+/**
+ * The host's labelmap segmentation as the SEG writer's input: one mask per segment per source slice, the segment
+ * descriptions (coded target from the label, colour, algorithm), the sources from the host's metadata. Pure: the
+ * host adapter (saveSegmentation.ts) reads the labelmap layers and instances and passes them in.
+ */
+import { resolveTarget, type Rgb } from '../seg/codes';
+import { sourceFromNaturalized } from '../seg/source';
+import { medsamAlgorithm, type SegInput, type SegmentAlgorithmType, type SegmentDescription } from '../seg/writer';
+
+export interface HostSegment {
+  segmentIndex: number;
+  label: string;
+  /** sRGB 0..255 from the host's colour LUT; the target's default when absent. */
+  color: Rgb | null;
+}
+
+export interface ExportSlice {
+  /** The source instance as the host's metadata store holds it (naturalized keywords). */
+  instance: Record<string, unknown>;
+  /** The labelmap layers that hold this slice's labels (values are segment indices); empty when none. */
+  layers: ReadonlyArray<ArrayLike<number>>;
+}
+
+export interface ExportModel {
+  id: string;
+  weightsSha256: string | null;
+  weightsSource?: string;
+  precision?: string;
+}
+
+export interface ExportRequest {
+  slices: readonly ExportSlice[];
+  segments: readonly HostSegment[];
+  model: ExportModel;
+  /** Whether the segmentation was edited by hand (brush, eraser); null when the viewer does not track it. */
+  editedByHand: boolean | null;
+  seriesDescription?: string;
+}
+
+export interface ExportResult {
+  input: SegInput;
+  /** Segments written (host index -> SEG segment number is position + 1) and those skipped for being empty. */
+  written: HostSegment[];
+  skipped: HostSegment[];
+  voxels: number[];
+  notes: string[];
+}
+
+/** The segment's coded description: the label names a known target when it can, else a coded free-text fallback. */
+export function describeSegment(segment: HostSegment, algorithmType: SegmentAlgorithmType, model: ExportModel): SegmentDescription {
+  const label = segment.label.trim() || `Segment ${segment.segmentIndex}`;
+  const target = resolveTarget(label); // a known target by name, else coded free text (Tissue)
+  return {
+    label,
+    category: target.category,
+    type: target.type,
+    ...(target.typeModifier ? { typeModifier: target.typeModifier } : {}),
+    algorithmType,
+    algorithm: medsamAlgorithm(model),
+    color: segment.color ?? target.color,
+  };
+}
+
+export function buildSegExport(req: ExportRequest): ExportResult {
+  if (req.slices.length === 0) throw new Error('the viewport shows no source images to save a segmentation for');
+  const notes: string[] = [];
+  // Hand edits are not tracked by this viewer yet: MedSAM's output is declared SEMIAUTOMATIC.
+  const algorithmType: SegmentAlgorithmType = req.editedByHand ? 'MANUAL' : 'SEMIAUTOMATIC';
+  if (req.editedByHand === null) notes.push('hand edits are not tracked: segments are saved as SEMIAUTOMATIC');
+  const written: HostSegment[] = [];
+  const skipped: HostSegment[] = [];
+  const masks: (Uint8Array | null)[][] = [];
+  const voxels: number[] = [];
+  for (const segment of req.segments) {
+    let count = 0;
+    const perSlice = req.slices.map(({ instance, layers }) => {
+      if (layers.length === 0) return null;
+      const pixels = Number(instance.Rows) * Number(instance.Columns);
+      const mask = new Uint8Array(pixels);
+      let any = false;
+      for (const layer of layers) {
+        if (layer.length !== pixels) throw new Error(`a labelmap slice has ${layer.length} voxels, its image ${pixels}`);
+        for (let i = 0; i < pixels; i++) {
+          if (layer[i] === segment.segmentIndex && !mask[i]) {
+            mask[i] = 1;
+            any = true;
+            count++;
+          }
+        }
+      }
+      return any ? mask : null;
+    });
+    if (count === 0) {
+      skipped.push(segment);
+      continue;
+    }
+    written.push(segment);
+    masks.push(perSlice);
+    voxels.push(count);
+  }
+  if (written.length === 0) throw new Error('the segmentation is empty: draw a box and accept it (Enter) before saving');
+  if (skipped.length) notes.push(`empty segments not saved: ${skipped.map(s => s.label).join(', ')}`);
+  const input: SegInput = {
+    sources: req.slices.map(s => sourceFromNaturalized(s.instance)),
+    segments: written.map(s => describeSegment(s, algorithmType, req.model)),
+    masks,
+    options: { seriesDescription: req.seriesDescription ?? 'MedSAM segmentation' },
+  };
+  return { input, written, skipped, voxels, notes };
+}
