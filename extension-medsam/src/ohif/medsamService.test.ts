@@ -2,7 +2,7 @@ import { MessageChannel } from 'worker_threads';
 import { MedsamError } from '../engine/errors';
 import type { Manifest } from '../engine/manifest';
 import { preprocessSlice, sliceSize, type SliceInput } from '../engine/session/pipeline';
-import { createFakeOrt, fakeFetchBytes, fakeManifestEntry } from '../engine/session/testing/fake-runtime';
+import { createFakeOrt, fakeFetchBytes, fakeManifestEntry, makeGate } from '../engine/session/testing/fake-runtime';
 import type { WorkerLike } from '../worker/engine-client';
 import { startEngineHost, type PortLike } from '../worker/engine-host';
 import { INITIAL_STATE, MedsamService, type MedsamServiceDeps } from './medsamService';
@@ -147,6 +147,30 @@ describe('MedsamService with the engine worker', () => {
     service.warm({ imageId: 'a', image: slice(1) });
     for (let i = 0; i < 50 && h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end').length < 2; i++) await new Promise(r => setTimeout(r, 20));
     expect(h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end')).toHaveLength(2);
+    service.dispose();
+    h.close();
+  });
+
+  it('moving to another slice cancels the encodes still queued for the slices passed', async () => {
+    const h = harness();
+    const service = new MedsamService({}, h.deps);
+    await service.loadModel();
+    const hold = makeGate();
+    h.fake.encoderGate = hold.promise;
+    const starts = () => h.fake.log.filter(r => r.model === 'encoder' && r.event === 'start').length;
+    const ends = () => h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end').length;
+    service.warm({ imageId: 'a', image: slice(1) });
+    for (let i = 0; i < 50 && starts() < 1; i++) await new Promise(r => setTimeout(r, 10));
+    for (const id of ['b', 'c', 'd']) {
+      service.warm({ imageId: id, image: slice(1) });
+      await new Promise(r => setTimeout(r, 10)); // the worker has the request queued behind 'a'
+    }
+    h.fake.encoderGate = null;
+    hold.open();
+    for (let i = 0; i < 50 && ends() < 2; i++) await new Promise(r => setTimeout(r, 20));
+    await new Promise(r => setTimeout(r, 100));
+    // 'a' was already running (a model run cannot be stopped); 'b' and 'c' were dropped; 'd' is the slice shown.
+    expect(ends()).toBe(2);
     service.dispose();
     h.close();
   });

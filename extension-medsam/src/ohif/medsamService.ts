@@ -155,6 +155,8 @@ export class MedsamService {
   private readonly counters = { encoding: 0, decoding: 0 };
   /** Embedding keys already asked for (the worker answers "cached" too, but the pixel copy is spared). */
   private readonly requestedEncodes = new Set<string>();
+  /** The slice warm() last encoded for, and the signal of its encodes: moving to another slice cancels them. */
+  private warmed: { key: string; controller: AbortController } | null = null;
   private servicesManager: { services: Record<string, any> } | null = null;
   private saver: SegSaver | null = null;
 
@@ -373,10 +375,16 @@ export class MedsamService {
     let currentDone: Promise<unknown> = Promise.resolve();
     if (current) {
       const { key, image } = this.prepare(current.imageId, current.image);
+      // Scrolling through a stack must not queue one encode per slice passed ahead of the box the user then draws:
+      // a new current slice cancels what is still queued for the previous one (a run already started finishes).
+      if (this.warmed?.key !== key) {
+        this.warmed?.controller.abort();
+        this.warmed = { key, controller: new AbortController() };
+      }
       if (!this.requestedEncodes.has(key)) {
         this.requestedEncodes.add(key);
         const t0 = now();
-        currentDone = this.track('encoding', client.encode({ imageId: key, image, priority: 'interactive' })).then(
+        currentDone = this.track('encoding', client.encode({ imageId: key, image, priority: 'interactive' }, { signal: this.warmed.controller.signal })).then(
           r => {
             if (!r.cached) this.setState({ timings: { ...this.state.timings, encodeMs: now() - t0 } });
           },
@@ -384,15 +392,16 @@ export class MedsamService {
         );
       }
     }
+    const signal = this.warmed?.controller.signal;
     void currentDone.then(() => {
-      if (this.preview.hasPreview || this.engine?.client !== client) return;
+      if (this.preview.hasPreview || this.engine?.client !== client || signal?.aborted) return;
       for (const n of neighbours) {
         const image = n.image();
         if (!image) continue;
         const prepared = this.prepare(n.imageId, image);
         if (this.requestedEncodes.has(prepared.key)) continue;
         this.requestedEncodes.add(prepared.key);
-        void client.encode({ imageId: prepared.key, image: prepared.image, priority: 'prefetch' }).then(
+        void client.encode({ imageId: prepared.key, image: prepared.image, priority: 'prefetch' }, { signal }).then(
           r => {
             if (!r.encoded) this.requestedEncodes.delete(prepared.key);
           },
