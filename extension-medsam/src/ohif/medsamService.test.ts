@@ -151,6 +151,21 @@ describe('MedsamService with the engine worker', () => {
     h.close();
   });
 
+  it('notifies the panel of a segment list only when it changed (preview paints send the same list)', () => {
+    const h = harness();
+    const service = new MedsamService({}, h.deps);
+    let notified = 0;
+    service.subscribe(() => void notified++);
+    const list = () => [{ segmentationId: 's', segmentationLabel: 'S', segmentIndex: 1, label: 'Liver', active: true, color: 'rgb(1,2,3)' }];
+    service.setSegments(list());
+    service.setSegments(list());
+    expect(notified).toBe(1);
+    service.setSegments([{ ...list()[0], label: 'Spleen' }]);
+    expect(notified).toBe(2);
+    service.dispose();
+    h.close();
+  });
+
   it('moving to another slice cancels the encodes still queued for the slices passed', async () => {
     const h = harness();
     const service = new MedsamService({}, h.deps);

@@ -416,7 +416,9 @@ export class MedsamService {
     this.setState({ message });
   }
 
+  /** Called on every segmentation event, preview paints included: the panel re-renders only when the list changed. */
   setSegments(segments: MedsamSegmentInfo[]): void {
+    if (sameSegments(this.state.segments, segments)) return;
     this.setState({ segments });
   }
 
@@ -476,4 +478,19 @@ export class MedsamService {
     this.engine?.client.terminate();
     this.engine = null;
   }
+}
+
+function sameSegments(a: readonly MedsamSegmentInfo[], b: readonly MedsamSegmentInfo[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (x, i) =>
+        x.segmentationId === b[i].segmentationId &&
+        x.segmentationLabel === b[i].segmentationLabel &&
+        x.segmentIndex === b[i].segmentIndex &&
+        x.label === b[i].label &&
+        x.active === b[i].active &&
+        x.color === b[i].color,
+    )
+  );
 }
