@@ -151,6 +151,27 @@ describe('MedsamService with the engine worker', () => {
     h.close();
   });
 
+  it('starts a new worker when the old one crashed, instead of failing every box until a reload', async () => {
+    const h = harness();
+    let worker: EventTarget | undefined;
+    const create = h.deps.createWorker;
+    h.deps.createWorker = async () => {
+      const w = await create();
+      worker = w as unknown as EventTarget;
+      return w;
+    };
+    const service = new MedsamService({}, h.deps);
+    expect(await service.loadModel()).toBe(true);
+    worker!.dispatchEvent(new Event('error'));
+    expect(service.isReady()).toBe(false);
+    const mask = await service.segmentBox('img-1', slice(), { space: 'image', x0: 2, y0: 3, x1: 10, y1: 9 });
+    expect(mask.reduce((a, b) => a + b, 0)).toBe(8 * 6);
+    expect(h.initParams).toHaveLength(2);
+    expect(service.getState().status).not.toBe('error');
+    service.dispose();
+    h.close();
+  });
+
   it('notifies the panel of a segment list only when it changed (preview paints send the same list)', () => {
     const h = harness();
     const service = new MedsamService({}, h.deps);

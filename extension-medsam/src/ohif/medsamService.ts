@@ -206,6 +206,15 @@ export class MedsamService {
     this.preview.reject();
   }
 
+  /** A worker that crashed (e.g. out of memory) rejects every call: forget it so that the next use starts a new one. */
+  private dropDeadEngine(): void {
+    if (!this.engine?.client.isClosed) return;
+    this.engine.client.terminate();
+    this.engine = null;
+    this.requestedEncodes.clear();
+    this.setState({ status: 'idle', device: 'none' });
+  }
+
   /** The configuration with absolute URLs (page and URL overrides applied once). */
   get settings(): MedsamConfig {
     this.resolved ??= resolveMedsamConfig(this.config, this.deps.page());
@@ -213,11 +222,13 @@ export class MedsamService {
   }
 
   isReady(): boolean {
+    this.dropDeadEngine();
     return this.engine !== null && this.state.status !== 'error';
   }
 
-  /** Loads the model (once; again after a failure). Resolves true when the engine is ready. */
+  /** Loads the model (once; again after a failure or a crashed worker). Resolves true when the engine is ready. */
   loadModel(): Promise<boolean> {
+    this.dropDeadEngine();
     if (this.engine) return Promise.resolve(true);
     this.loading ??= this.load().finally(() => {
       this.loading = null;

@@ -118,6 +118,11 @@ export class MedsamWorkerClient<Image = WorkerImage> {
     this.worker.terminate?.();
   }
 
+  /** True once the worker failed or was terminated: every call now rejects, so the owner must start a new worker. */
+  get isClosed(): boolean {
+    return this.closed !== null;
+  }
+
   private post(message: ToWorkerMessage<Image>, transfer?: Transferable[]): void {
     if (transfer?.length) this.worker.postMessage(message, transfer);
     else this.worker.postMessage(message);
