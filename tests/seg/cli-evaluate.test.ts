@@ -2,19 +2,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { main, type Io } from '../../extension-medsam/src/cli/main';
+import { runCli as run } from './run-cli';
 import type { EvaluationReport } from '../../extension-medsam/src/cli/evaluate';
 import { OUT, ROOT } from './validators';
 
 const DATA = path.join(ROOT, 'tests/data');
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { stdout: (s) => void (stdout += s), stderr: { isTTY: false, write: (s: string) => ((stderr += s), true) } };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 function nrrd(file: string, sizes: [number, number, number], data: Uint8Array): string {
   const header = `NRRD0004\ntype: uchar\ndimension: 3\nspace: left-posterior-superior\nsizes: ${sizes.join(' ')}\nspace directions: (0.5,0,0) (0,0.5,0) (0,0,2)\nkinds: domain domain domain\nencoding: gzip\nspace origin: (0,0,0)\n\n`;

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { main, type Io } from '../../extension-medsam/src/cli/main';
+import { runCli as run } from './run-cli';
 import type { EvaluationReport } from '../../extension-medsam/src/cli/evaluate';
 import { readSourceFolder } from '../../extension-medsam/src/cli/dicom-folder';
 import { readSeg } from '../../extension-medsam/src/seg/reader';
@@ -19,13 +19,6 @@ import { dciodvfy, highdicomRoundTrip, OUT, ROOT, venvPython } from './validator
 const CT20 = path.join(ROOT, 'tests/data/ct-abdomen-20slice/ct_dicom');
 const CT3 = path.join(ROOT, 'tests/data/ct-liver-3slice/ct-3slice');
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { stdout: (s) => void (stdout += s), stderr: { isTTY: false, write: (s: string) => ((stderr += s), true) } };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 function iou(mask: Uint8Array, columns: number, box: number[]): number {
   const [x0, y0, x1, y1] = box;

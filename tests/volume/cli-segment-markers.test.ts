@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { main, type Io } from '../../extension-medsam/src/cli/main';
+import { runCli as run } from '../seg/run-cli';
 import { readSourceFolder } from '../../extension-medsam/src/cli/dicom-folder';
 import { readSeg } from '../../extension-medsam/src/seg/reader';
 import { checkSources } from '../../extension-medsam/src/seg/source';
@@ -16,13 +16,6 @@ import { OUT, ROOT } from '../seg/validators';
 
 const CT20 = path.join(ROOT, 'tests/data/ct-abdomen-20slice/ct_dicom');
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { stdout: (s) => void (stdout += s), stderr: { isTTY: false, write: (s: string) => ((stderr += s), true) } };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 type Quad = [number, number, number, number];
 // Off-centre, non-square, changing size: catches flips, transposes and off-by-one slices.
