@@ -2,6 +2,7 @@
  * The client and the real worker message handler, connected by a MessageChannel (structured clone and transfer as
  * between a page and a worker), over the fake runtime.
  */
+import { rejection } from '../engine/session/testing/rejection';
 import { MessageChannel } from 'worker_threads';
 import { MedsamError } from '../engine/errors';
 import type { ImageBox } from '../engine/geometry/box';
@@ -59,15 +60,6 @@ function connect(fake: FakeOrtControls, over: Partial<EngineHostDeps<TestImage>>
 const INIT = { manifestUrl: 'https://pacs.example/models/manifest.json', modelId: 'fake-model', precision: 'fp32' as const };
 const imageBox = (x0: number, y0: number, x1: number, y1: number): ImageBox => ({ space: 'image', x0, y0, x1, y1 });
 
-async function rejection(p: Promise<unknown>): Promise<MedsamError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof MedsamError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('engine worker protocol', () => {
   let close: () => void = () => undefined;

@@ -1,3 +1,4 @@
+import { rejection } from './testing/rejection';
 import { MedsamError } from '../errors';
 import type { ModelBox } from '../geometry/box';
 import type { ManifestEntry } from '../manifest';
@@ -32,15 +33,6 @@ async function setup(
   return { session, fake, entry };
 }
 
-async function rejection(p: Promise<unknown>): Promise<MedsamError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof MedsamError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
