@@ -21,6 +21,7 @@ import { checkSources } from '../seg/source';
 import type { SegmentationKind } from '../seg/writer';
 import { UsageError, one, parseArgs, required } from './args';
 import { readSourceFolder } from './dicom-folder';
+import { readDicomwebSeries, seriesUrl } from './dicomweb-series';
 import type { Io } from './main';
 import { readMarkers } from './markers-file';
 import { openModel } from './models';
@@ -29,9 +30,12 @@ import { Progress } from './progress';
 import { writeSegmentOutputs } from './segment-output';
 import { segmentMarkers } from './segment-volume';
 
-export const SEGMENT_USAGE = `medsam segment --dicom DIR (--boxes FILE | --markers FILE) --model ID --out SEG.dcm [options]
+export const SEGMENT_USAGE = `medsam segment (--dicom DIR | --dicomweb URL --study UID --series UID) (--boxes FILE | --markers FILE)
+               --model ID --out SEG.dcm [options]
 
   --dicom DIR            the DICOM series (one series; native or JPEG 2000 pixel data)
+  --dicomweb URL         instead of --dicom: retrieve the series by WADO-RS from this DICOMweb root
+                         (e.g. http://127.0.0.1:8042/dicom-web), with --study UID and --series UID
   --boxes FILE           boxes JSON: {"segments": [{"target": "liver" | "label": "...", "color": [r,g,b],
                          "boxes": [{"slice": N | "instanceNumber": N | "sopInstanceUid": "...", "box": [x0,y0,x1,y1]}]}]}
   --markers FILE         3D: key slices with boxes or linear markers (long/short axes), boxes interpolated between
@@ -46,7 +50,7 @@ export const SEGMENT_USAGE = `medsam segment --dicom DIR (--boxes FILE | --marke
   --label-map            write a Label Map SEG (1.2.840.10008.5.1.4.1.1.66.7) instead of a binary SEG
   --nifti FILE           also write the label map as NIfTI-1 (.nii or .nii.gz)
   --stow URL             store the SEG by STOW-RS at this DICOMweb root and verify it
-  --header "K: V"        an HTTP header for --stow (repeatable), e.g. "Authorization: Basic ..."
+  --header "K: V"        an HTTP header for --dicomweb and --stow (repeatable), e.g. "Authorization: Basic ..."
   --series-description T the SEG's SeriesDescription
   --quiet                no progress on stderr
 `;
@@ -101,14 +105,19 @@ function headers(values: string[] | undefined): Record<string, string> {
 
 export async function runSegment(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
-    options: ['dicom', 'boxes', 'markers', 'model', 'manifest', 'precision', 'out', 'nifti', 'stow', 'header', 'series-description'],
+    options: ['dicom', 'dicomweb', 'study', 'series', 'boxes', 'markers', 'model', 'manifest', 'precision', 'out', 'nifti', 'stow', 'header', 'series-description'],
     flags: ['label-map', 'quiet', 'help'],
   });
   if (args.flags.has('help')) {
     io.stdout(SEGMENT_USAGE);
     return 0;
   }
-  const dir = required(args, 'dicom');
+  const dicomweb = one(args, 'dicomweb');
+  if ((one(args, 'dicom') === undefined) === (dicomweb === undefined)) throw new UsageError('give either --dicom DIR or --dicomweb URL --study UID --series UID');
+  const remote = dicomweb !== undefined ? { root: dicomweb, study: required(args, 'study'), series: required(args, 'series') } : undefined;
+  if (!remote && (one(args, 'study') !== undefined || one(args, 'series') !== undefined)) throw new UsageError('--study and --series go with --dicomweb URL');
+  // Where the slices come from, in messages.
+  const dir = remote ? seriesUrl(remote) : required(args, 'dicom');
   const boxesFile = one(args, 'boxes');
   const markersFile = one(args, 'markers');
   if ((boxesFile === undefined) === (markersFile === undefined)) throw new UsageError('give either --boxes FILE or --markers FILE');
@@ -121,9 +130,9 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   const manifest = one(args, 'manifest') ?? path.resolve(__dirname, '../../../models/manifest.json');
   const kind: SegmentationKind = args.flags.has('label-map') ? 'LABELMAP' : 'BINARY';
   const quiet = args.flags.has('quiet');
-  const stowHeaders = headers(args.options.get('header'));
+  const httpHeaders = headers(args.options.get('header'));
 
-  const { files, sources } = readSourceFolder(dir, { withoutPixelData: false });
+  const { files, sources } = remote ? await readDicomwebSeries({ ...remote, headers: httpHeaders }) : readSourceFolder(dir, { withoutPixelData: false });
   if (sources.length === 0) throw new SegError('INVALID_SOURCE', `No DICOM images in ${dir}`, {});
   const stack = checkSources(sources);
   const order = stack.geometry?.order ?? sources.map((_, i) => i);
@@ -184,7 +193,7 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
     seriesDescription: one(args, 'series-description'),
     nifti: one(args, 'nifti'),
     stow: one(args, 'stow'),
-    stowHeaders,
+    stowHeaders: httpHeaders,
     extra,
   });
 
