@@ -6,16 +6,15 @@ import * as path from 'path';
 import type { ModelBox } from '../../extension-medsam/src/engine/geometry/box';
 import type { Precision } from '../../extension-medsam/src/engine/manifest';
 import { findModel } from '../../extension-medsam/src/engine/session/fetch-bytes';
-import type { RuntimeConfig } from '../../extension-medsam/src/engine/session/runtime';
 import { MedsamSession } from '../../extension-medsam/src/engine/session/session';
-import { createWebRuntime } from '../../extension-medsam/src/worker/web-runtime';
 import { fsFetchBytes, readManifest } from '../parity/support/node-models';
+import { benchChildMain, createBenchRuntime, peakRssMB, type BenchRuntime } from './support';
 
 export interface ChildArgs {
   manifest: string;
   modelId: string;
   precision: Precision;
-  runtime: 'node' | 'web-wasm';
+  runtime: BenchRuntime;
   threads: number;
   encoderRuns: number;
   boxes: number;
@@ -67,34 +66,14 @@ function boxes(n: number, size: number): ModelBox[] {
   });
 }
 
-async function main(): Promise<void> {
-  const args = JSON.parse(process.argv[2]) as ChildArgs;
+async function runCell(args: ChildArgs): Promise<ChildResult> {
   let peakHeap = 0;
   const sample = () => {
     const m = process.memoryUsage();
     peakHeap = Math.max(peakHeap, m.heapUsed + m.external);
   };
-  let runtime: RuntimeConfig;
-  if (args.runtime === 'node') {
-    // Imported here so that a web-only run never loads the native addon (and the reverse).
-    const ortNode = await import('onnxruntime-node');
-    runtime = {
-      ort: ortNode,
-      executionProviders: ['cpu'],
-      sessionOptions: { intraOpNumThreads: args.threads, graphOptimizationLevel: 'all', ...args.sessionOptions },
-    };
-  } else {
-    const ortWeb = await import('onnxruntime-web');
-    runtime = createWebRuntime(ortWeb, { executionProviders: ['wasm'], wasm: { numThreads: args.threads } }, {
-      hasWebGpu: false,
-      hardwareConcurrency: args.threads,
-      crossOriginIsolated: true,
-    });
-    runtime = { ...runtime, sessionOptions: { ...runtime.sessionOptions, ...args.sessionOptions } };
-  }
+  const runtime = await createBenchRuntime(args.runtime, args.threads, args.sessionOptions);
   const entry = findModel(readManifest(args.manifest), args.modelId, args.manifest);
-  // onnxruntime's warnings (e.g. constant folding it skips) would drown the figures.
-  runtime = { ...runtime, sessionOptions: { logSeverityLevel: 3, ...runtime.sessionOptions } };
   const t0 = now();
   const session = await MedsamSession.create({
     runtime,
@@ -151,16 +130,10 @@ async function main(): Promise<void> {
     decoderMs,
     decodeDuringEncodeMs,
     encodeDuringProbeMs,
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    peakRssMB: peakRssMB(),
     peakHeapMB: peakHeap / (1024 * 1024),
   };
-  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    process.stderr.write(`bench child failed: ${e?.code ?? ''} ${e?.stack ?? e}\n`);
-    process.exit(1);
-  },
-);
+benchChildMain(runCell);

@@ -9,7 +9,6 @@
  *
  * Make the models first: npm run model:export -- --random-weights --seed 0 --out models/bench/medsam-vit-b-random
  */
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,6 +17,7 @@ import { medsamMaskFromLogits } from '../../extension-medsam/src/engine/postproc
 import { preprocessForModel, type SliceImage } from '../../extension-medsam/src/engine/preprocess';
 import { REPO_ROOT, readManifest } from '../parity/support/node-models';
 import type { ChildArgs, ChildResult } from './bench-child';
+import { loadAverage, machine, median, quantile, runBenchChild, type BenchRuntime } from './support';
 
 const TARGET_BOX_MS = 30;
 const TARGET_PREPOST_SHARE = 0.15;
@@ -27,7 +27,7 @@ interface Options {
   manifest: string;
   model?: string;
   variants: Precision[];
-  runtimes: Array<'node' | 'web-wasm'>;
+  runtimes: BenchRuntime[];
   threads: number;
   boxes: number;
   encoderRuns?: number;
@@ -62,16 +62,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-function quantile(xs: number[], q: number): number {
-  const s = sorted(xs);
-  if (s.length === 0) return NaN;
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
-const median = (xs: number[]) => quantile(xs, 0.5);
 const f0 = (x: number) => x.toFixed(0);
 const f1 = (x: number) => x.toFixed(1);
 
@@ -144,27 +134,7 @@ function measurePrePost(): { preMs: number[]; postMs: number[]; source: string }
   return { preMs: preMs.slice(1), postMs: postMs.slice(5), source };
 }
 
-function runChild(args: ChildArgs): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['-r', path.join(__dirname, '../../extension-medsam/bin/register-ts.cjs'), path.join(__dirname, 'bench-child.ts'), JSON.stringify(args)],
-      { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60 * 1000 },
-      (error, stdout, stderr) => {
-        const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-        // The runtime's warnings (constant folding, ...) are noise here; the child's own failure line is what counts.
-        const why = stderr.split('\n').find((l) => l.startsWith('bench child failed:')) ?? error?.message ?? 'no result';
-        if (error || !line) reject(new Error(why.replace('bench child failed: ', '')));
-        else resolve(JSON.parse(line.slice('BENCH_RESULT '.length)) as ChildResult);
-      },
-    );
-  });
-}
-
-function machine(): string {
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  return `${cpu}, ${os.cpus().length} cores (nproc), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`;
-}
+const runChild = (args: ChildArgs) => runBenchChild<ChildArgs, ChildResult>('bench-child.ts', args);
 
 function verdict(ok: boolean): string {
   return ok ? 'MET   ' : 'MISSED';
@@ -180,7 +150,7 @@ async function main(): Promise<void> {
 
   out(`MedSAM engine benchmark: ${entry.displayName} (${entry.id}), ${entry.testModel ? 'TEST MODEL, ' : ''}variants ${variants.join(', ')}`);
   out(`machine: ${machine()}`);
-  out(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (other jobs on a shared machine inflate every figure)`);
+  out(`load average at start: ${loadAverage()} (other jobs on a shared machine inflate every figure)`);
   out(`threads: onnxruntime-node intraOpNumThreads=${o.threads}, onnxruntime-web numThreads=${o.threads}; ${o.boxes} single-box decodes per cell`);
   out();
 
