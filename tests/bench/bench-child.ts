@@ -2,13 +2,9 @@
  * One benchmark cell: one model variant on one runtime, in its own process so that its peak memory is its own.
  * Started by bench.ts; prints one JSON line (prefixed BENCH_RESULT) on stdout.
  */
-import * as path from 'path';
 import type { ModelBox } from '../../extension-medsam/src/engine/geometry/box';
 import type { Precision } from '../../extension-medsam/src/engine/manifest';
-import { findModel } from '../../extension-medsam/src/engine/session/fetch-bytes';
-import { MedsamSession } from '../../extension-medsam/src/engine/session/session';
-import { fsFetchBytes, readManifest } from '../parity/support/node-models';
-import { benchChildMain, createBenchRuntime, peakRssMB, type BenchRuntime } from './support';
+import { benchChildMain, openBenchSession, peakRssMB, type BenchRuntime } from './support';
 
 export interface ChildArgs {
   manifest: string;
@@ -72,20 +68,10 @@ async function runCell(args: ChildArgs): Promise<ChildResult> {
     const m = process.memoryUsage();
     peakHeap = Math.max(peakHeap, m.heapUsed + m.external);
   };
-  const runtime = await createBenchRuntime(args.runtime, args.threads, args.sessionOptions);
-  const entry = findModel(readManifest(args.manifest), args.modelId, args.manifest);
-  const t0 = now();
-  const session = await MedsamSession.create({
-    runtime,
-    entry,
-    precision: args.precision,
-    fetchBytes: fsFetchBytes(path.dirname(args.manifest)),
-    cache: { maxBytes: 64 * 1024 * 1024 },
-  });
-  const loadMs = now() - t0;
+  const { session, loadMs, inputSize } = await openBenchSession(args);
   sample();
 
-  const size = entry.inputSize;
+  const size = inputSize;
   const encoderMs: number[] = [];
   for (let r = 0; r < args.encoderRuns; r++) {
     const input = encoderInput(size, r);

@@ -5,9 +5,12 @@
 import { execFile } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
+import type { Precision } from '../../extension-medsam/src/engine/manifest';
+import { findModel } from '../../extension-medsam/src/engine/session/fetch-bytes';
 import type { RuntimeConfig } from '../../extension-medsam/src/engine/session/runtime';
+import { MedsamSession } from '../../extension-medsam/src/engine/session/session';
 import { createWebRuntime } from '../../extension-medsam/src/worker/web-runtime';
-import { REPO_ROOT } from '../parity/support/node-models';
+import { fsFetchBytes, readManifest, REPO_ROOT } from '../parity/support/node-models';
 
 /** onnxruntime-node on the native CPU, or onnxruntime-web's WASM backend (the browser's CPU path) run in Node. */
 export type BenchRuntime = 'node' | 'web-wasm';
@@ -37,6 +40,28 @@ export async function createBenchRuntime(kind: BenchRuntime, threads: number, se
   }
   // onnxruntime's warnings (e.g. constant folding it skips) would drown the figures.
   return { ...runtime, sessionOptions: { logSeverityLevel: 3, ...runtime.sessionOptions } };
+}
+
+/** A cell's session on the model files next to the manifest, and how long it took to load (ms). */
+export async function openBenchSession(args: {
+  runtime: BenchRuntime;
+  threads: number;
+  manifest: string;
+  modelId: string;
+  precision: Precision;
+  sessionOptions?: Record<string, unknown>;
+}): Promise<{ session: MedsamSession; loadMs: number; inputSize: number }> {
+  const runtime = await createBenchRuntime(args.runtime, args.threads, args.sessionOptions);
+  const entry = findModel(readManifest(args.manifest), args.modelId, args.manifest);
+  const t0 = performance.now();
+  const session = await MedsamSession.create({
+    runtime,
+    entry,
+    precision: args.precision,
+    fetchBytes: fsFetchBytes(path.dirname(args.manifest)),
+    cache: { maxBytes: 64 * 1024 * 1024 },
+  });
+  return { session, loadMs: performance.now() - t0, inputSize: entry.inputSize };
 }
 
 /** Runs `script` (a .ts file next to this one) with its arguments as JSON; resolves with the result it printed. */

@@ -3,19 +3,15 @@
  * interpolate mode -> runVolume) over a DICOM series, as `medsam segment --markers` does, in its own process so that
  * its peak memory is its own. Started by volume-bench.ts; prints one JSON line (prefixed BENCH_RESULT) on stdout.
  */
-import * as path from 'path';
 import { readSourceFolder } from '../../extension-medsam/src/cli/dicom-folder';
 import { slicePixels } from '../../extension-medsam/src/cli/pixels';
 import { clampImageBox, type ImageSize } from '../../extension-medsam/src/engine/geometry/box';
 import type { Precision } from '../../extension-medsam/src/engine/manifest';
-import { findModel } from '../../extension-medsam/src/engine/session/fetch-bytes';
 import { preprocessSlice, segmentBoxes } from '../../extension-medsam/src/engine/session/pipeline';
-import { MedsamSession } from '../../extension-medsam/src/engine/session/session';
 import { planVolumeRun, type KeySlice } from '../../extension-medsam/src/engine/volume/plan';
 import { doneSlices, runVolume, type VolumeStatus } from '../../extension-medsam/src/engine/volume/run';
 import { checkSources } from '../../extension-medsam/src/seg/source';
-import { fsFetchBytes, readManifest } from '../parity/support/node-models';
-import { benchChildMain, createBenchRuntime, peakRssMB, type BenchRuntime } from './support';
+import { benchChildMain, openBenchSession, peakRssMB, type BenchRuntime } from './support';
 
 export interface VolumeCellArgs {
   manifest: string;
@@ -90,17 +86,7 @@ export async function runVolumeCell(args: VolumeCellArgs): Promise<VolumeCellRes
   const keySlices = benchKeySlices(order.length, image, args.slices ?? order.length);
   const plan = planVolumeRun(keySlices, order.length, image, { mode: 'interpolate' });
 
-  const runtime = await createBenchRuntime(args.runtime, args.threads);
-  const entry = findModel(readManifest(args.manifest), args.modelId, args.manifest);
-  const t0 = now();
-  const session = await MedsamSession.create({
-    runtime,
-    entry,
-    precision: args.precision,
-    fetchBytes: fsFetchBytes(path.dirname(args.manifest)),
-    cache: { maxBytes: 64 * 1024 * 1024 },
-  });
-  const loadMs = now() - t0;
+  const { session, loadMs } = await openBenchSession(args);
 
   const perSlice: SliceTiming[] = [];
   let msPerSlice = NaN;
