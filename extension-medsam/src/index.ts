@@ -5,6 +5,7 @@
 import { getCommandsModule } from './ohif/commandsModule';
 import { getHostCornerstone } from './ohif/hostLibraries';
 import { listSegments } from './ohif/hostSegmentation';
+import { jumpToSlice, prepareVolumeScene, segmentVolumesMl } from './ohif/hostVolume';
 import { EXTENSION_ID, SERVICE_NAME } from './ohif/ids';
 import type { MedsamService } from './ohif/medsamService';
 import { registerMedsamBoxTool } from './ohif/MedsamBoxTool';
@@ -46,12 +47,44 @@ const extension = {
     try {
       const cs = getHostCornerstone(extensionManager);
       registerMedsamBoxTool({ cs, service, servicesManager, commandsManager });
-      service.setSaver(createHostSaver({ services: servicesManager.services, extensionManager, cs, outbox: openOutbox() }));
+      service.setSaver(createHostSaver({ services: servicesManager.services, extensionManager, cs, outbox: openOutbox(), ledger: service.ledger }));
+      service.setVolumeHost({
+        prepare: acceptedBoxes => prepareVolumeScene({ cs, services: servicesManager.services, commandsManager, acceptedBoxes }),
+        jumpTo: (viewportId, slice) => jumpToSlice(cs, servicesManager.services, viewportId, slice),
+      });
     } catch (e) {
       service.reportError(`MedSAM box tool unavailable: ${(e as Error).message}`);
     }
     const { segmentationService, viewportGridService, toolbarService } = servicesManager.services;
-    const refreshSegments = () => service.setSegments(listSegments(servicesManager.services, viewportGridService?.getActiveViewportId?.() ?? null));
+    // Volumes in mL read every labelmap slice: measured once the segmentation has been still for a moment, not on
+    // every preview paint.
+    let volumes = new Map<string, number>();
+    let volumeTimer: ReturnType<typeof setTimeout> | null = null;
+    const withVolumes = () =>
+      listSegments(servicesManager.services, viewportGridService?.getActiveViewportId?.() ?? null).map(s => {
+        const ml = volumes.get(`${s.segmentationId}:${s.segmentIndex}`);
+        return ml === undefined ? s : { ...s, volumeMl: ml };
+      });
+    const refreshSegments = () => {
+      service.setSegments(withVolumes());
+      if (volumeTimer !== null) clearTimeout(volumeTimer);
+      volumeTimer = setTimeout(() => {
+        volumeTimer = null;
+        try {
+          volumes = segmentVolumesMl(getHostCornerstone(extensionManager), servicesManager.services);
+        } catch {
+          volumes = new Map();
+        }
+        service.setSegments(withVolumes());
+      }, 500);
+    };
+    unsubscribers.push(() => volumeTimer !== null && clearTimeout(volumeTimer));
+    const removed = segmentationService?.EVENTS?.SEGMENTATION_REMOVED;
+    if (removed) {
+      // A new segmentation may reuse the id: MedSAM's record of the old one must not count as the new one's.
+      const sub = segmentationService.subscribe(removed, (evt: { segmentationId?: string }) => evt?.segmentationId && service.ledger.forget(evt.segmentationId));
+      unsubscribers.push(sub.unsubscribe);
+    }
     for (const name of ['SEGMENTATION_MODIFIED', 'SEGMENTATION_ADDED', 'SEGMENTATION_REMOVED', 'SEGMENTATION_DATA_MODIFIED', 'SEGMENTATION_REPRESENTATION_MODIFIED']) {
       const event = segmentationService?.EVENTS?.[name];
       if (event) unsubscribers.push(segmentationService.subscribe(event, refreshSegments).unsubscribe);
@@ -71,6 +104,7 @@ const extension = {
     unsubscribers.forEach(u => u());
     unsubscribers = [];
     (servicesManager.services[SERVICE_NAME] as MedsamService | undefined)?.setSaver(null);
+    (servicesManager.services[SERVICE_NAME] as MedsamService | undefined)?.setVolumeHost(null);
     (servicesManager.services[SERVICE_NAME] as MedsamService | undefined)?.onModeExit();
   },
 

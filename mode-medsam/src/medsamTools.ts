@@ -18,6 +18,22 @@ export const MEDSAM_BOX_BUTTON = {
   },
 };
 
+/** The host's bidirectional tool (long and short axes): the key-slice markers of "Segment volume". */
+export const MARKER_TOOL_NAME = 'Bidirectional';
+
+export const MEDSAM_MARKER_BUTTON = {
+  id: MARKER_TOOL_NAME,
+  uiType: 'ohif.toolButton',
+  props: {
+    type: 'tool',
+    icon: 'tool-bidirectional',
+    label: 'Key-slice marker',
+    tooltip: 'Key-slice marker (K): long and short axes on a few slices, then Segment volume (shift+M) in the MedSAM panel',
+    commands: { commandName: 'setToolActiveToolbar', commandOptions: { toolGroupIds: [...TOOL_GROUP_IDS] } },
+    evaluate: 'evaluate.cornerstoneTool',
+  },
+};
+
 export const MEDSAM_HOTKEY = {
   commandName: 'setToolActiveToolbar',
   commandOptions: { toolName: BOX_TOOL_NAME, toolGroupIds: [...TOOL_GROUP_IDS] },
@@ -25,6 +41,16 @@ export const MEDSAM_HOTKEY = {
   keys: ['m'],
   isEditable: true,
 };
+
+export const MEDSAM_MARKER_HOTKEY = {
+  commandName: 'setToolActiveToolbar',
+  commandOptions: { toolName: MARKER_TOOL_NAME, toolGroupIds: [...TOOL_GROUP_IDS] },
+  label: 'Key-slice marker',
+  keys: ['k'],
+  isEditable: true,
+};
+
+export const MEDSAM_VOLUME_HOTKEY = { commandName: 'medsamSegmentVolume', label: 'MedSAM: segment volume', keys: ['shift+m'], isEditable: true };
 
 /** The host's toolbar sections that get the button: the main bar and the labelmap tools of the segmentation panel. */
 export const MEDSAM_TOOLBAR_SECTIONS = ['primary', 'LabelMapTools'];
@@ -38,16 +64,16 @@ export function addMedsamToMode({ servicesManager, commandsManager }: ModeContex
   const { toolGroupService, toolbarService, customizationService } = servicesManager.services;
   for (const toolGroupId of TOOL_GROUP_IDS) {
     if (toolGroupService?.getToolGroup(toolGroupId)) {
-      toolGroupService.addToolsToToolGroup(toolGroupId, { passive: [{ toolName: BOX_TOOL_NAME }] });
+      toolGroupService.addToolsToToolGroup(toolGroupId, { passive: [{ toolName: BOX_TOOL_NAME }, { toolName: MARKER_TOOL_NAME }] });
     }
   }
   if (toolbarService) {
-    toolbarService.register([MEDSAM_BOX_BUTTON]);
+    toolbarService.register([MEDSAM_BOX_BUTTON, MEDSAM_MARKER_BUTTON]);
     // updateSection appends to an existing section (the host's buttons stay).
-    for (const section of MEDSAM_TOOLBAR_SECTIONS) toolbarService.updateSection(section, [BOX_TOOL_BUTTON_ID]);
+    for (const section of MEDSAM_TOOLBAR_SECTIONS) toolbarService.updateSection(section, [BOX_TOOL_BUTTON_ID, MARKER_TOOL_NAME]);
   }
   // Read by the viewer right after onModeEnter (ohif.hotkeyBindings), at mode scope: gone when the mode exits.
-  customizationService?.setCustomizations?.({ 'ohif.hotkeyBindings': { $push: [MEDSAM_HOTKEY] } });
+  customizationService?.setCustomizations?.({ 'ohif.hotkeyBindings': { $push: [MEDSAM_HOTKEY, MEDSAM_MARKER_HOTKEY, MEDSAM_VOLUME_HOTKEY] } });
   void commandsManager.runCommand('medsamLoadModel');
 }
 

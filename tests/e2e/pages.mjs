@@ -130,6 +130,13 @@ export class MedsamTool {
     return this.state();
   }
 
+  /** Shows the MedSAM panel when the host switched the right side to another panel (e.g. its segmentation panel). */
+  async openPanel() {
+    const panel = this.page.locator('[data-cy="medsam-panel"]');
+    if (!(await panel.isVisible().catch(() => false))) await this.page.locator('[data-cy="medsam-btn"]').click();
+    await panel.waitFor();
+  }
+
   /** The panel's text for a field (data-cy="medsam-<field>-value"). */
   panelValue(field) {
     return this.page.locator(`[data-cy="medsam-${field}-value"]`).innerText();

@@ -116,7 +116,13 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
           image,
           target: async () => {
             const segment = await ensureActiveSegment(servicesManager.services, commandsManager, viewport.id);
-            return previewTargetFor(cs, segment, labelmapImageIdFor(cs, segment.segmentationId, slice.imageId, viewport.id), pixels);
+            const labelmapImageId = labelmapImageIdFor(cs, segment.segmentationId, slice.imageId, viewport.id);
+            return service.trackAcceptedBox(previewTargetFor(cs, segment, labelmapImageId, pixels), {
+              imageId: slice.imageId,
+              segmentationId: segment.segmentationId,
+              labelmapImageId,
+              pixels,
+            });
           },
         });
       }
@@ -195,14 +201,21 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
       return true;
     };
 
-    /** OHIF's Enter (acceptPreview command) calls this on every labelmap tool. */
+    /** OHIF's Enter (acceptPreview command) calls this on every labelmap tool: a box preview, else a volume run's. */
     acceptPreview(): void {
+      if (!preview.hasPreview) return void service.volume.accept();
       const viewportId = preview.current?.context.viewportId;
       void preview.accept().then(() => viewportId && this.render(viewportId));
     }
 
     /** OHIF's Esc (cancelActiveOperation -> rejectPreview) calls this on every labelmap tool. */
     rejectPreview(): void {
+      if (!preview.hasPreview) {
+        // Esc during a run stops it (the slices done stay as a preview); on a preview it drops it.
+        if (service.volume.isRunning) service.volume.cancel();
+        else service.volume.reject();
+        return;
+      }
       const viewportId = preview.current?.context.viewportId;
       preview.reject();
       if (viewportId) this.render(viewportId);

@@ -1,6 +1,9 @@
 import { createElement as h, useSyncExternalStore, type CSSProperties, type ReactElement } from 'react';
+import { ConfirmButton } from './ConfirmButton';
 import { CT_PRESETS, isIntensityPreset } from './intensityPreset';
-import type { MedsamService, MedsamState } from './medsamService';
+import { segmentKey, type MedsamSaveKind, type MedsamService, type MedsamState } from './medsamService';
+import { TargetPicker } from './TargetPicker';
+import { volumeSection } from './VolumeSection';
 
 // Inline styles: the host's Tailwind build only holds the classes the host itself uses.
 const styles: Record<string, CSSProperties> = {
@@ -74,7 +77,7 @@ function intensityRow(state: MedsamState, service: MedsamService): ReactElement 
   return row('Intensity', value, 'medsam-intensity');
 }
 
-function segmentsList(state: MedsamState): ReactElement {
+function segmentsList(state: MedsamState, service: MedsamService): ReactElement {
   const items = state.segments.length
     ? state.segments.map(s =>
         h(
@@ -82,6 +85,12 @@ function segmentsList(state: MedsamState): ReactElement {
           { key: `${s.segmentationId}:${s.segmentIndex}`, 'data-cy': 'medsam-segment', 'data-active': s.active ? 'true' : 'false', style: { fontWeight: s.active ? 600 : 400 } },
           h('span', { style: { ...styles.swatch, background: s.color ?? '#6b7280' } }),
           `${s.label}${s.active ? ' (active)' : ''}`,
+          s.volumeMl !== undefined ? h('span', { style: styles.label, 'data-cy': 'medsam-segment-ml' }, ` ${s.volumeMl.toFixed(1)} mL`) : null,
+          h(TargetPicker, {
+            segmentLabel: s.label,
+            chosen: state.targets[segmentKey(s.segmentationId, s.segmentIndex)],
+            onChoose: target => service.setSegmentTarget(s.segmentationId, s.segmentIndex, target),
+          }),
         ),
       )
     : [h('li', { key: 'none', style: styles.label }, 'none yet: the first box creates one')];
@@ -99,8 +108,25 @@ function saveSection(state: MedsamState, service: MedsamService): ReactElement {
       { type: 'button', style: styles.button, 'data-cy': 'medsam-save', disabled: saving || state.segments.length === 0, onClick: () => void service.saveToPacs() },
       saving ? 'Saving…' : 'Save to PACS',
     ),
+    h(
+      'label',
+      { style: { ...styles.row, marginTop: 4 } },
+      h('span', { style: styles.label }, 'SEG type'),
+      h(
+        'select',
+        {
+          style: styles.select,
+          value: state.saveKind,
+          disabled: saving,
+          'data-cy': 'medsam-save-kind',
+          onChange: (e: { target: { value: string } }) => service.setSaveKind(e.target.value as MedsamSaveKind),
+        },
+        h('option', { value: 'binary' }, 'Binary (66.4)'),
+        h('option', { value: 'labelmap' }, 'Label Map (66.7)'),
+      ),
+    ),
     save.message
-      ? h('div', { style: save.status === 'stored' ? styles.ok : styles.message, 'data-cy': 'medsam-save-result', 'data-status': save.status, role: save.status === 'failed' ? 'alert' : undefined }, save.message)
+      ? h('div', { style: save.status === 'failed' ? styles.message : styles.ok, 'data-cy': 'medsam-save-result', 'data-status': save.status, role: save.status === 'failed' ? 'alert' : undefined }, save.message)
       : null,
     h(
       'div',
@@ -114,6 +140,7 @@ function saveSection(state: MedsamState, service: MedsamService): ReactElement {
           h('div', { style: styles.label }, `${e.attempts} attempt(s), ${(e.bytesLength / 1024).toFixed(1)} KiB: ${e.error}`),
           h('button', { type: 'button', style: styles.small, 'data-cy': 'medsam-outbox-retry', onClick: () => void service.retryOutbox(e.id) }, 'Retry'),
           h('button', { type: 'button', style: styles.small, 'data-cy': 'medsam-outbox-download', onClick: () => void service.downloadOutbox(e.id) }, 'Download'),
+          h(ConfirmButton, { label: 'Discard', style: styles.small, 'data-cy': 'medsam-outbox-discard', title: 'Delete this SEG from the outbox (download it first to keep it)', onConfirm: () => void service.discardOutbox(e.id) }),
         ),
       ),
     ),
@@ -149,7 +176,8 @@ export function MedsamPanel({ service, onActivateTool }: { service: MedsamServic
       : null,
     state.notice ? h('div', { style: styles.notice, 'data-cy': 'medsam-notice' }, state.notice) : null,
     state.message ? h('div', { style: styles.message, 'data-cy': 'medsam-message', role: 'alert' }, state.message) : null,
-    segmentsList(state),
+    segmentsList(state, service),
+    volumeSection(state, service, styles),
     saveSection(state, service),
   );
 }

@@ -25,6 +25,12 @@ export function getCommandsModule({ servicesManager, commandsManager }: HostModu
     medsamAcceptPreview: (): Promise<boolean> | undefined => service()?.preview.accept(),
     /** Drops the box preview and restores the labelmap (OHIF's Esc does the same). */
     medsamRejectPreview: (): void => service()?.preview.reject(),
+    /** "Segment volume" on the active viewport's key slices (resolves when the run ends, its masks a preview). */
+    medsamSegmentVolume: () => service()?.segmentVolume(),
+    /** Stops a volume run after the slice in progress (the slices done stay as a preview). */
+    medsamCancelVolume: (): void => service()?.volume.cancel(),
+    medsamAcceptVolume: (): boolean | undefined => service()?.volume.accept(),
+    medsamRejectVolume: (): boolean | undefined => service()?.volume.reject(),
     /** CT window for the encoder input ('auto' follows the Modality). */
     setMedsamIntensityPreset: ({ preset }: { preset: IntensityPreset }): void => service()?.setIntensityPreset(preset),
   };

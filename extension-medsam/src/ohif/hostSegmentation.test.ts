@@ -77,12 +77,32 @@ describe('labelmap of an image on the host', () => {
     expect(() => labelmapAccess(cs, 'lm-2', 7)).toThrow('6 pixels');
   });
 
+  it("reads from the image's live array when the voxel manager hands it out, never from a copy", () => {
+    const data = new Uint8Array(6);
+    const calls = { get: 0 };
+    const voxelManager = (scalar: () => Uint8Array) => ({
+      getScalarData: scalar,
+      getAtIndex: (i: number) => (calls.get++, data[i]),
+      setAtIndex: (i: number, v: number) => void (data[i] = v),
+    });
+    const host = (vm: unknown): any => ({ core: { cache: { getImage: () => ({ rows: 2, columns: 3, voxelManager: vm }) } } });
+    const live = labelmapAccess(host(voxelManager(() => data)), 'lm', 6);
+    live.set(1, 5);
+    expect(live.get(1)).toBe(5);
+    expect(calls.get).toBe(0);
+    const copied = labelmapAccess(host(voxelManager(() => data.slice())), 'lm', 6);
+    copied.set(2, 7);
+    expect(copied.get(2)).toBe(7);
+    expect(calls.get).toBe(1);
+  });
+
   it('re-renders the segment and records accepted edits in the host undo history', () => {
     const target = previewTargetFor(cs, { segmentationId: 'seg', segmentIndex: 1 }, 'lm-2', 6);
     target.changed();
     expect(modified.at(-1)).toEqual(['seg', undefined, 1]);
     const log: string[] = [];
-    target.record?.({ undo: () => log.push('undo'), redo: () => log.push('redo') });
+    const accepted = { edit: { value: 1, indices: new Uint32Array([0]), before: new Uint16Array([0]) }, box: { space: 'image' as const, x0: 0, y0: 0, x1: 1, y1: 1 } };
+    target.record?.({ undo: () => log.push('undo'), redo: () => log.push('redo') }, accepted);
     expect(pushed).toHaveLength(1);
     expect(pushed[0].operationType).toBe('labelmap');
     pushed[0].restoreMemo(true);

@@ -71,29 +71,47 @@ export function labelmapAccess(cs: HostCornerstone, labelmapImageId: string, exp
   if (vm?.getAtIndex && vm?.setAtIndex) {
     const length = image.rows * image.columns;
     if (length !== expectedLength) throw new MedsamError('SHAPE_MISMATCH', `the labelmap has ${length} pixels, the image ${expectedLength}`);
-    return { length, get: i => vm.getAtIndex(i), set: (i, v) => vm.setAtIndex(i, v) };
+    // Reads straight from the image's own array when the voxel manager hands out the live one (the same array on every
+    // call, not a copy): a volume run reads every voxel of a slice, a call per voxel costs tens of ms. Writes still go
+    // through the voxel manager, which keeps cornerstone's record of what changed.
+    const live = liveScalarData(vm, length);
+    return { length, get: live ? i => live[i] : i => vm.getAtIndex(i), set: (i, v) => vm.setAtIndex(i, v) };
   }
   const data = image?.getPixelData?.();
   if (!data || data.length !== expectedLength) throw new MedsamError('INVALID_IMAGE', `labelmap image ${labelmapImageId} is not loaded`);
   return { length: data.length, get: i => data[i], set: (i, v) => void (data[i] = v) };
 }
 
+function liveScalarData(vm: any, length: number): ArrayLike<number> | null {
+  try {
+    const a = vm.getScalarData?.();
+    return a && a.length === length && a === vm.getScalarData() ? a : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Re-renders the segment after its labelmap changed. */
+export function segmentChanged(cs: HostCornerstone, segment: ActiveSegment): void {
+  cs.tools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(segment.segmentationId, undefined, segment.segmentIndex);
+}
+
+/** Puts an edit on the host's undo history: ctrl+z / ctrl+y in OHIF walk this ring (its undo and redo commands). */
+export function recordInHostHistory(cs: HostCornerstone, edit: { undo(): void; redo(): void }): void {
+  cs.core.utilities?.HistoryMemo?.DefaultHistoryMemo?.push({
+    id: `medsam-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    operationType: 'labelmap',
+    restoreMemo: (undo?: boolean) => (undo ? edit.undo() : edit.redo()),
+  });
+}
+
 /** The preview target for one image: its labelmap slice, re-render, and the host's undo history. */
 export function previewTargetFor(cs: HostCornerstone, segment: ActiveSegment, labelmapImageId: string, pixels: number): PreviewTarget {
-  const labelmap = labelmapAccess(cs, labelmapImageId, pixels);
-  const history = cs.core.utilities?.HistoryMemo?.DefaultHistoryMemo;
   return {
-    labelmap,
+    labelmap: labelmapAccess(cs, labelmapImageId, pixels),
     segmentIndex: segment.segmentIndex,
-    changed: () => cs.tools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(segment.segmentationId, undefined, segment.segmentIndex),
-    record: edit => {
-      // ctrl+z / ctrl+y in OHIF walk this ring (its undo and redo commands).
-      history?.push({
-        id: `medsam-${Date.now()}-${Math.random().toString(36).slice(2)}`,
-        operationType: 'labelmap',
-        restoreMemo: (undo?: boolean) => (undo ? edit.undo() : edit.redo()),
-      });
-    },
+    changed: () => segmentChanged(cs, segment),
+    record: edit => recordInHostHistory(cs, edit),
   };
 }
 

@@ -4,6 +4,7 @@
  * the box tool, encodes slices in the background, and holds what the panel shows.
  */
 import { isMedsamError } from '../engine/errors';
+import type { SegmentTarget } from '../seg/codes';
 import type { ImageBox } from '../engine/geometry/box';
 import type { Manifest } from '../engine/manifest';
 import { fetchManifest } from '../engine/session/fetch-bytes';
@@ -18,7 +19,11 @@ import type { HostServiceRegistration, PubSubSubscription } from './hostTypes';
 import { SERVICE_NAME } from './ids';
 import { describeIntensity, intensityFor, intensityKey, isIntensityPreset, type IntensityPreset } from './intensityPreset';
 import { chooseModel, type ModelChoice } from './modelChoice';
-import { PreviewController } from './previewController';
+import type { AcceptedBox } from './hostVolume';
+import type { LabelmapEdit } from './labelmapEdit';
+import { MedsamLedger, type LedgerSliceRef } from './medsamLedger';
+import { PreviewController, type PreviewTarget } from './previewController';
+import { IDLE_VOLUME, VolumeController, type VolumeRunState, type VolumeScene } from './volumeController';
 import type { SegSaver } from './saveSegmentation';
 
 /** Where inference runs; 'none' until the engine has chosen. */
@@ -36,6 +41,12 @@ export interface MedsamModelInfo {
   weightsSha256?: string | null;
   weightsSource?: string;
 }
+
+/** The SEG SOP class "Save to PACS" writes: classic binary (66.4, the default) or Label Map (66.7). */
+export type MedsamSaveKind = 'binary' | 'labelmap';
+
+/** The key of a segment's target choice. */
+export const segmentKey = (segmentationId: string, segmentIndex: number): string => `${segmentationId}:${segmentIndex}`;
 
 /** The last "Save to PACS" and what waits in the outbox. */
 export interface MedsamSaveState {
@@ -60,6 +71,8 @@ export interface MedsamSegmentInfo {
   label: string;
   active: boolean;
   color: string | null;
+  /** Volume in mL over the active viewport's slices (absent until measured, or without even slice spacing). */
+  volumeMl?: number;
 }
 
 /** What the panel shows. */
@@ -80,6 +93,13 @@ export interface MedsamState {
   previewPending: boolean;
   save: MedsamSaveState;
   outbox: MedsamOutboxItem[];
+  /** "Segment volume": progress, the preview waiting for accept or reject, the review queue. */
+  volume: VolumeRunState;
+  /** A re-run keeps pixels edited by hand (brush, eraser) unless the user unticks it. */
+  keepHandEdits: boolean;
+  /** Targets chosen in the panel, by segmentKey; they code the saved SEG's segments. */
+  targets: Readonly<Record<string, SegmentTarget>>;
+  saveKind: MedsamSaveKind;
 }
 
 export const INITIAL_STATE: Readonly<MedsamState> = Object.freeze({
@@ -95,9 +115,19 @@ export const INITIAL_STATE: Readonly<MedsamState> = Object.freeze({
   previewPending: false,
   save: Object.freeze({ status: 'idle' as const, message: null, seriesInstanceUid: null }),
   outbox: [],
+  volume: IDLE_VOLUME,
+  keepHandEdits: true,
+  targets: Object.freeze({}),
+  saveKind: 'binary' as MedsamSaveKind,
 });
 
 export type MedsamServiceConfig = MedsamAppConfig;
+
+/** The viewer side of "Segment volume" (set by the extension on mode entry). */
+export interface VolumeHost {
+  prepare(acceptedBoxes: () => Iterable<AcceptedBox>): Promise<VolumeScene>;
+  jumpTo(viewportId: string | null, slice: number): void;
+}
 
 export interface MedsamServiceDeps {
   createWorker(): Promise<WorkerLike>;
@@ -159,6 +189,14 @@ export class MedsamService {
   private warmed: { key: string; controller: AbortController } | null = null;
   private servicesManager: { services: Record<string, any> } | null = null;
   private saver: SegSaver | null = null;
+  private volumeHost: VolumeHost | null = null;
+  private volumeViewportId: string | null = null;
+  /** Boxes accepted with the box tool, by source image and segment: key slices of "Segment volume". */
+  private readonly acceptedBoxes = new Map<string, AcceptedBox>();
+  /** What MedSAM wrote into each labelmap slice: tells hand edits apart (re-runs keep them; the SEG says MANUAL). */
+  readonly ledger = new MedsamLedger();
+  /** "Segment volume" runs. */
+  readonly volume: VolumeController;
 
   /** The box tool's live preview (one per page: only one box is edited at a time). */
   readonly preview: PreviewController;
@@ -179,6 +217,19 @@ export class MedsamService {
           }
         },
       },
+    );
+    this.volume = new VolumeController(
+      {
+        segment: (imageId, image, box, signal) => this.segmentVolumeSlice(imageId, image, box, signal),
+        prefetch: (imageId, image, signal) => {
+          if (!this.engine) return;
+          const prepared = this.prepare(imageId, image);
+          this.requestedEncodes.add(prepared.key);
+          void this.engine.client.encode({ imageId: prepared.key, image: prepared.image, priority: 'prefetch' }, { signal }).catch(() => this.requestedEncodes.delete(prepared.key));
+        },
+      },
+      this.ledger,
+      volume => this.setState({ volume }),
     );
   }
 
@@ -204,6 +255,7 @@ export class MedsamService {
 
   onModeExit(): void {
     this.preview.reject();
+    this.volume.reject();
   }
 
   /** A worker that crashed (e.g. out of memory) rejects every call: forget it so that the next use starts a new one. */
@@ -422,6 +474,89 @@ export class MedsamService {
     });
   }
 
+  /** One slice of a volume run: its mask and the decoder's predicted IoU. */
+  private async segmentVolumeSlice(imageId: string, image: SliceInput, box: ImageBox, signal: AbortSignal): Promise<{ mask: Uint8Array; iou: number }> {
+    if (!(await this.loadModel()) || !this.engine) throw new Error(this.state.message ?? 'the MedSAM model is not loaded');
+    const { key, image: input } = this.prepare(imageId, image);
+    this.requestedEncodes.add(key);
+    const result = await this.track('decoding', this.engine.client.segment({ imageId: key, image: input, boxes: [box] }, { signal }));
+    const t = result.timings;
+    this.setState({ timings: { ...this.state.timings, encodeMs: t.cached ? this.state.timings.encodeMs : t.preprocessMs + t.encodeMs, decodeMs: t.decodeMs + t.postprocessMs } });
+    return { mask: result.masks[0], iou: result.iou[0] };
+  }
+
+  /**
+   * The box tool's preview target with MedSAM's bookkeeping: an accepted box becomes a key slice of its segment and
+   * its pixels enter the ledger; undo and redo keep both in step with the labelmap.
+   */
+  trackAcceptedBox(target: PreviewTarget, where: { imageId: string; segmentationId: string; labelmapImageId: string; pixels: number }): PreviewTarget {
+    const ref: LedgerSliceRef = { segmentationId: where.segmentationId, segmentIndex: target.segmentIndex, labelmapImageId: where.labelmapImageId };
+    const boxKey = `${where.imageId}\u0000${where.segmentationId}\u0000${target.segmentIndex}`;
+    const mark = (edit: LabelmapEdit, owned: boolean) => this.ledger.mark(ref, where.pixels, edit.indices, () => owned);
+    return {
+      ...target,
+      record: (entry, accepted) => {
+        const box: AcceptedBox = { imageId: where.imageId, segmentationId: where.segmentationId, segmentIndex: target.segmentIndex, box: accepted.box };
+        const previousBox = this.acceptedBoxes.get(boxKey);
+        mark(accepted.edit, true);
+        this.acceptedBoxes.set(boxKey, box);
+        target.record?.(
+          {
+            undo: () => {
+              entry.undo();
+              mark(accepted.edit, false);
+              if (previousBox) this.acceptedBoxes.set(boxKey, previousBox);
+              else this.acceptedBoxes.delete(boxKey);
+            },
+            redo: () => {
+              entry.redo();
+              mark(accepted.edit, true);
+              this.acceptedBoxes.set(boxKey, box);
+            },
+          },
+          accepted,
+        );
+      },
+    };
+  }
+
+  /** The viewer side of "Segment volume" (null: not available in this viewer). */
+  setVolumeHost(host: VolumeHost | null): void {
+    this.volumeHost = host;
+    if (!host && this.volume.isRunning) this.volume.cancel();
+  }
+
+  /**
+   * "Segment volume": the key slices of the active viewport -> every slice of their range, shown as a preview
+   * (Enter or Accept keeps it, Esc or Reject drops it). A box preview still pending is rejected first.
+   */
+  async segmentVolume(): Promise<VolumeRunState> {
+    const host = this.volumeHost;
+    if (!host) {
+      this.setState({ volume: { ...this.state.volume, message: 'Segment volume is not available in this viewer' } });
+      return this.state.volume;
+    }
+    this.preview.reject();
+    return this.volume.run(
+      async () => {
+        if (!(await this.loadModel())) throw new Error(this.state.message ?? 'the MedSAM model is not loaded');
+        const scene = await host.prepare(() => this.acceptedBoxes.values());
+        this.volumeViewportId = scene.viewportId;
+        return scene;
+      },
+      { keepHandEdits: this.state.keepHandEdits },
+    );
+  }
+
+  setKeepHandEdits(keep: boolean): void {
+    if (keep !== this.state.keepHandEdits) this.setState({ keepHandEdits: keep });
+  }
+
+  /** Shows a slice of the last volume run (the review queue's click). */
+  jumpToVolumeSlice(slice: number): void {
+    this.volumeHost?.jumpTo(this.volumeViewportId, slice);
+  }
+
   /** Shows an error in the panel (from the box tool: no segmentation, no pixel data...). */
   reportError(message: string): void {
     this.setState({ message });
@@ -430,7 +565,31 @@ export class MedsamService {
   /** Called on every segmentation event, preview paints included: the panel re-renders only when the list changed. */
   setSegments(segments: MedsamSegmentInfo[]): void {
     if (sameSegments(this.state.segments, segments)) return;
-    this.setState({ segments });
+    // A removed segment's choice must not pass to a new segment that reuses its index.
+    const present = new Set(segments.map(s => segmentKey(s.segmentationId, s.segmentIndex)));
+    const kept = Object.entries(this.state.targets).filter(([key]) => present.has(key));
+    const targets = kept.length === Object.keys(this.state.targets).length ? this.state.targets : Object.fromEntries(kept);
+    this.setState({ segments, targets });
+  }
+
+  /**
+   * The target that codes a segment in the saved SEG (null: back to its label's). The host's segment label follows
+   * when the viewer can rename it; the SEG's coding does not depend on that.
+   */
+  setSegmentTarget(segmentationId: string, segmentIndex: number, target: SegmentTarget | null): void {
+    const key = segmentKey(segmentationId, segmentIndex);
+    const { [key]: _previous, ...others } = this.state.targets;
+    this.setState({ targets: target ? { ...others, [key]: target } : others });
+    if (!target) return;
+    try {
+      this.servicesManager?.services.segmentationService?.setSegmentLabel?.(segmentationId, segmentIndex, target.label);
+    } catch {
+      // Renaming is a convenience: the choice is kept and used when saving.
+    }
+  }
+
+  setSaveKind(kind: MedsamSaveKind): void {
+    if ((kind === 'binary' || kind === 'labelmap') && kind !== this.state.saveKind) this.setState({ saveKind: kind });
   }
 
   /** The viewer side of "Save to PACS" (set by the extension on mode entry); the outbox list is read at once. */
@@ -456,7 +615,10 @@ export class MedsamService {
     const model = this.state.model;
     this.setState({ save: { status: 'saving', message: null, seriesInstanceUid: null } });
     try {
-      const report = await this.saver.save({ id: model?.id ?? 'unknown', weightsSha256: model?.weightsSha256 ?? null, weightsSource: model?.weightsSource, precision: model?.precision });
+      const report = await this.saver.save(
+        { id: model?.id ?? 'unknown', weightsSha256: model?.weightsSha256 ?? null, weightsSource: model?.weightsSource, precision: model?.precision },
+        { targets: this.state.targets, kind: this.state.saveKind === 'labelmap' ? 'LABELMAP' : 'BINARY' },
+      );
       const what = report.segments.map(s => `${s.label} (${s.voxels} voxels)`).join(', ');
       const notes = report.notes.length ? `\n${report.notes.join('\n')}` : '';
       if (report.outcome.stored) {
@@ -483,6 +645,18 @@ export class MedsamService {
     await this.saver?.download(id);
   }
 
+  /** Drops an outbox entry the user confirmed to discard (the panel asks first). */
+  async discardOutbox(id: string): Promise<void> {
+    if (!this.saver) return;
+    try {
+      await this.saver.discard(id);
+      this.setState({ save: { status: 'idle', message: `Discarded ${id} from the outbox`, seriesInstanceUid: null } });
+    } catch (e) {
+      this.setState({ save: { status: 'failed', message: `Cannot discard ${id}: ${(e as Error).message}`, seriesInstanceUid: null } });
+    }
+    await this.refreshOutbox();
+  }
+
   /** Ends the worker (tests, and a site that unloads the extension). */
   dispose(): void {
     this.preview.reject();
@@ -501,7 +675,8 @@ function sameSegments(a: readonly MedsamSegmentInfo[], b: readonly MedsamSegment
         x.segmentIndex === b[i].segmentIndex &&
         x.label === b[i].label &&
         x.active === b[i].active &&
-        x.color === b[i].color,
+        x.color === b[i].color &&
+        x.volumeMl === b[i].volumeMl,
     )
   );
 }

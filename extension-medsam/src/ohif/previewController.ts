@@ -22,8 +22,8 @@ export interface PreviewTarget {
   segmentIndex: number;
   /** Called after each change of the labelmap (re-render the segmentation). */
   changed(): void;
-  /** Puts an accepted edit on the host's undo history. */
-  record?(edit: { undo(): void; redo(): void }): void;
+  /** Puts an accepted edit on the host's undo history; `accepted` says which pixels the box's mask took. */
+  record?(edit: { undo(): void; redo(): void }, accepted: { edit: LabelmapEdit; box: ImageBox }): void;
 }
 
 /** The slice being annotated, fixed when the box is started. */
@@ -210,14 +210,15 @@ export class PreviewController {
     const edit = l.edit;
     // Only the newest box's own mask may be accepted: when its segment failed, the labelmap still shows an older
     // box's mask, which the user did not ask for; that preview is dropped and the error stays visible.
-    const accepted = l.shownBox !== null && sameBox(l.shownBox, l.box);
+    const shownBox = l.shownBox;
+    const accepted = shownBox !== null && sameBox(shownBox, l.box);
     const waiters = l.acceptWaiters;
     const done = () => {
       for (const w of waiters) w(accepted);
       this.options.onChange?.();
     };
     if (!edit.indices.length || !l.target) return done();
-    if (!accepted) {
+    if (!accepted || !shownBox) {
       void l.target.then(t => {
         revertEdit(t.labelmap, edit);
         t.changed();
@@ -226,16 +227,19 @@ export class PreviewController {
       return;
     }
     void l.target.then(t => {
-      t.record?.({
-        undo: () => {
-          revertEdit(t.labelmap, edit);
-          t.changed();
+      t.record?.(
+        {
+          undo: () => {
+            revertEdit(t.labelmap, edit);
+            t.changed();
+          },
+          redo: () => {
+            reapplyEdit(t.labelmap, edit);
+            t.changed();
+          },
         },
-        redo: () => {
-          reapplyEdit(t.labelmap, edit);
-          t.changed();
-        },
-      });
+        { edit, box: shownBox },
+      );
       done();
     });
   }

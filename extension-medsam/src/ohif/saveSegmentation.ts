@@ -3,11 +3,13 @@
  * from OHIF and cornerstone, writes a binary SEG, and stores it on the active DICOMweb data source with a verified
  * STOW-RS; anything that fails waits in the IndexedDB outbox.
  */
+import type { SegmentTarget } from '../seg/codes';
 import { Outbox, saveToPacs, stowSender, type OutboxSummary, type SaveOutcome } from '../seg/outbox';
 import type { StowConfig } from '../seg/stow';
-import { writeSeg } from '../seg/writer';
+import { writeSeg, type SegmentationKind } from '../seg/writer';
 import type { HostCornerstone } from './hostLibraries';
 import type { HostExtensionManager, HostServicesManager } from './hostTypes';
+import type { MedsamLedger } from './medsamLedger';
 import { buildSegExport, type ExportModel, type ExportSlice, type HostSegment } from './segExport';
 
 export interface SaveReport {
@@ -18,12 +20,22 @@ export interface SaveReport {
   notes: string[];
 }
 
+/** The panel's choices for one save. */
+export interface SaveOptions {
+  /** Targets chosen in the panel, keyed `${segmentationId}:${segmentIndex}`; segments without one keep their label's. */
+  targets?: Readonly<Record<string, SegmentTarget>>;
+  /** BINARY (66.4, the default) or LABELMAP (66.7). */
+  kind?: SegmentationKind;
+}
+
 /** What the panel needs from a saver (the service stays free of OHIF and IndexedDB). */
 export interface SegSaver {
-  save(model: ExportModel): Promise<SaveReport>;
+  save(model: ExportModel, options?: SaveOptions): Promise<SaveReport>;
   list(): Promise<OutboxSummary[]>;
   retry(id: string): Promise<{ ok: boolean; message: string | null }>;
   download(id: string): Promise<void>;
+  /** Removes an outbox entry for good (the user confirmed it). */
+  discard(id: string): Promise<void>;
 }
 
 function labelsOf(image: any): ArrayLike<number> | null {
@@ -65,12 +77,13 @@ export function gatherActiveSegmentation(services: HostServicesManager['services
   if (!displaySet) throw new Error('the active viewport shows no image series');
   const dataSource = extensionManager.getActiveDataSource?.()?.[0];
   const seg = cs.tools.segmentation;
-  const slices: ExportSlice[] = displaySet.instances.map((instance: any) => {
+  const slices: Array<ExportSlice & { tracked: Array<{ labelmapImageId: string; labels: ArrayLike<number> }> }> = displaySet.instances.map((instance: any) => {
     // The labelmap images are keyed by the source image id (cornerstone's referenced image id).
     const imageId: string | undefined = instance.imageId ?? dataSource?.getImageIdsForInstance?.({ instance });
     const ids: string[] = imageId ? seg.getLabelmapImageIdsForImageId?.(imageId, segmentation.segmentationId) ?? [] : [];
-    const layers = ids.map(id => labelsOf(cs.core.cache.getImage(id))).filter((l): l is ArrayLike<number> => l !== null);
-    return { instance, layers };
+    const read = ids.map(id => ({ labelmapImageId: id, labels: labelsOf(cs.core.cache.getImage(id)) }));
+    const tracked = read.filter((l): l is { labelmapImageId: string; labels: ArrayLike<number> } => l.labels !== null);
+    return { instance, layers: tracked.map(l => l.labels), tracked };
   });
   const segments: HostSegment[] = Object.values<any>(segmentation.segments ?? {})
     .filter(s => s?.segmentIndex)
@@ -83,7 +96,17 @@ export function gatherActiveSegmentation(services: HostServicesManager['services
       }
       return { segmentIndex: s.segmentIndex, label: String(s.label ?? `Segment ${s.segmentIndex}`), color };
     });
-  return { viewportId, slices, segments, seriesDescription: `MedSAM ${segmentation.label ?? 'segmentation'}`.slice(0, 64) };
+  return { viewportId, segmentationId: segmentation.segmentationId as string, slices, segments, seriesDescription: `MedSAM ${segmentation.label ?? 'segmentation'}`.slice(0, 64) };
+}
+
+/** The gathered segments with the panel's target choices attached (keyed by segmentation and segment index). */
+export function withTargets<G extends { segmentationId: string; segments: HostSegment[] }>(gathered: G, targets: SaveOptions['targets']): G {
+  if (!targets) return gathered;
+  const segments = gathered.segments.map(s => {
+    const target = targets[`${gathered.segmentationId}:${s.segmentIndex}`];
+    return target ? { ...s, target } : s;
+  });
+  return { ...gathered, segments };
 }
 
 function triggerDownload(filename: string, bytes: Uint8Array): void {
@@ -98,13 +121,26 @@ function triggerDownload(filename: string, bytes: Uint8Array): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function createHostSaver(args: { services: HostServicesManager['services']; extensionManager: HostExtensionManager; cs: HostCornerstone; outbox: Promise<Outbox> }): SegSaver {
+/** Each segment flagged edited-by-hand when its pixels differ from what MedSAM wrote (see medsamLedger.ts). */
+export function withHandEdits<G extends ReturnType<typeof gatherActiveSegmentation>>(gathered: G, ledger: MedsamLedger): G {
+  const layers = gathered.slices.flatMap(s => s.tracked);
+  const segments = gathered.segments.map(s => ({ ...s, editedByHand: ledger.editedByHand(gathered.segmentationId, s.segmentIndex, layers) }));
+  return { ...gathered, segments };
+}
+
+export function createHostSaver(args: {
+  services: HostServicesManager['services'];
+  extensionManager: HostExtensionManager;
+  cs: HostCornerstone;
+  outbox: Promise<Outbox>;
+  ledger: MedsamLedger;
+}): SegSaver {
   const { services, extensionManager, cs } = args;
   return {
-    async save(model) {
-      const gathered = gatherActiveSegmentation(services, extensionManager, cs);
+    async save(model, options = {}) {
+      const gathered = withTargets(withHandEdits(gatherActiveSegmentation(services, extensionManager, cs), args.ledger), options.targets);
       const exported = buildSegExport({ slices: gathered.slices, segments: gathered.segments, model, editedByHand: null, seriesDescription: gathered.seriesDescription });
-      const seg = writeSeg(exported.input);
+      const seg = writeSeg({ ...exported.input, options: { ...exported.input.options, kind: options.kind ?? 'BINARY' } });
       const description = `${gathered.seriesDescription}: ${exported.written.map(s => s.label).join(', ')}`;
       const outcome = await saveToPacs({ ...seg, description }, stowConfigFor(services, extensionManager), await args.outbox);
       return {
@@ -128,5 +164,6 @@ export function createHostSaver(args: { services: HostServicesManager['services'
       const file = await (await args.outbox).download(id);
       triggerDownload(file.filename, file.bytes);
     },
+    discard: async id => (await args.outbox).discard(id),
   };
 }

@@ -1,6 +1,7 @@
+import { freeTextTarget, targetById } from '../seg/codes';
 import { readSeg } from '../seg/reader';
 import { writeSeg } from '../seg/writer';
-import { buildSegExport, type ExportSlice } from './segExport';
+import { buildSegExport, describeSegment, type ExportSlice } from './segExport';
 
 const ROWS = 4;
 const COLUMNS = 6;
@@ -70,6 +71,20 @@ describe('buildSegExport', () => {
     expect(() => buildSegExport({ slices, segments: [{ segmentIndex: 9, label: 'x', color: null }], model: MODEL, editedByHand: false })).toThrow(/empty/);
   });
 
+  it('codes each segment by its own hand-edit flag (the ledger), without the untracked note', () => {
+    const out = buildSegExport({
+      slices,
+      segments: [
+        { segmentIndex: 1, label: 'Liver', color: null, editedByHand: true },
+        { segmentIndex: 2, label: 'Polyp', color: null, editedByHand: false },
+      ],
+      model: MODEL,
+      editedByHand: null,
+    });
+    expect(out.input.segments.map(s => s.algorithmType)).toEqual(['MANUAL', 'SEMIAUTOMATIC']);
+    expect(out.notes.join(' ')).not.toMatch(/not tracked/);
+  });
+
   it('writes a SEG that reads back to the same voxels on the source slices', () => {
     const out = buildSegExport({ slices, segments: [{ segmentIndex: 1, label: 'Liver', color: null }, { segmentIndex: 2, label: 'Polyp', color: null }], model: MODEL, editedByHand: false });
     const seg = writeSeg(out.input);
@@ -80,5 +95,25 @@ describe('buildSegExport', () => {
         expect(Array.from(back.masks[s][k])).toEqual(Array.from(expected));
       }
     }
+  });
+});
+
+describe('describeSegment', () => {
+  it('codes the segment from the chosen target, whatever its label says', () => {
+    const kidney = targetById('kidney-left')!;
+    const d = describeSegment({ segmentIndex: 1, label: 'MedSAM 1', color: null, target: kidney }, 'SEMIAUTOMATIC', MODEL);
+    expect(d.label).toBe('MedSAM 1');
+    expect([d.category, d.type, d.typeModifier]).toEqual([kidney.category, kidney.type, kidney.typeModifier]);
+    expect(d.color).toEqual(kidney.color);
+  });
+
+  it('codes a free-text choice as Tissue even when the label names a known target', () => {
+    const d = describeSegment({ segmentIndex: 2, label: 'Liver', color: [1, 2, 3], target: freeTextTarget('odd region') }, 'SEMIAUTOMATIC', MODEL);
+    expect([d.category.meaning, d.type.meaning, d.typeModifier]).toEqual(['Tissue', 'Tissue', undefined]);
+    expect(d.color).toEqual([1, 2, 3]);
+  });
+
+  it('resolves the label when nothing is chosen', () => {
+    expect(describeSegment({ segmentIndex: 1, label: 'Spleen', color: null }, 'SEMIAUTOMATIC', MODEL).type).toEqual(targetById('spleen')!.type);
   });
 });

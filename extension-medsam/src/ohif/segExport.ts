@@ -3,7 +3,7 @@
  * descriptions (coded target from the label, colour, algorithm), the sources from the host's metadata. Pure: the
  * host adapter (saveSegmentation.ts) reads the labelmap layers and instances and passes them in.
  */
-import { resolveTarget, type Rgb } from '../seg/codes';
+import { resolveTarget, type Rgb, type SegmentTarget } from '../seg/codes';
 import { sourceFromNaturalized } from '../seg/source';
 import { medsamAlgorithm, type SegInput, type SegmentAlgorithmType, type SegmentDescription } from '../seg/writer';
 
@@ -12,6 +12,10 @@ export interface HostSegment {
   label: string;
   /** sRGB 0..255 from the host's colour LUT; the target's default when absent. */
   color: Rgb | null;
+  /** The target chosen in the panel; without one the label is resolved (a known name, else coded free text). */
+  target?: SegmentTarget;
+  /** Changed by hand (brush, eraser) after MedSAM wrote it: MANUAL instead of SEMIAUTOMATIC; absent = untracked. */
+  editedByHand?: boolean;
 }
 
 export interface ExportSlice {
@@ -32,7 +36,7 @@ export interface ExportRequest {
   slices: readonly ExportSlice[];
   segments: readonly HostSegment[];
   model: ExportModel;
-  /** Whether the segmentation was edited by hand (brush, eraser); null when the viewer does not track it. */
+  /** Whether segments without their own editedByHand flag were edited by hand; null when the viewer does not track it. */
   editedByHand: boolean | null;
   seriesDescription?: string;
 }
@@ -49,7 +53,8 @@ export interface ExportResult {
 /** The segment's coded description: the label names a known target when it can, else a coded free-text fallback. */
 export function describeSegment(segment: HostSegment, algorithmType: SegmentAlgorithmType, model: ExportModel): SegmentDescription {
   const label = segment.label.trim() || `Segment ${segment.segmentIndex}`;
-  const target = resolveTarget(label); // a known target by name, else coded free text (Tissue)
+  // The panel's choice codes the segment whatever its label says; else a known target by name, else free text.
+  const target = segment.target ?? resolveTarget(label);
   return {
     label,
     category: target.category,
@@ -64,9 +69,10 @@ export function describeSegment(segment: HostSegment, algorithmType: SegmentAlgo
 export function buildSegExport(req: ExportRequest): ExportResult {
   if (req.slices.length === 0) throw new Error('the viewport shows no source images to save a segmentation for');
   const notes: string[] = [];
-  // Hand edits are not tracked by this viewer yet: MedSAM's output is declared SEMIAUTOMATIC.
-  const algorithmType: SegmentAlgorithmType = req.editedByHand ? 'MANUAL' : 'SEMIAUTOMATIC';
-  if (req.editedByHand === null) notes.push('hand edits are not tracked: segments are saved as SEMIAUTOMATIC');
+  const algorithmTypeOf = (s: HostSegment): SegmentAlgorithmType => ((s.editedByHand ?? req.editedByHand) ? 'MANUAL' : 'SEMIAUTOMATIC');
+  if (req.editedByHand === null && req.segments.some(s => s.editedByHand === undefined)) {
+    notes.push('hand edits are not tracked: segments are saved as SEMIAUTOMATIC');
+  }
   const written: HostSegment[] = [];
   const skipped: HostSegment[] = [];
   const masks: (Uint8Array | null)[][] = [];
@@ -102,7 +108,7 @@ export function buildSegExport(req: ExportRequest): ExportResult {
   if (skipped.length) notes.push(`empty segments not saved: ${skipped.map(s => s.label).join(', ')}`);
   const input: SegInput = {
     sources: req.slices.map(s => sourceFromNaturalized(s.instance)),
-    segments: written.map(s => describeSegment(s, algorithmType, req.model)),
+    segments: written.map(s => describeSegment(s, algorithmTypeOf(s), req.model)),
     masks,
     options: { seriesDescription: req.seriesDescription ?? 'MedSAM segmentation' },
   };

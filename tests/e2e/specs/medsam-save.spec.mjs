@@ -3,6 +3,8 @@
 // WADO-RS and decodes it here with the project's reader (run in Node, not in the page) against the labelmap read from
 // the page, and checks that a reload shows it as a SEG display set. The failure tests stop Orthanc (or make the store
 // answer 200 with an empty stored list): the SEG must wait in the outbox, survive a reload, and be stored by Retry.
+// The panel's choices: a target picked in the picker codes the stored segment, Label Map gives SOP class 66.7, and
+// Discard (asked twice) empties the outbox.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -16,8 +18,10 @@ const { readSeg } = require(path.join(root, 'extension-medsam/src/seg/reader.ts'
 const { parseMultipart } = require(path.join(root, 'extension-medsam/src/seg/multipart.ts'));
 const { sourceFromDicomJson } = require(path.join(root, 'extension-medsam/src/seg/source.ts'));
 const { dciodvfy, dciodvfyPath } = require(path.join(root, 'tests/seg/validators.ts'));
+const { targetById } = require(path.join(root, 'extension-medsam/src/seg/codes.ts'));
 
 const SEG_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
+const LABELMAP_SEG_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.7';
 const value = (json, tag) => json[tag]?.Value?.[0];
 
 const sample = (stack, name) => {
@@ -105,11 +109,7 @@ function labelmapBySop(page, segmentationId = null) {
   }, segmentationId);
 }
 
-async function openPanel(page) {
-  const save = page.locator('[data-cy="medsam-save"]');
-  if (!(await save.isVisible().catch(() => false))) await page.locator('[data-cy="medsam-btn"]').click();
-  await save.waitFor();
-}
+const openPanel = page => new MedsamTool(page).openPanel();
 
 async function clickSave(page) {
   await openPanel(page);
@@ -120,43 +120,41 @@ async function clickSave(page) {
 
 const outboxCount = page => page.locator('[data-cy="medsam-outbox"]').getAttribute('data-count').then(Number);
 
+/** A test on the 20-slice CT that removes the SEG series it stored, whatever happens. */
+const onCt = (name, body) => ({
+  name,
+  async run(ctx) {
+    const ct = sample(ctx.stack, 'ct-abdomen-20slice');
+    const before = await segSeries(ctx.stack.origin, ct.StudyInstanceUID);
+    try {
+      await body(ctx, ct, before);
+    } finally {
+      await removeAddedSeg(ctx.stack, ct.StudyInstanceUID, before);
+    }
+  },
+});
+
 export const tests = [
-  {
-    name: 'Save to PACS: box -> accept -> Save -> QIDO finds the SEG -> WADO-RS bytes decode to the labelmap, voxel for voxel -> reload shows it',
-    async run(ctx) {
-      const ct = sample(ctx.stack, 'ct-abdomen-20slice');
-      const before = await segSeries(ctx.stack.origin, ct.StudyInstanceUID);
-      try {
-        await saveAndReadBack(ctx, ct, before);
-      } finally {
-        await removeAddedSeg(ctx.stack, ct.StudyInstanceUID, before);
-      }
-    },
-  },
-  {
-    name: 'Save to PACS with Orthanc stopped: the failure is shown, the SEG waits in the outbox (across a reload), Retry after Orthanc is back stores it',
-    async run(ctx) {
-      const ct = sample(ctx.stack, 'ct-abdomen-20slice');
-      const before = await segSeries(ctx.stack.origin, ct.StudyInstanceUID);
-      try {
-        await orthancStopped(ctx, ct, before);
-      } finally {
-        await removeAddedSeg(ctx.stack, ct.StudyInstanceUID, before);
-      }
-    },
-  },
-  {
-    name: 'Save to PACS answered 200 with an empty stored list: not taken for a success, the SEG waits in the outbox, Retry stores it',
-    async run(ctx) {
-      const ct = sample(ctx.stack, 'ct-abdomen-20slice');
-      const before = await segSeries(ctx.stack.origin, ct.StudyInstanceUID);
-      try {
-        await emptyStoredList(ctx, ct, before);
-      } finally {
-        await removeAddedSeg(ctx.stack, ct.StudyInstanceUID, before);
-      }
-    },
-  },
+  onCt(
+    'Save to PACS: box -> accept -> Save -> QIDO finds the SEG -> WADO-RS bytes decode to the labelmap, voxel for voxel -> reload shows it',
+    saveAndReadBack,
+  ),
+  onCt(
+    'Save to PACS with Orthanc stopped: the failure is shown, the SEG waits in the outbox (across a reload), Retry after Orthanc is back stores it',
+    orthancStopped,
+  ),
+  onCt(
+    'Save to PACS with a target chosen in the picker (Liver) as a Label Map: the stored SEG is 66.7 and codes the segment as liver',
+    pickedTargetLabelMap,
+  ),
+  onCt(
+    'Discard in the outbox: with Orthanc stopped the SEG waits, Discard asks once more, then the outbox (and its IndexedDB store) is empty',
+    discardFromOutbox,
+  ),
+  onCt(
+    'Save to PACS answered 200 with an empty stored list: not taken for a success, the SEG waits in the outbox, Retry stores it',
+    emptyStoredList,
+  ),
 ];
 
 async function saveAndReadBack({ stack, openPage, outDir, log }, ct, before) {
@@ -304,4 +302,85 @@ async function emptyStoredList({ stack, openPage, log }, ct, before) {
   const added = (await segSeries(stack.origin, ct.StudyInstanceUID)).filter(u => !before.includes(u));
   log(`Retry -> outbox ${await outboxCount(page)}; QIDO: new SEG series ${added.join(', ')}`);
   assert.deepEqual(added, [state.save.seriesInstanceUid]);
+}
+
+async function pickedTargetLabelMap({ stack, openPage, log }, ct, before) {
+  const { page } = await boxAccepted(openPage, stack, ct);
+  await openPanel(page);
+  const liver = targetById('liver');
+  const input = page.locator('[data-cy="medsam-target-input"]');
+  assert.equal(await input.count(), 1, 'one segment, one picker');
+  await input.fill('liv');
+  const options = page.locator('[data-cy="medsam-target-option"]');
+  await options.first().waitFor();
+  log(`picker, "liv": ${(await options.allInnerTexts()).join(' | ')}`);
+  await page.locator(`[data-cy="medsam-target-option"][data-target-id="${liver.id}"]`).click();
+  await page.waitForFunction(id => Object.values(window.services.medsamService.getState().targets).some(t => t.id === id), liver.id, { timeout: 5000 });
+  assert.equal(await input.getAttribute('data-target-id'), liver.id, 'the picker shows the choice');
+  assert.equal(await input.inputValue(), liver.label);
+  const coding = await page.locator('[data-cy="medsam-target-coding"]').innerText();
+  assert.ok(coding.includes(liver.type.value), `the panel shows the code: ${coding}`);
+  const segments = await page.locator('[data-cy="medsam-segment"]').allInnerTexts();
+  log(`segments after the choice: ${segments.map(t => t.split('\n').join(' / ')).join(' | ')}`);
+
+  await page.locator('[data-cy="medsam-save-kind"]').selectOption('labelmap');
+  const state = await clickSave(page);
+  log(`panel: ${state.save.status}: ${state.save.message.split('\n').join(' | ')}`);
+  assert.equal(state.save.status, 'stored', state.save.message);
+  const uid = state.save.seriesInstanceUid;
+
+  // QIDO: the SOP class; WADO-RS metadata: the segment's coded type, as Orthanc stored it.
+  const [inst] = await getJson(`${stack.origin}/dicom-web/studies/${ct.StudyInstanceUID}/series/${uid}/instances`);
+  assert.equal(value(inst, '00080016'), LABELMAP_SEG_SOP_CLASS, 'a Label Map SEG (66.7)');
+  const [meta] = await getJson(`${stack.origin}/dicom-web/studies/${ct.StudyInstanceUID}/series/${uid}/metadata`);
+  assert.equal(value(meta, '00620001'), 'LABELMAP', 'SegmentationType');
+  const items = meta['00620002']?.Value ?? [];
+  const first = items.find(item => value(item, '00620004') === 1);
+  assert.ok(first, `segment 1 in SegmentSequence (numbers ${items.map(i => value(i, '00620004')).join(', ')})`);
+  const type = value(first, '0062000F');
+  const category = value(first, '00620003');
+  log(`SEG ${value(inst, '00080018')}: SOP class ${value(inst, '00080016')}, segment 1 "${value(first, '00620005')}": category ${value(category, '00080100')} ${value(category, '00080104')}, type ${value(type, '00080102')} ${value(type, '00080100')} ${value(type, '00080104')}`);
+  assert.deepEqual([value(type, '00080100'), value(type, '00080102'), value(type, '00080104')], [liver.type.value, liver.type.scheme, liver.type.meaning], "SegmentedPropertyTypeCodeSequence is liver's");
+  assert.deepEqual([value(category, '00080100'), value(category, '00080102')], [liver.category.value, liver.category.scheme]);
+}
+
+/** The entries of the page's outbox store (IndexedDB "medsam-outbox", store "seg"; see src/seg/idb-store.ts). */
+function storedOutboxEntries(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('medsam-outbox');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction('seg', 'readonly').objectStore('seg').count();
+          count.onsuccess = () => (open.result.close(), resolve(count.result));
+          count.onerror = () => reject(count.error);
+        };
+      }),
+  );
+}
+
+async function discardFromOutbox({ stack, openPage, log }, ct, before) {
+  const { page } = await boxAccepted(openPage, stack, ct);
+  await stack.orthanc.stop();
+  try {
+    const state = await clickSave(page);
+    assert.equal(state.save.status, 'failed', state.save.message);
+    assert.equal(await outboxCount(page), 1, 'the SEG is in the outbox');
+  } finally {
+    await stack.orthanc.start();
+  }
+  assert.equal(await storedOutboxEntries(page), 1, 'the outbox store in IndexedDB holds the SEG');
+  const discard = page.locator('[data-cy="medsam-outbox-discard"]');
+  await discard.click();
+  assert.equal(await discard.getAttribute('data-confirm'), 'true', 'the first click only asks');
+  assert.match(await discard.innerText(), /Discard\? yes/);
+  assert.equal(await outboxCount(page), 1, 'nothing discarded before the second click');
+  await discard.click();
+  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 0, null, { timeout: 15000, polling: 100 });
+  assert.equal(await outboxCount(page), 0);
+  log(`Discard, yes -> outbox ${await outboxCount(page)}: ${await page.locator('[data-cy="medsam-save-result"]').innerText()}`);
+  // IndexedDB (what a reload would list): the entry is gone for good; and nothing reached Orthanc.
+  assert.equal(await storedOutboxEntries(page), 0, 'the outbox store in IndexedDB is empty');
+  assert.deepEqual(await segSeries(stack.origin, ct.StudyInstanceUID), before, 'nothing was stored');
 }

@@ -37,6 +37,11 @@ export interface RunVolumeOptions {
   label?: number;
   /** Clock in ms (tests pass a fake one). */
   now?: () => number;
+  /**
+   * Called synchronously as each slice is written (the viewer paints its preview here), so that a caller's copy
+   * follows the same written-or-untouched rule as the result.
+   */
+  onSlice?: (slice: number, mask: Uint8Array, segmentation: SliceSegmentation) => void;
 }
 
 export type VolumeStatus = 'complete' | 'cancelled' | 'failed';
@@ -140,6 +145,7 @@ export async function runVolume(options: RunVolumeOptions): Promise<VolumeRunRes
     result.boxes[z] = box;
     result.iou[z] = seg.iou;
     result.area[z] = area;
+    options.onSlice?.(z, out, seg);
     busyMs += now() - t0;
     done++;
     const msPerSlice = busyMs / done;
