@@ -82,7 +82,7 @@ const extension = {
     const removed = segmentationService?.EVENTS?.SEGMENTATION_REMOVED;
     if (removed) {
       // A new segmentation may reuse the id: MedSAM's record of the old one must not count as the new one's.
-      const sub = segmentationService.subscribe(removed, (evt: { segmentationId?: string }) => evt?.segmentationId && service.ledger.forget(evt.segmentationId));
+      const sub = segmentationService.subscribe(removed, (evt: { segmentationId?: string }) => evt?.segmentationId && service.forgetSegmentation(evt.segmentationId));
       unsubscribers.push(sub.unsubscribe);
     }
     for (const name of ['SEGMENTATION_MODIFIED', 'SEGMENTATION_ADDED', 'SEGMENTATION_REMOVED', 'SEGMENTATION_DATA_MODIFIED', 'SEGMENTATION_REPRESENTATION_MODIFIED']) {

@@ -35,6 +35,7 @@ describe('readDicomwebSeries', () => {
       junk: { status: 200, ...multipart([new TextEncoder().encode('not dicom at all')]) },
       locked: { status: 401 },
       broken: { status: 500, type: 'text/plain', body: 'database is down' },
+      partial: { status: 206, ...multipart([...ct].slice(1)) },
     };
     server = http.createServer((req, res) => {
       requests.push(req.headers);
@@ -51,7 +52,8 @@ describe('readDicomwebSeries', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('gives the files and sources the folder gives, asks for any transfer syntax, and sends the headers', async () => {
-    const got = await readDicomwebSeries({ root, study: STUDY, series: 'ct', headers: { Authorization: 'Basic eDp5' } });
+    // A user's own Accept (any case) must not replace the one that asks for whole DICOM files.
+    const got = await readDicomwebSeries({ root, study: STUDY, series: 'ct', headers: { Authorization: 'Basic eDp5', accept: 'application/json' } });
     const folder = readSourceFolder(CT3, { withoutPixelData: false });
     const bySop = (files: DicomFile[]) => new Map(files.map((f) => [String(f.dataset.SOPInstanceUID), f]));
     const local = bySop(folder.files);
@@ -78,6 +80,7 @@ describe('readDicomwebSeries', () => {
     ['junk', /Part 1 of 1 of WADO-RS .* is not a DICOM file/],
     ['locked', /refused the retrieve .*\(HTTP 401\): give credentials with --header/],
     ['broken', /answered HTTP 500 .*: database is down/],
+    ['partial', /returned only part of series partial \(HTTP 206 Partial Content\)/],
   ])('series %s: a clear error', async (series, message) => {
     await expect(readDicomwebSeries({ root, study: STUDY, series })).rejects.toMatchObject({ code: 'INVALID_SOURCE', message: expect.stringMatching(message) });
   });

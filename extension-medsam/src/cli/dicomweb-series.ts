@@ -38,7 +38,9 @@ export async function fetchSeriesParts(s: DicomwebSeries): Promise<Uint8Array[]>
   const fetchFn = s.fetch ?? globalThis.fetch;
   let response: Response;
   try {
-    response = await fetchFn(url, { headers: { ...s.headers, Accept: WADO_SERIES_ACCEPT } });
+    // Ours replaces an Accept among the user's headers whatever its case: the parts must be whole DICOM files.
+    const headers = Object.fromEntries(Object.entries(s.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'accept'));
+    response = await fetchFn(url, { headers: { ...headers, Accept: WADO_SERIES_ACCEPT } });
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const why = err.cause?.code ?? err.cause?.message ?? err.message;
@@ -52,7 +54,11 @@ export async function fetchSeriesParts(s: DicomwebSeries): Promise<Uint8Array[]>
     throw fail(`The DICOMweb server refused the retrieve of ${url} (HTTP ${response.status}): give credentials with --header "Authorization: ..."`, { url, status: response.status });
   }
   if (response.status === 204) throw fail(`The series ${s.series} at ${s.root} has no instances (HTTP 204)`, { url, status: 204 });
-  if (response.status !== 200 && response.status !== 206) {
+  if (response.status === 206) {
+    // WADO-RS 206: some instances were not returned; segmenting a series with missing slices would be wrong.
+    throw fail(`The DICOMweb server returned only part of series ${s.series} (HTTP 206 Partial Content) from ${url}: retry, or check the series on the server`, { url, status: 206 });
+  }
+  if (response.status !== 200) {
     const text = excerpt(new TextDecoder().decode(body.subarray(0, 2000)));
     throw fail(`The DICOMweb server answered HTTP ${response.status} ${response.statusText} to WADO-RS ${url}${text ? `: ${text}` : ''}`, { url, status: response.status });
   }

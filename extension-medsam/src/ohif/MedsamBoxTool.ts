@@ -88,6 +88,12 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
         // The panel already says why (model URL, fix); the viewer's other tools keep working.
         return false;
       }
+      const blocking = service.previewBlocking();
+      if (blocking) {
+        // A box accepted into a volume preview would be taken back with it when the preview is rejected.
+        service.reportError(blocking);
+        return true;
+      }
       let slice: ViewportSlice;
       try {
         slice = currentSlice(cs, viewport);

@@ -1,6 +1,6 @@
 /**
  * The panel's "Volume (3D)" section: Segment volume, its progress with time left and Cancel, the preview's Accept
- * and Reject, Undo of an accepted run, whether hand edits survive a re-run, and the review queue (click a slice to
+ * and Reject (an accepted run is one ctrl+z), whether hand edits survive a re-run, and the review queue (click a slice to
  * show it).
  */
 import { createElement as h, type CSSProperties, type ReactElement } from 'react';
@@ -57,8 +57,7 @@ export function volumeSection(state: MedsamState, service: MedsamService, styles
           button('medsam-volume-reject', 'Reject (Esc)', () => void service.volume.reject()),
         )
       : null,
-    v.phase === 'accepted' ? button('medsam-volume-undo', 'Undo volume run', () => void service.volume.undo(), 'Take the accepted run back (ctrl+z does the same right after it)') : null,
-    v.message ? h('div', { style: styles.message, 'data-cy': 'medsam-volume-message', role: 'status' }, v.message) : null,
+    v.message ? h('div', { style: v.outcome === 'failed' ? styles.message : styles.notice, 'data-cy': 'medsam-volume-message', role: 'status' }, v.message) : null,
     v.review.length && v.phase !== 'idle'
       ? h(
           'div',

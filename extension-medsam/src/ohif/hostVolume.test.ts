@@ -33,6 +33,11 @@ describe('the key slices of Segment volume', () => {
     expect(k.markers[1].a.x).toBeCloseTo(8, 9);
   });
 
+  it('ignores an annotation of another series, however near its points lie', () => {
+    const other = { ...bidirectional(3, [[5, 5], [15, 12], [8, 11], [12, 6]]), metadata: { toolName: 'Bidirectional', referencedImageId: 'other-series-img' } };
+    expect(gatherKeySlices([other], imageIds, planes, [], segment)).toEqual([]);
+  });
+
   it('finds the slice of an annotation without an image id by its distance to the planes (volume viewports)', () => {
     const keys = gatherKeySlices([bidirectional(4, [[5, 5], [15, 12], [8, 11], [12, 6]], false)], imageIds, planes, [], segment);
     expect(keys.map(k => k.slice)).toEqual([4]);

@@ -9,7 +9,7 @@ import type { ImageBox, ImageSize } from '../engine/geometry/box';
 import type { ImageSegment } from '../engine/geometry/markers';
 import type { KeySlice } from '../engine/volume/plan';
 import type { HostCornerstone } from './hostLibraries';
-import { ensureActiveSegment, labelmapAccess, labelmapImageIdFor, recordInHostHistory, segmentChanged, type ActiveSegment } from './hostSegmentation';
+import { ensureActiveSegment, labelmapAccess, recordInHostHistory, segmentChanged, type ActiveSegment } from './hostSegmentation';
 import type { HostCommandsManager, HostServicesManager } from './hostTypes';
 import { PANEL_ID } from './ids';
 import { sliceImageFor } from './hostViewport';
@@ -105,7 +105,10 @@ export function gatherKeySlices(
     if (!MARKER_TOOL_NAMES.includes(a?.metadata?.toolName) || a.isVisible === false) continue;
     const points = a.data?.handles?.points as Vec3[] | undefined;
     if (!points || points.length < 4) continue;
-    const z = zOf.get(a.metadata.referencedImageId) ?? sliceOfPoint(planes, points[0], step);
+    // By position only when the annotation names no image (volume viewports): one that names an image of another
+    // series is not a marker of this one, however near its planes it lies.
+    const referenced: string | undefined = a.metadata.referencedImageId;
+    const z = referenced ? zOf.get(referenced) : sliceOfPoint(planes, points[0], step);
     if (z === undefined || z < 0) continue;
     const [p0, p1, p2, p3] = points.map(p => worldToImagePoint(planes[z], p));
     lines.set(z, [...(lines.get(z) ?? []), { a: p0, b: p1 }, { a: p2, b: p3 }]);
@@ -119,6 +122,21 @@ export function gatherKeySlices(
   for (const [slice, box] of keyBoxes) keys.push({ slice, box });
   for (const [slice, markers] of lines) if (!keyBoxes.has(slice)) keys.push({ slice, markers });
   return keys.sort((p, q) => p.slice - q.slice);
+}
+
+/**
+ * The labelmap image of slice `imageId` in the segment's layer: only that slice's own labelmap images count (never the
+ * one on screen), and with several layers (overlapping segments) the layer that the viewport's current slice uses for
+ * the active segment.
+ */
+export function labelmapImageIdOfSlice(cs: HostCornerstone, segmentationId: string, imageId: string, viewport: any): string {
+  const seg = cs.tools.segmentation;
+  const ids: string[] = seg.getLabelmapImageIdsForImageId?.(imageId, segmentationId) ?? [];
+  if (ids.length === 0) throw new MedsamError('INVALID_IMAGE', `the segmentation ${segmentationId} has no labelmap for slice ${imageId}`, { imageId });
+  if (ids.length === 1) return ids[0];
+  const shownIds: string[] = seg.getLabelmapImageIdsForImageId?.(viewport.getCurrentImageId?.(), segmentationId) ?? [];
+  const layer = shownIds.indexOf(seg.state?.getCurrentLabelmapImageIdForViewport?.(viewport.id, segmentationId));
+  return ids[layer] ?? ids[0];
 }
 
 /** Reads the active viewport into a VolumeScene (creating the segmentation and segment when there is none). */
@@ -161,7 +179,7 @@ export async function prepareVolumeScene(deps: VolumeSceneDeps): Promise<VolumeS
     labelmap(z) {
       let entry = labelmaps.get(z);
       if (!entry) {
-        const labelmapImageId = labelmapImageIdFor(cs, segment.segmentationId, imageIds[z], viewport.id);
+        const labelmapImageId = labelmapImageIdOfSlice(cs, segment.segmentationId, imageIds[z], viewport);
         entry = { labelmapImageId, access: labelmapAccess(cs, labelmapImageId, pixels) };
         labelmaps.set(z, entry);
       }

@@ -48,6 +48,12 @@ export class MedsamLedger {
     return false;
   }
 
+  /** Replaces one slice's bits (a copy is kept); null: MedSAM never wrote it. */
+  set(ref: LedgerSliceRef, bits: Uint8Array | null): void {
+    if (bits) this.slices.set(keyOf(ref), bits.slice());
+    else this.slices.delete(keyOf(ref));
+  }
+
   /** Forgets a segmentation (removed in the viewer). */
   forget(segmentationId: string): void {
     for (const key of [...this.slices.keys()]) if (key.startsWith(`${segmentationId}\u0000`)) this.slices.delete(key);

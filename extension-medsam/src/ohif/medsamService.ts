@@ -255,7 +255,22 @@ export class MedsamService {
 
   onModeExit(): void {
     this.preview.reject();
-    this.volume.reject();
+    this.volume.reset();
+    this.acceptedBoxes.clear();
+  }
+
+  /** A segmentation was removed in the viewer: its key boxes, its ledger and a volume run on it go too. */
+  forgetSegmentation(segmentationId: string): void {
+    this.ledger.forget(segmentationId);
+    for (const [key, box] of this.acceptedBoxes) if (box.segmentationId === segmentationId) this.acceptedBoxes.delete(key);
+    this.volume.forgetSegmentation(segmentationId);
+  }
+
+  /** Why the labelmap cannot be saved or boxed now (a preview waits for Enter or Esc), or null. */
+  previewBlocking(): string | null {
+    if (this.volume.isRunning) return 'Segment volume is running: wait for it or cancel it (Esc) first';
+    if (this.volume.hasPreview) return 'The volume run is a preview: accept it (Enter) or reject it (Esc) first';
+    return null;
   }
 
   /** A worker that crashed (e.g. out of memory) rejects every call: forget it so that the next use starts a new one. */
@@ -612,6 +627,9 @@ export class MedsamService {
   async saveToPacs(): Promise<void> {
     if (!this.saver) return void this.setState({ save: { status: 'failed', message: 'Save to PACS is not available in this viewer', seriesInstanceUid: null } });
     if (this.state.save.status === 'saving') return;
+    // A preview is not the user's segmentation yet: saving it would store masks nobody accepted.
+    const blocking = this.previewBlocking() ?? (this.preview.hasPreview ? 'A box preview waits: accept it (Enter) or reject it (Esc) first' : null);
+    if (blocking) return void this.setState({ save: { status: 'failed', message: `Not saved: ${blocking}`, seriesInstanceUid: null } });
     const model = this.state.model;
     this.setState({ save: { status: 'saving', message: null, seriesInstanceUid: null } });
     try {

@@ -120,6 +120,45 @@ describe('VolumeController', () => {
     expect(ledger.editedByHand('seg', SEG, labelmaps.map((l, z) => ({ labelmapImageId: `lm-${z}`, labels: l })))).toBe(true);
   });
 
+  it('a host failure while writing a slice ends the run as a preview of the slices done, with the reason', async () => {
+    const controller = new VolumeController(oracleEngine().engine, new MedsamLedger(), () => undefined);
+    const { scene, labelmaps } = fakeScene(keys);
+    let writes = 0;
+    const failing: VolumeScene = {
+      ...scene,
+      labelmap: z => {
+        if (++writes === 3) throw new Error('the segmentation was removed');
+        return scene.labelmap(z);
+      },
+    };
+    const end = await controller.run(async () => failing);
+    expect(end).toMatchObject({ phase: 'preview', outcome: 'failed' });
+    expect(end.message).toMatch(/segmentation was removed/);
+    expect(labelmaps.filter(l => count(l) > 0)).toHaveLength(2);
+    expect(controller.reject()).toBe(true);
+    expect((await controller.run(async () => scene)).outcome).toBe('complete'); // not stuck in 'running'
+  });
+
+  it('undo puts the ledger back as it was, also after a run that overwrote hand edits', async () => {
+    const ledger = new MedsamLedger();
+    const controller = new VolumeController(oracleEngine().engine, ledger, () => undefined);
+    const { scene, labelmaps, history } = fakeScene(keys);
+    const painted = 0; // a hand-painted pixel outside every box, on a key slice
+    labelmaps[2][painted] = SEG;
+    const slicesOf = () => labelmaps.map((l, z) => ({ labelmapImageId: `lm-${z}`, labels: l }));
+    expect(ledger.editedByHand('seg', SEG, slicesOf())).toBe(true);
+    await controller.run(async () => scene, { keepHandEdits: false });
+    controller.accept();
+    expect(labelmaps[2][painted]).toBe(0);
+    expect(ledger.editedByHand('seg', SEG, slicesOf())).toBe(false);
+    history[0].undo();
+    expect(labelmaps[2][painted]).toBe(SEG);
+    expect(ledger.editedByHand('seg', SEG, slicesOf())).toBe(true); // still the user's pixel, not MedSAM's
+    expect(controller.getState().phase).toBe('idle');
+    history[0].redo();
+    expect(ledger.editedByHand('seg', SEG, slicesOf())).toBe(false);
+  });
+
   it('one key slice propagates up and down until the mask vanishes; no key slice is a clear message', async () => {
     const controller = new VolumeController(oracleEngine().engine, new MedsamLedger(), () => undefined);
     const single = fakeScene([{ slice: 4, box: box(4, 4, 10, 8) }]);

@@ -71,8 +71,6 @@ export interface VolumeRunState {
   /** Volume of the run's mask in mL (null without even slice spacing). */
   volumeMl: number | null;
   message: string | null;
-  /** The accepted run can still be undone from the panel. */
-  canUndo: boolean;
 }
 
 export const IDLE_VOLUME: Readonly<VolumeRunState> = Object.freeze({
@@ -89,7 +87,6 @@ export const IDLE_VOLUME: Readonly<VolumeRunState> = Object.freeze({
   review: [],
   volumeMl: null,
   message: null,
-  canUndo: false,
 });
 
 export interface VolumeRunOptions {
@@ -101,6 +98,7 @@ export interface VolumeRunOptions {
 
 interface Pending {
   scene: VolumeScene;
+  keepHandEdits: boolean;
   edits: Map<number, { labelmapImageId: string; edit: SliceReplaceEdit }>;
 }
 
@@ -108,7 +106,6 @@ export class VolumeController {
   private state: VolumeRunState = { ...IDLE_VOLUME };
   private controller: AbortController | null = null;
   private pending: Pending | null = null;
-  private lastAccepted: { undo(): void } | null = null;
 
   constructor(
     private readonly engine: VolumeEngine,
@@ -154,48 +151,59 @@ export class VolumeController {
       return this.state;
     }
     const keepHandEdits = options.keepHandEdits ?? true;
-    const pending: Pending = { scene, edits: new Map() };
+    const pending: Pending = { scene, keepHandEdits, edits: new Map() };
     this.pending = pending;
-    this.set({
+    // Callbacks of a run the user rejected meanwhile must not touch the state of the next one.
+    const update = (patch: Partial<VolumeRunState>) => this.pending === pending && this.set(patch);
+    update({
       sliceCount: scene.imageIds.length,
       keySlices: [...new Set(scene.keys.map(k => k.slice))].sort((a, b) => a - b),
       mode: plan.mode,
       total: plan.steps.length,
     });
     const order = plan.steps.map(s => s.slice);
-    const result = await runVolume({
-      plan,
-      signal: controller.signal,
-      segmentSlice: async (z, box, signal) => {
-        this.set({ slice: z });
-        const image = await scene.loadSlice(z);
-        const next = order[order.indexOf(z) + 1];
-        const work = timed('medsam:volume-slice-send', () => this.engine.segment(scene.imageIds[z], image, box, signal ?? controller.signal));
-        if (next !== undefined) void this.prefetch(scene, next, controller.signal);
-        return work;
-      },
-      onSlice: (z, mask) =>
-        timed('medsam:volume-slice-write', () => {
-          const { labelmapImageId, access } = scene.labelmap(z);
-          const bits = this.ledger.bits({ segmentationId: scene.segmentationId, segmentIndex: scene.segmentIndex, labelmapImageId });
-          const edit = replaceSegmentOnSlice(access, mask, scene.segmentIndex, { medsamBits: bits, keepHandEdits });
-          pending.edits.set(z, { labelmapImageId, edit });
-          if (edit.indices.length) scene.changed(z);
-        }),
-      onProgress: p => this.set({ done: p.done, total: p.total, msPerSlice: p.msPerSlice, msLeft: p.msLeft }),
-    });
-    this.controller = null;
-    if (this.pending !== pending) return this.state; // rejected while it ran
-    scene.changed(); // one event for the whole run: the host's panels and other viewports catch up
-    const review = reviewQueue(result, options.reviewLimit ?? 8).map(r => ({ slice: r.slice, iou: r.iou, areaJump: r.areaJump, area: r.area }));
-    const ml = scene.spacingMm ? volumeMl(result.labelmap, scene.spacingMm) : null;
-    const message =
-      result.status === 'failed'
-        ? `Segment volume stopped at slice ${this.state.slice}: ${messageOf(result.error)}. The slices done are kept as a preview.`
-        : result.status === 'cancelled'
-          ? `Cancelled after ${this.state.done} of ${this.state.total} slices; the slices done are a preview (Enter keeps them, Esc drops them).`
-          : null;
-    this.set({ phase: 'preview', outcome: result.status, slice: null, msLeft: 0, review, volumeMl: ml, message });
+    try {
+      const result = await runVolume({
+        plan,
+        signal: controller.signal,
+        segmentSlice: async (z, box, signal) => {
+          update({ slice: z });
+          const image = await scene.loadSlice(z);
+          const next = order[order.indexOf(z) + 1];
+          const work = timed('medsam:volume-slice-send', () => this.engine.segment(scene.imageIds[z], image, box, signal ?? controller.signal));
+          if (next !== undefined) void this.prefetch(scene, next, controller.signal);
+          return work;
+        },
+        onSlice: (z, mask) =>
+          timed('medsam:volume-slice-write', () => {
+            const { labelmapImageId, access } = scene.labelmap(z);
+            const bits = this.ledger.bits({ segmentationId: scene.segmentationId, segmentIndex: scene.segmentIndex, labelmapImageId });
+            const edit = replaceSegmentOnSlice(access, mask, scene.segmentIndex, { medsamBits: bits, keepHandEdits });
+            pending.edits.set(z, { labelmapImageId, edit });
+            if (edit.indices.length) scene.changed(z);
+          }),
+        onProgress: p => update({ done: p.done, total: p.total, msPerSlice: p.msPerSlice, msLeft: p.msLeft }),
+      });
+      if (this.pending !== pending) return this.state; // rejected while it ran
+      scene.changed(); // one event for the whole run: the host's panels and other viewports catch up
+      const review = reviewQueue(result, options.reviewLimit ?? 8).map(r => ({ slice: r.slice, iou: r.iou, areaJump: r.areaJump, area: r.area }));
+      const ml = scene.spacingMm ? volumeMl(result.labelmap, scene.spacingMm) : null;
+      const message =
+        result.status === 'failed'
+          ? `Segment volume stopped at slice ${(this.state.slice ?? 0) + 1}: ${messageOf(result.error)}. The slices done are kept as a preview.`
+          : result.status === 'cancelled'
+            ? `Cancelled after ${this.state.done} of ${this.state.total} slices; the slices done are a preview (Enter keeps them, Esc drops them).`
+            : null;
+      this.set({ phase: 'preview', outcome: result.status, slice: null, msLeft: 0, review, volumeMl: ml, message });
+    } catch (e) {
+      // Outside runVolume's own handling (the labelmap went away, a host call threw): what was written stays a
+      // preview to keep or drop, and the panel says why.
+      if (this.pending === pending) {
+        this.set({ phase: 'preview', outcome: 'failed', slice: null, msLeft: 0, message: `Segment volume stopped: ${messageOf(e)}. The slices done are kept as a preview.` });
+      }
+    } finally {
+      if (this.controller === controller) this.controller = null;
+    }
     return this.state;
   }
 
@@ -213,34 +221,47 @@ export class VolumeController {
     this.controller?.abort();
   }
 
-  /** Keeps the preview: the ledger learns MedSAM's pixels and the host's undo history gets the whole run as one step. */
+  /**
+   * Keeps the preview as one step of the host's undo history (ctrl+z, ctrl+y). The ledger learns what MedSAM owns now:
+   * the pixels the run changed; with hand edits overwritten, every pixel of the segment on those slices. Undo puts the
+   * labelmap and the ledger back as they were.
+   */
   accept(): boolean {
     const pending = this.pending;
     if (!pending || this.isRunning) return false;
     this.pending = null;
     const { scene } = pending;
-    const edits = [...pending.edits.values()];
-    const mark = (useAfter: boolean) => {
-      for (const { labelmapImageId, edit } of edits) {
-        const values = useAfter ? edit.after : edit.before;
-        this.ledger.mark({ segmentationId: scene.segmentationId, segmentIndex: scene.segmentIndex, labelmapImageId }, scene.image.width * scene.image.height, edit.indices, k => values[k] === edit.value);
+    const pixels = scene.image.width * scene.image.height;
+    const slices = [...pending.edits.entries()].map(([z, { labelmapImageId, edit }]) => {
+      const ref = { segmentationId: scene.segmentationId, segmentIndex: scene.segmentIndex, labelmapImageId };
+      const before = this.ledger.bits(ref);
+      const after = before ? before.slice() : new Uint8Array(pixels);
+      if (pending.keepHandEdits) {
+        for (let k = 0; k < edit.indices.length; k++) after[edit.indices[k]] = edit.after[k] === edit.value ? 1 : 0;
+      } else {
+        const { access } = scene.labelmap(z);
+        for (let i = 0; i < pixels; i++) after[i] = access.get(i) === edit.value ? 1 : 0;
       }
-    };
-    const slices = [...pending.edits.entries()];
+      return { z, ref, edit, before: before ? before.slice() : null, after };
+    });
     const undo = () => {
-      for (const [z, { edit }] of slices) revertSliceEdit(scene.labelmap(z).access, edit);
-      mark(false);
+      for (const { z, ref, edit, before } of slices) {
+        revertSliceEdit(scene.labelmap(z).access, edit);
+        this.ledger.set(ref, before);
+      }
       scene.changed();
+      if (this.state.phase === 'accepted') this.set({ ...IDLE_VOLUME, message: 'The volume run was undone (ctrl+y redoes it).' });
     };
     const redo = () => {
-      for (const [z, { edit }] of slices) reapplySliceEdit(scene.labelmap(z).access, edit);
-      mark(true);
+      for (const { z, ref, edit, after } of slices) {
+        reapplySliceEdit(scene.labelmap(z).access, edit);
+        this.ledger.set(ref, after);
+      }
       scene.changed();
     };
-    mark(true);
+    for (const { ref, after } of slices) this.ledger.set(ref, after);
     scene.record({ undo, redo });
-    this.lastAccepted = { undo };
-    this.set({ phase: 'accepted', canUndo: true, message: null });
+    this.set({ phase: 'accepted', message: 'Kept as one step: ctrl+z takes the whole run back.' });
     return true;
   }
 
@@ -256,14 +277,21 @@ export class VolumeController {
     return true;
   }
 
-  /** Takes back the last accepted run (the same as ctrl+z right after it). */
-  undo(): boolean {
-    const last = this.lastAccepted;
-    if (!last || this.state.phase !== 'accepted') return false;
-    this.lastAccepted = null;
-    last.undo();
-    this.set({ ...IDLE_VOLUME, message: 'The volume run was undone.' });
-    return true;
+  /**
+   * The segmentation was removed in the viewer: a run or preview on it stops and is forgotten (its labelmap is gone,
+   * there is nothing to restore).
+   */
+  forgetSegmentation(segmentationId: string): void {
+    if (this.pending?.scene.segmentationId !== segmentationId) return;
+    this.cancel();
+    this.pending = null;
+    this.set({ ...IDLE_VOLUME, message: 'The segmentation of the volume run was removed.' });
+  }
+
+  /** Leaving the mode: a preview is dropped, the panel starts afresh. */
+  reset(): void {
+    this.reject();
+    this.set({ ...IDLE_VOLUME });
   }
 }
 
@@ -277,7 +305,11 @@ function timed<T>(name: string, fn: () => T): T {
   try {
     return fn();
   } finally {
-    if (start !== undefined) perf.measure?.(name, { start, end: perf.now() });
+    try {
+      if (start !== undefined) perf.measure?.(name, { start, end: perf.now() });
+    } catch {
+      /* a page without User Timing Level 3 */
+    }
   }
 }
 

@@ -147,6 +147,7 @@ export const tests = [
     'Save to PACS with a target chosen in the picker (Liver) as a Label Map: the stored SEG is 66.7 and codes the segment as liver',
     pickedTargetLabelMap,
   ),
+  onCt('A hand edit with the viewer\'s eraser after MedSAM makes the saved segment MANUAL', handEditIsManual),
   onCt(
     'Discard in the outbox: with Orthanc stopped the SEG waits, Discard asks once more, then the outbox (and its IndexedDB store) is empty',
     discardFromOutbox,
@@ -342,6 +343,50 @@ async function pickedTargetLabelMap({ stack, openPage, log }, ct, before) {
   log(`SEG ${value(inst, '00080018')}: SOP class ${value(inst, '00080016')}, segment 1 "${value(first, '00620005')}": category ${value(category, '00080100')} ${value(category, '00080104')}, type ${value(type, '00080102')} ${value(type, '00080100')} ${value(type, '00080104')}`);
   assert.deepEqual([value(type, '00080100'), value(type, '00080102'), value(type, '00080104')], [liver.type.value, liver.type.scheme, liver.type.meaning], "SegmentedPropertyTypeCodeSequence is liver's");
   assert.deepEqual([value(category, '00080100'), value(category, '00080102')], [liver.category.value, liver.category.scheme]);
+  assert.equal(value(first, '00620008'), 'SEMIAUTOMATIC', 'SegmentAlgorithmType: MedSAM output, not edited');
+}
+
+/** The stored SEG's SegmentAlgorithmType of segment 1 (WADO-RS metadata). */
+async function algorithmTypeOf(stack, ct, uid) {
+  const [meta] = await getJson(`${stack.origin}/dicom-web/studies/${ct.StudyInstanceUID}/series/${uid}/metadata`);
+  return value((meta['00620002']?.Value ?? []).find(item => value(item, '00620004') === 1), '00620008');
+}
+
+async function handEditIsManual({ stack, openPage, log }, ct) {
+  const { page } = await boxAccepted(openPage, stack, ct);
+  const tool = new MedsamTool(page);
+  const voxels = async () => (await tool.labelmapOfShownSlice()).values.reduce((n, v) => n + (v ? 1 : 0), 0);
+  const accepted = await voxels();
+
+  // The host's own eraser (OHIF's segmentation mode), dragged with the mouse across the accepted mask.
+  const eraser = await page.evaluate(() => {
+    const { viewport } = window.cornerstone.getEnabledElements()[0];
+    const group = window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(viewport.id);
+    const name = Object.keys(group.toolOptions).find(n => /eraser/i.test(n));
+    group.setToolActive(name, { bindings: [{ mouseButton: 1 }] });
+    return name;
+  });
+  assert.ok(eraser, 'the segmentation mode has an eraser');
+  const vp = await tool.viewport();
+  await tool.drag([vp.left + vp.width * 0.35, vp.top + vp.height * 0.45], [vp.left + vp.width * 0.58, vp.top + vp.height * 0.45], 15);
+  await page.waitForFunction(n => {
+    const { viewport } = window.cornerstone.getEnabledElements()[0];
+    const seg = window.services.segmentationService.getActiveSegmentation(viewport.id);
+    const id = window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(viewport.getCurrentImageId(), seg.segmentationId)[0];
+    const data = window.cornerstone.cache.getImage(id).voxelManager.getScalarData();
+    let count = 0;
+    for (let i = 0; i < data.length; i++) if (data[i]) count++;
+    return count < n;
+  }, accepted);
+  const erased = await voxels();
+  log(`${eraser}: ${accepted} -> ${erased} voxels`);
+
+  await openPanel(page);
+  const state = await clickSave(page);
+  assert.equal(state.save.status, 'stored', state.save.message);
+  const type = await algorithmTypeOf(stack, ct, state.save.seriesInstanceUid);
+  log(`after the eraser: SegmentAlgorithmType ${type}`);
+  assert.equal(type, 'MANUAL');
 }
 
 /** The entries of the page's outbox store (IndexedDB "medsam-outbox", store "seg"; see src/seg/idb-store.ts). */

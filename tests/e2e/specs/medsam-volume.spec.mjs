@@ -262,12 +262,17 @@ export const tests = [
       log(`cancelled after ${cancelled.done} of ${cancelled.total} slices: ${whole} slices written whole, the others empty`);
       assert.equal(whole, cancelled.done);
       assert.ok(cancelled.done < state.done, 'the run stopped early');
+      // A preview is not saved: Save to PACS says to accept or reject it first.
+      await page.locator('[data-cy="medsam-save"]').click();
+      await page.waitForFunction(() => window.services.medsamService.getState().save.status === 'failed');
+      log(`Save during the preview: ${(await page.evaluate(() => window.services.medsamService.getState().save.message))}`);
       await page.keyboard.press('Enter');
       await waitForPhase(page, 'accepted', 10000);
       assert.ok((await labelmapVolume(page)).some(v => count(decode(v)) > 0));
       await page.keyboard.press('Control+z');
-      await page.waitForFunction(() => window.services.medsamService.getState().volume.phase === 'accepted');
+      await waitForPhase(page, 'idle', 10000);
       assert.equal((await labelmapVolume(page)).reduce((n, v) => n + count(decode(v)), 0), 0, 'ctrl+z takes the whole run back');
+      log(`after ctrl+z: ${(await volumeState(page)).message}`);
     },
   },
 ];

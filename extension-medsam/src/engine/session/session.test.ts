@@ -36,6 +36,12 @@ async function setup(
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
+/** Waits (macrotask by macrotask, 5 s at most) until cond holds: loading new sessions takes more ticks on a busy machine. */
+async function until(cond: () => boolean): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!cond() && Date.now() < end) await flush();
+}
+
 describe('MedsamSession: loading', () => {
   test('checks size and sha256 and names the file, expected and actual', async () => {
     const fake = createFakeOrt();
@@ -156,8 +162,7 @@ describe('MedsamSession: switching providers with work in flight', () => {
 
     let switched = false;
     const switching = s.switchExecutionProviders(['wasm']).then(() => (switched = true));
-    await flush();
-    await flush();
+    await until(() => s.executionProviders.encoder === 'wasm');
     expect(s.executionProviders).toEqual({ encoder: 'wasm', decoder: 'wasm' }); // new work goes to the new sessions
     expect(released).toEqual([]); // the running encode still uses the old encoder
     expect(switched).toBe(false);
