@@ -36,6 +36,10 @@ describe('readDicomwebSeries', () => {
       locked: { status: 401 },
       broken: { status: 500, type: 'text/plain', body: 'database is down' },
       partial: { status: 206, ...multipart([...ct].slice(1)) },
+      cut: (() => {
+        const whole = multipart([...ct]);
+        return { status: 200, ...whole, body: whole.body.subarray(0, whole.body.length - 200) };
+      })(),
     };
     server = http.createServer((req, res) => {
       requests.push(req.headers);
@@ -81,6 +85,7 @@ describe('readDicomwebSeries', () => {
     ['locked', /refused the retrieve .*\(HTTP 401\): give credentials with --header/],
     ['broken', /answered HTTP 500 .*: database is down/],
     ['partial', /returned only part of series partial \(HTTP 206 Partial Content\)/],
+    ['cut', /gave an incomplete answer: the multipart body .* ends inside part 3, before its closing delimiter: truncated\?/],
   ])('series %s: a clear error', async (series, message) => {
     await expect(readDicomwebSeries({ root, study: STUDY, series })).rejects.toMatchObject({ code: 'INVALID_SOURCE', message: expect.stringMatching(message) });
   });

@@ -66,7 +66,12 @@ export async function fetchSeriesParts(s: DicomwebSeries): Promise<Uint8Array[]>
   if (!/^multipart\/related/i.test(contentType)) {
     throw fail(`WADO-RS ${url} answered with Content-Type "${contentType}", not multipart/related DICOM files; is --dicomweb the DICOMweb root?`, { url, contentType });
   }
-  const parts = parseMultipart(body, contentType);
+  let parts: ReturnType<typeof parseMultipart>;
+  try {
+    parts = parseMultipart(body, contentType);
+  } catch (e) {
+    throw fail(`WADO-RS ${url} gave an incomplete answer: ${(e as Error).message}; retry, or check the server's logs`, { url });
+  }
   if (parts.length === 0) throw fail(`The series ${s.series} at ${s.root} has no instances (an empty WADO-RS response)`, { url });
   return parts.map((p) => p.bytes);
 }

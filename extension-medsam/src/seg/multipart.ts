@@ -35,7 +35,10 @@ export function multipartBody(parts: readonly Uint8Array[]): { body: Uint8Array;
   return { body, contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
 }
 
-/** The parts of a multipart/related body, given its Content-Type (which names the boundary). */
+/**
+ * The parts of a multipart/related body, given its Content-Type (which names the boundary). A body cut short (a part
+ * without its end, no closing delimiter) throws: a retrieve that lost its last instance must not pass for a whole one.
+ */
 export function parseMultipart(body: Uint8Array, contentType: string): { headers: Record<string, string>; bytes: Uint8Array }[] {
   const m = contentType.match(/boundary="?([^";]+)"?/i);
   if (!m) throw new Error(`Content-Type "${contentType}" names no multipart boundary`);
@@ -49,19 +52,21 @@ export function parseMultipart(body: Uint8Array, contentType: string): { headers
     return -1;
   };
   const parts: { headers: Record<string, string>; bytes: Uint8Array }[] = [];
+  const truncated = (what: string) => new Error(`the multipart body (${body.length} bytes) ends ${what}: truncated?`);
   let at = find(0, delimiter);
+  if (at < 0) throw truncated(`without any "--${m[1]}" delimiter`);
   while (at >= 0) {
     const afterDelimiter = at + delimiter.length;
     if (body[afterDelimiter] === 0x2d && body[afterDelimiter + 1] === 0x2d) break; // closing delimiter
     const headerEnd = find(afterDelimiter, enc.encode('\r\n\r\n'));
-    if (headerEnd < 0) break;
+    if (headerEnd < 0) throw truncated(`inside the headers of part ${parts.length + 1}`);
     const headers: Record<string, string> = {};
     for (const line of new TextDecoder('latin1').decode(body.subarray(afterDelimiter, headerEnd)).split('\r\n')) {
       const i = line.indexOf(':');
       if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
     }
     const next = find(headerEnd + 4, delimiter);
-    if (next < 0) break;
+    if (next < 0) throw truncated(`inside part ${parts.length + 1}, before its closing delimiter`);
     // The CRLF before the next delimiter belongs to the delimiter.
     let end = next;
     if (body[end - 2] === 0x0d && body[end - 1] === 0x0a) end -= 2;
