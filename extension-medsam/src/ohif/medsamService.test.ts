@@ -17,7 +17,9 @@ function harness(files: Record<string, Uint8Array> = {}) {
   const initParams: unknown[] = [];
   const evicted: string[][] = [];
   let fileOverrides = files;
+  const manifestLoads: string[] = [];
   const loadManifest = async (url: string): Promise<Manifest> => {
+    manifestLoads.push(url);
     if (url !== MANIFEST_URL) throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: HTTP 404`, { url });
     return { manifestVersion: 1, models: [await fakeManifestEntry('fake-model')] } as Manifest;
   };
@@ -47,7 +49,7 @@ function harness(files: Record<string, Uint8Array> = {}) {
   };
   const close = () => ports.forEach(p => p.close());
   openHarnesses.push(close);
-  return { deps, fake, initParams, evicted, close };
+  return { deps, fake, initParams, evicted, manifestLoads, close };
 }
 
 const openHarnesses: Array<() => void> = [];
@@ -112,6 +114,7 @@ describe('MedsamService with the engine worker', () => {
     });
     expect(await service.loadModel()).toBe(true);
     expect(h.initParams).toHaveLength(1);
+    expect(h.manifestLoads).toEqual([MANIFEST_URL]); // the worker gets the page's copy, not a second download
     service.dispose();
     h.close();
   });

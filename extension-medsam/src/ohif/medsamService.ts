@@ -325,13 +325,13 @@ export class MedsamService {
       });
       let handle: EngineHandle;
       try {
-        handle = await this.startEngine(found);
+        handle = await this.startEngine(found, manifest);
       } catch (e) {
         if (!isMedsamError(e, 'MODEL_INTEGRITY')) throw e;
         // A cached copy from before the site replaced the model: drop it and download once more.
         const urls = [found.variant.encoder.path, found.variant.decoder.path].map(p => new URL(p, manifestUrl).href);
         if ((await this.deps.evictModelFiles(urls)) === 0) throw e;
-        handle = await this.startEngine(found);
+        handle = await this.startEngine(found, manifest);
       }
       this.engine = handle;
       this.requestedEncodes.clear();
@@ -349,7 +349,7 @@ export class MedsamService {
     }
   }
 
-  private async startEngine(choice: ModelChoice): Promise<EngineHandle> {
+  private async startEngine(choice: ModelChoice, manifest: Manifest): Promise<EngineHandle> {
     const worker = await this.deps.createWorker();
     const client = new MedsamWorkerClient<SliceInput>(worker);
     client.onEvent(event => this.onWorkerEvent(event));
@@ -359,6 +359,7 @@ export class MedsamService {
       const init = await client.init(
         {
           manifestUrl: s.manifestUrl,
+          manifest, // read once by the page: the worker does not fetch it again
           modelId: choice.entry.id,
           precision: choice.precision,
           ...(s.executionProviders ? { executionProviders: s.executionProviders } : {}),

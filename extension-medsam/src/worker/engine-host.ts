@@ -187,7 +187,7 @@ export class EngineHost<Image> {
   };
 
   private async initialise(params: InitParams, ctx: RequestContext): Promise<ResultOf<'init', Image>> {
-    const manifest = await (this.deps.loadManifest ?? fetchManifest)(params.manifestUrl);
+    const manifest = params.manifest ?? (await (this.deps.loadManifest ?? fetchManifest)(params.manifestUrl));
     const entry = findModel(manifest, params.modelId, params.manifestUrl);
     const runtime = await this.deps.createRuntime(params);
     const fetchBytes = (this.deps.fetchBytesFor ?? urlFetchBytes)(params.manifestUrl);

@@ -10,7 +10,7 @@
  */
 import type { MedsamErrorCode } from '../engine/errors';
 import type { ImageBox, ImageSize } from '../engine/geometry/box';
-import type { Precision, PreprocessingProfileId } from '../engine/manifest';
+import type { Manifest, Precision, PreprocessingProfileId } from '../engine/manifest';
 import type { SliceInput } from '../engine/session/pipeline';
 
 export const PROTOCOL_VERSION = 1;
@@ -26,6 +26,8 @@ export type WorkerExecutionProvider = 'webgpu' | 'wasm';
 export interface InitParams {
   /** URL of the model manifest; file paths in it are relative to it. */
   manifestUrl: string;
+  /** The manifest as the page already read it from manifestUrl: the worker does not download it a second time. */
+  manifest?: Manifest;
   modelId: string;
   precision: Precision;
   /** Providers to try in order. Default: ['webgpu', 'wasm'] where navigator.gpu exists, else ['wasm']. */
