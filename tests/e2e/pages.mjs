@@ -221,10 +221,17 @@ export class MedsamTool {
     await this.page.waitForFunction(() => !window.services.medsamService.getState().previewPending, null, { timeout, polling: 50 });
   }
 
+  /**
+   * Waits until the preview shows the mask of the newest box: nothing in flight or waiting (boxes drawn during a drag
+   * are coalesced and sent after a short interval, so "status ready" alone can fall between two of them).
+   */
   async waitForPreview(timeout = 30000) {
     await this.page.waitForFunction(() => {
-      const s = window.services.medsamService.getState();
-      return s.previewPending && s.timings.maskMs !== null && s.status === 'ready';
+      const service = window.services.medsamService;
+      const s = service.getState();
+      const live = service.preview.current;
+      const same = (a, b) => !!a && !!b && a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
+      return s.previewPending && s.status === 'ready' && live && !live.busy && same(live.shownBox, live.box);
     }, null, { timeout, polling: 50 });
   }
 }

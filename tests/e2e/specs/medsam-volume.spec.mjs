@@ -203,6 +203,8 @@ export const tests = [
       assert.ok(d.dice >= 0.95, `Dice ${d.dice}`);
       assert.ok(state.review.length > 0, 'a review queue');
       await page.locator('[data-cy="medsam-review-item"]').first().waitFor({ state: 'attached', timeout: 5000 });
+      // The README's picture of the preview (docs/images/medsam-volume-ct.png is a copy of it).
+      await page.screenshot({ path: path.join(outDir, 'medsam-volume-ct.png') });
       fs.writeFileSync(path.join(outDir, 'volume-long-tasks.json'), JSON.stringify({ runMs, slices: state.done, firstSliceAt, longTasks: longTaskEntries, medsamMeasures: own }, null, 1));
 
       // 2. The command line on the same markers (same slices by SOP Instance UID, same image coordinates).
