@@ -258,3 +258,67 @@ describe('MedsamService with the engine worker', () => {
     h.close();
   });
 });
+
+describe('MedsamService: Segment volume', () => {
+  /** A 3-slice scene over the fake engine: slice z's labelmap is a plain array. */
+  function volumeHost(service: MedsamService) {
+    const labelmaps = [0, 1, 2].map(() => new Array<number>(16 * 24).fill(0));
+    const seen: { boxes: unknown[] } = { boxes: [] };
+    service.setVolumeHost({
+      prepare: async accepted => {
+        const boxes = [...accepted()];
+        seen.boxes = boxes;
+        return {
+          viewportId: 'vp',
+          imageIds: ['img-0', 'img-1', 'img-2'],
+          keys: boxes.map(b => ({ slice: Number(b.imageId.slice(4)), box: b.box })),
+          image: { width: 24, height: 16 },
+          spacingMm: [1, 1, 1],
+          segmentationId: 'seg',
+          segmentIndex: 1,
+          loadSlice: async () => slice(),
+          labelmap: z => ({ labelmapImageId: `lm-${z}`, access: { length: 16 * 24, get: i => labelmaps[z][i], set: (i, v) => void (labelmaps[z][i] = v) } }),
+          changed: () => undefined,
+          record: () => undefined,
+        };
+      },
+      jumpTo: () => undefined,
+    });
+    return { labelmaps, seen };
+  }
+
+  it("keeps a box still previewed as a key slice, and refuses to save the run's preview until it is accepted", async () => {
+    const h = harness();
+    const service = new MedsamService({}, h.deps);
+    const { labelmaps, seen } = volumeHost(service);
+    const labelmap = labelmaps[1];
+    const target = {
+      labelmap: { length: labelmap.length, get: (i: number) => labelmap[i], set: (i: number, v: number) => void (labelmap[i] = v) },
+      segmentIndex: 1,
+      changed: () => undefined,
+    };
+    service.preview.start({
+      viewportId: 'vp',
+      imageId: 'img-1',
+      image: slice(),
+      target: async () => service.trackAcceptedBox(target, { imageId: 'img-1', segmentationId: 'seg', labelmapImageId: 'lm-1', pixels: labelmap.length }),
+    });
+    const box = { space: 'image' as const, x0: 2, y0: 3, x1: 10, y1: 9 };
+    service.preview.setBox(box);
+    service.setSaver({ save: async () => Promise.reject(new Error('must not save')), list: async () => [], retry: async () => ({ ok: true, message: null }), download: async () => undefined, discard: async () => undefined });
+
+    const run = await service.segmentVolume();
+    expect(service.preview.hasPreview).toBe(false);
+    expect(seen.boxes).toEqual([{ imageId: 'img-1', segmentationId: 'seg', segmentIndex: 1, box }]);
+    expect(run).toMatchObject({ phase: 'preview', mode: 'propagate', outcome: 'complete' });
+    const voxels = labelmaps.map(l => l.filter(v => v === 1).length);
+    expect(voxels[1]).toBe(8 * 6); // the key slice: the box's own mask
+    expect(voxels[0]).toBeGreaterThan(0); // propagated down and up from it
+    expect(voxels[2]).toBeGreaterThan(0);
+    await service.saveToPacs();
+    expect(service.getState().save).toMatchObject({ status: 'failed', message: expect.stringMatching(/preview: accept it \(Enter\) or reject it \(Esc\) first/) });
+    expect(service.volume.accept()).toBe(true);
+    service.dispose();
+    h.close();
+  });
+});

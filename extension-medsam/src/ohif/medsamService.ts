@@ -544,7 +544,7 @@ export class MedsamService {
 
   /**
    * "Segment volume": the key slices of the active viewport -> every slice of their range, shown as a preview
-   * (Enter or Accept keeps it, Esc or Reject drops it). A box preview still pending is rejected first.
+   * (Enter or Accept keeps it, Esc or Reject drops it). A box preview still pending is accepted first.
    */
   async segmentVolume(): Promise<VolumeRunState> {
     const host = this.volumeHost;
@@ -552,7 +552,8 @@ export class MedsamService {
       this.setState({ volume: { ...this.state.volume, message: 'Segment volume is not available in this viewer' } });
       return this.state.volume;
     }
-    this.preview.reject();
+    // A box still previewed is the user's latest mark: it is kept (and becomes a key slice), not thrown away.
+    if (this.preview.hasPreview) await this.preview.accept();
     return this.volume.run(
       async () => {
         if (!(await this.loadModel())) throw new Error(this.state.message ?? 'the MedSAM model is not loaded');
