@@ -278,3 +278,53 @@ export const tests = [
     },
   },
 ];
+
+tests.push({
+  name: 'Segment volume on the axial volume viewport (MPR) from one accepted box (shift+M): propagation writes whole slices around it',
+  async run({ stack, openPage, log }) {
+    const ct = sample(stack, 'ct-abdomen-20slice');
+    const { page } = await openPage();
+    const viewer = new MedsamViewer(page, stack.origin);
+    await viewer.open(ct.StudyInstanceUID, { medsamModel: 'box-oracle' });
+    await viewer.waitForRenderedSeries(ct.SeriesInstanceUID);
+    const tool = new MedsamTool(page);
+    assert.equal((await tool.waitForModel()).status, 'ready');
+    await page.evaluate(() => window.commandsManager.runCommand('setHangingProtocol', { protocolId: 'mpr' }));
+    await page.waitForFunction(() => window.cornerstone.getEnabledElements().some(e => e.viewport.id === 'mpr-axial' && e.viewport.getCurrentImageId?.()), null, { timeout: 60000 });
+    tool.useViewport('mpr-axial');
+    await tool.activateBoxTool();
+    const vp = await tool.viewport();
+    assert.equal(vp.type, 'orthographic', 'the axial view is a volume viewport');
+    const from = [vp.left + vp.width * 0.4, vp.top + vp.height * 0.42];
+    const to = [vp.left + vp.width * 0.6, vp.top + vp.height * 0.52];
+    await tool.drag(from, to);
+    await tool.waitForPreview();
+    await page.keyboard.press('Enter');
+    await tool.waitForNoPreview();
+    const shown = await tool.labelmapOfShownSlice();
+
+    await page.keyboard.press('Shift+M');
+    await waitForPhase(page, 'preview');
+    const state = await volumeState(page);
+    assert.equal(state.mode, 'propagate');
+    assert.equal(state.outcome, 'complete', state.message ?? '');
+    // Every slice of the series, read by its own image id (not by what the viewport shows).
+    const slices = await page.evaluate(segmentationId => {
+      const { viewport } = window.cornerstone.getEnabledElements().find(e => e.viewport.id === 'mpr-axial');
+      return viewport.getImageIds().map(imageId => {
+        const id = window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(imageId, segmentationId)[0];
+        const data = window.cornerstone.cache.getImage(id).voxelManager.getScalarData();
+        let n = 0;
+        for (let i = 0; i < data.length; i++) if (data[i]) n++;
+        return { imageId, voxels: n };
+      });
+    }, shown.segmentationId);
+    const written = slices.map((s, z) => (s.voxels > 0 ? z : -1)).filter(z => z >= 0);
+    const keyZ = slices.findIndex(s => s.imageId === shown.imageId);
+    log(`key slice ${keyZ} (${count(shown.values)} voxels); run: ${state.done} slices, written ${written.join(',')}; voxels per slice ${slices.map(s => s.voxels).join(' ')}`);
+    assert.ok(written.includes(keyZ), 'the key slice keeps its mask');
+    assert.equal(written.length, state.done, 'each slice the run did has voxels, no other has');
+    assert.equal(written.at(-1) - written[0] + 1, written.length, 'the written slices are contiguous around the key slice');
+    assert.equal(slices[keyZ].voxels, count(shown.values), 'the key slice is as accepted');
+  },
+});
