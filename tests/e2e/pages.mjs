@@ -1,5 +1,25 @@
 // Page objects for the OHIF 3.13 viewer: the study list and the MedSAM mode's viewer. They wait on what the
 // page shows or signals (DOM, cornerstone render events), never on fixed sleeps.
+import assert from 'node:assert/strict';
+
+/** A sample study of tests/data/samples.json, by name. */
+export function sample(stack, name) {
+  const s = stack.samples.find(x => x.name === name);
+  assert.ok(s, `sample ${name} in tests/data/samples.json`);
+  return s;
+}
+
+/** A new page with the MedSAM mode open on a study and the given model loaded (ready). */
+export async function openWithModel(openPage, stack, study, model) {
+  const guarded = await openPage();
+  const viewer = new MedsamViewer(guarded.page, stack.origin);
+  await viewer.open(study.StudyInstanceUID, { medsamModel: model });
+  await viewer.waitForRenderedSeries(study.SeriesInstanceUID);
+  const tool = new MedsamTool(guarded.page);
+  const state = await tool.waitForModel();
+  assert.equal(state.status, 'ready', `model ${model} loaded: ${state.message}`);
+  return { ...guarded, viewer, tool, state };
+}
 
 export class StudyList {
   constructor(page, origin) {
@@ -128,6 +148,17 @@ export class MedsamTool {
   async waitForModel(timeout = 120000) {
     await this.page.waitForFunction(() => ['ready', 'error'].includes(window.services?.medsamService?.getState().status), null, { timeout, polling: 100 });
     return this.state();
+  }
+
+  /** Switches to the MPR layout and works on its axial view (a volume viewport) from now on; returns its rectangle. */
+  async useMprAxial() {
+    await this.page.evaluate(() => window.commandsManager.runCommand('setHangingProtocol', { protocolId: 'mpr' }));
+    await this.page.waitForFunction(() => window.cornerstone.getEnabledElements().some(e => e.viewport.id === 'mpr-axial' && e.viewport.getCurrentImageId?.()), null, { timeout: 60000 });
+    this.useViewport('mpr-axial');
+    await this.activateBoxTool();
+    const vp = await this.viewport();
+    assert.equal(vp.type, 'orthographic', 'the axial view is a volume viewport');
+    return vp;
   }
 
   /** Shows the MedSAM panel when the host switched the right side to another panel (e.g. its segmentation panel). */

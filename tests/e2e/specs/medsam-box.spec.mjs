@@ -5,29 +5,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadPhantom, PHANTOM, phantomEllipse, phantomMask } from '../fixtures/phantom.mjs';
-import { boxMask, MedsamTool, MedsamViewer, overlap } from '../pages.mjs';
-
-const sample = (stack, name) => {
-  const s = stack.samples.find(x => x.name === name);
-  assert.ok(s, `sample ${name} in tests/data/samples.json`);
-  return s;
-};
+import { boxMask, MedsamTool, MedsamViewer, openWithModel, overlap, sample } from '../pages.mjs';
 
 const boxFrom = ([a, b]) => ({ x0: Math.min(a[0], b[0]), y0: Math.min(a[1], b[1]), x1: Math.max(a[0], b[0]), y1: Math.max(a[1], b[1]) });
 const fmt = box => `[${[box.x0, box.y0, box.x1, box.y1].map(v => v.toFixed(1)).join(', ')}]`;
 const ms = v => (v === null || v === undefined ? '–' : `${Math.round(v)} ms`);
 const count = values => values.reduce((n, v) => n + (v ? 1 : 0), 0);
-
-async function openWithModel(openPage, stack, study, model) {
-  const guarded = await openPage();
-  const viewer = new MedsamViewer(guarded.page, stack.origin);
-  await viewer.open(study.StudyInstanceUID, { medsamModel: model });
-  await viewer.waitForRenderedSeries(study.SeriesInstanceUID);
-  const tool = new MedsamTool(guarded.page);
-  const state = await tool.waitForModel();
-  assert.equal(state.status, 'ready', `model ${model} loaded: ${state.message}`);
-  return { ...guarded, viewer, tool, state };
-}
 
 export const tests = [
   {
@@ -166,12 +149,7 @@ export const tests = [
     async run({ stack, openPage, log }) {
       const ct = sample(stack, 'ct-abdomen-20slice');
       const { page, tool } = await openWithModel(openPage, stack, ct, 'box-oracle');
-      await page.evaluate(() => window.commandsManager.runCommand('setHangingProtocol', { protocolId: 'mpr' }));
-      await page.waitForFunction(() => window.cornerstone.getEnabledElements().some(e => e.viewport.id === 'mpr-axial' && e.viewport.getCurrentImageId?.()), null, { timeout: 60000 });
-      tool.useViewport('mpr-axial');
-      await tool.activateBoxTool();
-      const vp = await tool.viewport();
-      assert.equal(vp.type, 'orthographic', 'the axial view is a volume viewport');
+      const vp = await tool.useMprAxial();
       const from = [vp.left + vp.width * 0.25, vp.top + vp.height * 0.42];
       const to = [vp.left + vp.width * 0.7, vp.top + vp.height * 0.5];
       await tool.drag(from, to);

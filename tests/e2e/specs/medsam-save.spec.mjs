@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { root } from '../harness.mjs';
-import { MedsamTool, MedsamViewer } from '../pages.mjs';
+import { MedsamTool, MedsamViewer, sample } from '../pages.mjs';
 
 const require = createRequire(import.meta.url);
 require(path.join(root, 'extension-medsam/bin/register-ts.cjs'));
@@ -23,12 +23,6 @@ const { targetById } = require(path.join(root, 'extension-medsam/src/seg/codes.t
 const SEG_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
 const LABELMAP_SEG_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.7';
 const value = (json, tag) => json[tag]?.Value?.[0];
-
-const sample = (stack, name) => {
-  const s = stack.samples.find(x => x.name === name);
-  assert.ok(s, `sample ${name} in tests/data/samples.json`);
-  return s;
-};
 
 async function getJson(url) {
   const r = await fetch(url, { headers: { Accept: 'application/dicom+json' } });

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { root } from '../harness.mjs';
-import { boxMask, MedsamTool, MedsamViewer, overlap } from '../pages.mjs';
+import { boxMask, openWithModel, overlap, sample } from '../pages.mjs';
 
 const require = createRequire(import.meta.url);
 require(path.join(root, 'extension-medsam/bin/register-ts.cjs'));
@@ -24,12 +24,6 @@ const LONG_AXES = [
   [[0.3, 0.38], [0.64, 0.6]],
   [[0.4, 0.45], [0.55, 0.53]],
 ];
-
-const sample = (stack, name) => {
-  const s = stack.samples.find(x => x.name === name);
-  assert.ok(s, `sample ${name} in tests/data/samples.json`);
-  return s;
-};
 
 const volumeState = page => page.evaluate(() => window.services.medsamService.getState().volume);
 
@@ -149,12 +143,7 @@ export const tests = [
     name: 'Segment volume: markers on 3 slices -> 3D mask (Dice >= 0.95 vs interpolated boxes), same voxels as the CLI, cancel and reject consistent',
     async run({ stack, openPage, outDir, log }) {
       const ct = sample(stack, 'ct-abdomen-20slice');
-      const { page } = await openPage();
-      const viewer = new MedsamViewer(page, stack.origin);
-      await viewer.open(ct.StudyInstanceUID, { medsamModel: 'box-oracle' });
-      await viewer.waitForRenderedSeries(ct.SeriesInstanceUID);
-      const tool = new MedsamTool(page);
-      assert.equal((await tool.waitForModel()).status, 'ready');
+      const { page, tool } = await openWithModel(openPage, stack, ct, 'box-oracle');
 
       await drawMarkers(page, tool);
       const markers = await markersInImage(page);
@@ -283,18 +272,8 @@ tests.push({
   name: 'Segment volume on the axial volume viewport (MPR) from one accepted box (shift+M): propagation writes whole slices around it',
   async run({ stack, openPage, log }) {
     const ct = sample(stack, 'ct-abdomen-20slice');
-    const { page } = await openPage();
-    const viewer = new MedsamViewer(page, stack.origin);
-    await viewer.open(ct.StudyInstanceUID, { medsamModel: 'box-oracle' });
-    await viewer.waitForRenderedSeries(ct.SeriesInstanceUID);
-    const tool = new MedsamTool(page);
-    assert.equal((await tool.waitForModel()).status, 'ready');
-    await page.evaluate(() => window.commandsManager.runCommand('setHangingProtocol', { protocolId: 'mpr' }));
-    await page.waitForFunction(() => window.cornerstone.getEnabledElements().some(e => e.viewport.id === 'mpr-axial' && e.viewport.getCurrentImageId?.()), null, { timeout: 60000 });
-    tool.useViewport('mpr-axial');
-    await tool.activateBoxTool();
-    const vp = await tool.viewport();
-    assert.equal(vp.type, 'orthographic', 'the axial view is a volume viewport');
+    const { page, tool } = await openWithModel(openPage, stack, ct, 'box-oracle');
+    const vp = await tool.useMprAxial();
     const from = [vp.left + vp.width * 0.4, vp.top + vp.height * 0.42];
     const to = [vp.left + vp.width * 0.6, vp.top + vp.height * 0.52];
     await tool.drag(from, to);
