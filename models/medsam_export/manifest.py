@@ -114,6 +114,10 @@ def upsert(path: Path, entry: dict) -> None:
 
 _ENTRY_KEYS = {"id", "displayName", "testModel", "profile", "inputSize", "encoder", "decoder", "variants", "weights",
                "licence"}
+# provenance: where published weights came from (package, version, file, sha256, licence; homepage, converter);
+# variantNotes: {precision: why it is not offered}, for precisions measured and left out.
+_OPTIONAL_KEYS = {"provenance", "variantNotes"}
+_PROVENANCE_KEYS = {"package", "version", "file", "sha256", "licence"}
 
 
 def _check_tensor(spec: object, where: str, errors: list[str]) -> None:
@@ -160,8 +164,9 @@ def validate(data: object, base: Path | None = None) -> list[str]:
         errors.append("models: ids are not unique")
     for i, m in enumerate(data["models"]):
         where = f"models[{i}]"
-        if not isinstance(m, dict) or set(m) != _ENTRY_KEYS:
-            errors.append(f"{where}: keys {sorted(m) if isinstance(m, dict) else m!r} != {sorted(_ENTRY_KEYS)}")
+        if not isinstance(m, dict) or not _ENTRY_KEYS <= set(m) <= _ENTRY_KEYS | _OPTIONAL_KEYS:
+            errors.append(f"{where}: keys {sorted(m) if isinstance(m, dict) else m!r} != {sorted(_ENTRY_KEYS)}"
+                          f" (optional: {sorted(_OPTIONAL_KEYS)})")
             continue
         where = f"models[{m['id']}]"
         for key in ("id", "displayName", "licence"):
@@ -208,4 +213,12 @@ def validate(data: object, base: Path | None = None) -> list[str]:
         if not (isinstance(w, dict) and set(w) == {"source", "sha256"} and isinstance(w["source"], str)
                 and (w["sha256"] is None or (isinstance(w["sha256"], str) and len(w["sha256"]) == 64))):
             errors.append(f"{where}.weights: expected {{source: string, sha256: 64 hex digits or null}}")
+        prov = m.get("provenance")
+        if prov is not None and not (isinstance(prov, dict) and _PROVENANCE_KEYS <= set(prov)
+                                     and all(isinstance(v, str) and v for v in prov.values())):
+            errors.append(f"{where}.provenance: expected strings {sorted(_PROVENANCE_KEYS)} (and optional others)")
+        notes = m.get("variantNotes")
+        if notes is not None and not (isinstance(notes, dict) and set(notes) <= set(PRECISIONS)
+                                      and all(isinstance(v, str) and v for v in notes.values())):
+            errors.append(f"{where}.variantNotes: expected {{precision: reason}}")
     return errors

@@ -48,9 +48,14 @@ def export_graph(
     input_names: list[str],
     output_names: list[str],
     shapes: dict[str, list[int | str]],
+    fold_constants: bool = True,
 ) -> None:
     """Exports module and records the contract's shapes on the graph inputs/outputs (the tracer names dynamic output
-    dims after internal nodes, e.g. 'Addimage_embeddings_dim_0'; consumers read clean shapes instead)."""
+    dims after internal nodes, e.g. 'Addimage_embeddings_dim_0'; consumers read clean shapes instead).
+
+    fold_constants=False keeps every parameter as an initializer named by its state_dict key, untouched (no
+    Conv+BatchNorm fusion, no pre-transposed weights): what a weight-free template needs (medsam_export/template.py).
+    onnxruntime folds the same constants when it opens the session."""
     dynamic_axes = {
         name: {i: d for i, d in enumerate(shape) if isinstance(d, str)}
         for name, shape in shapes.items()
@@ -68,7 +73,9 @@ def export_graph(
             output_names=output_names,
             dynamic_axes=dynamic_axes or None,
             opset_version=OPSET,
-            do_constant_folding=True,
+            do_constant_folding=fold_constants,
+            # A template's modules keep the modes they were given (template.py sets one flag on purpose).
+            training=torch.onnx.TrainingMode.EVAL if fold_constants else torch.onnx.TrainingMode.PRESERVE,
             dynamo=False,
         )
     model = onnx.load(str(path))

