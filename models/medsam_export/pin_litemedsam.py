@@ -29,7 +29,7 @@ PROVENANCE = {
     "sha256": lm.CHECKPOINT_SHA256,
     "licence": "Apache-2.0",
     "homepage": "https://github.com/bowang-lab/MedSAM",
-    "converter": "npm run model:litemedsam (torch-free: models/templates/litemedsam filled with the checkpoint)",
+    "converter": "npm run model:litemedsam",
 }
 
 

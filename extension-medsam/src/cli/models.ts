@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MedsamError } from '../engine/errors';
 import type { Manifest, ManifestEntry, Precision } from '../engine/manifest';
-import { findModel, parseManifest } from '../engine/session/fetch-bytes';
+import { defaultModel, findModel, parseManifest } from '../engine/session/fetch-bytes';
 import type { FetchBytes, LoadProgress } from '../engine/session/model-loader';
 import type { OrtLike } from '../engine/session/runtime';
 import { MedsamSession } from '../engine/session/session';
@@ -18,15 +18,19 @@ export function readManifestFile(file: string): Manifest {
   return parseManifest(JSON.parse(text), file);
 }
 
-/** Reads model files relative to a manifest's folder; a missing file is MODEL_UNAVAILABLE naming the full path. */
-export function fsFetchBytes(dir: string): FetchBytes {
+/**
+ * Reads model files relative to a manifest's folder; a missing file is MODEL_UNAVAILABLE naming the full path and,
+ * for converted published weights, the command that makes it.
+ */
+export function fsFetchBytes(dir: string, makeWith?: string): FetchBytes {
   return async (rel, onProgress) => {
     const full = path.resolve(dir, rel);
     let bytes: Buffer;
     try {
       bytes = await fs.promises.readFile(full);
     } catch (e) {
-      throw new MedsamError('MODEL_UNAVAILABLE', `could not read model file ${full}: ${(e as Error).message}`, { path: full });
+      const hint = makeWith ? `; make it with: ${makeWith}` : '';
+      throw new MedsamError('MODEL_UNAVAILABLE', `could not read model file ${full}: ${(e as Error).message}${hint}`, { path: full });
     }
     onProgress?.(bytes.byteLength, bytes.byteLength);
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -35,18 +39,19 @@ export function fsFetchBytes(dir: string): FetchBytes {
 
 export async function openModel(
   manifestFile: string,
-  modelId: string,
+  /** undefined: the manifest's default (its first clinical model, LiteMedSAM in the project's manifest). */
+  modelId: string | undefined,
   precision: Precision,
   onProgress?: (p: LoadProgress) => void,
 ): Promise<{ session: MedsamSession; entry: ManifestEntry }> {
   const manifest = readManifestFile(manifestFile);
-  const entry = findModel(manifest, modelId, manifestFile);
+  const entry = modelId === undefined ? defaultModel(manifest, manifestFile) : findModel(manifest, modelId, manifestFile);
   const ort = require('onnxruntime-node') as OrtLike;
   const session = await MedsamSession.create({
     runtime: { ort, executionProviders: ['cpu'] },
     entry,
     precision,
-    fetchBytes: fsFetchBytes(path.dirname(path.resolve(manifestFile))),
+    fetchBytes: fsFetchBytes(path.dirname(path.resolve(manifestFile)), entry.provenance?.converter),
     onProgress,
     cache: { maxBytes: 64 * 1024 * 1024 },
   });

@@ -31,7 +31,7 @@ import { writeSegmentOutputs } from './segment-output';
 import { segmentMarkers } from './segment-volume';
 
 export const SEGMENT_USAGE = `medsam segment (--dicom DIR | --dicomweb URL --study UID --series UID) (--boxes FILE | --markers FILE)
-               --model ID --out SEG.dcm [options]
+               [--model ID] --out SEG.dcm [options]
 
   --dicom DIR            the DICOM series (one series; native or JPEG 2000 pixel data)
   --dicomweb URL         instead of --dicom: retrieve the series by WADO-RS from this DICOMweb root
@@ -43,7 +43,8 @@ export const SEGMENT_USAGE = `medsam segment (--dicom DIR | --dicomweb URL --stu
                          {"mode": "interpolate" | "propagate", "markerPadPx": 0, "propagatePadPx": 5, "beyondKeys": N,
                           "segments": [{"target": ..., "keySlices": [{"slice": N | "instanceNumber": N | "sopInstanceUid": "...",
                           "box": [x0,y0,x1,y1] | "lines": [[xa,ya,xb,yb], ...]}]}]}
-  --model ID             a model of the manifest (e.g. tiny-random, box-oracle, medsam-vit-b)
+  --model ID             a model of the manifest (default: its first clinical model, litemedsam: the published
+                         LiteMedSAM weights, made by npm run model:litemedsam; others e.g. medsam-vit-b, box-oracle)
   --manifest FILE        default models/manifest.json
   --precision P          fp32 (default), fp16 or int8
   --out FILE             the DICOM SEG to write
@@ -123,7 +124,7 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   if ((boxesFile === undefined) === (markersFile === undefined)) throw new UsageError('give either --boxes FILE or --markers FILE');
   const specs = boxesFile !== undefined ? readBoxes(boxesFile) : [];
   const markers = markersFile !== undefined ? readMarkers(markersFile) : undefined;
-  const modelId = required(args, 'model');
+  const modelId = one(args, 'model');
   const out = required(args, 'out');
   const precision = (one(args, 'precision') ?? 'fp32') as Precision;
   if (!['fp32', 'fp16', 'int8'].includes(precision)) throw new UsageError(`--precision must be fp32, fp16 or int8`);

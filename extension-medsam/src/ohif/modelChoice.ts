@@ -4,6 +4,7 @@
  */
 import { MedsamError } from '../engine/errors';
 import type { Manifest, ManifestEntry, ModelVariant, Precision } from '../engine/manifest';
+import { defaultModel } from '../engine/session/fetch-bytes';
 
 export interface ModelChoice {
   entry: ManifestEntry;
@@ -27,8 +28,7 @@ export function chooseModel(manifest: Manifest, manifestUrl: string, wanted: { m
       });
     }
   } else {
-    entry = manifest.models.find(m => !m.testModel) ?? manifest.models.find(m => m.testModel);
-    if (!entry) throw new MedsamError('INVALID_MANIFEST', `the model manifest ${manifestUrl} lists no model`, { url: manifestUrl });
+    entry = defaultModel(manifest, `the model manifest ${manifestUrl}`);
   }
   const available = PRECISION_ORDER.filter(p => entry!.variants[p]);
   const precision = wanted.precision ?? available[0];

@@ -118,6 +118,13 @@ export function parseManifest(json: unknown, source: string): Manifest {
   return m as Manifest;
 }
 
+/** The model used when none is named: the first clinical (non-test) model, else the first test model. */
+export function defaultModel(manifest: Manifest, source = 'manifest'): ManifestEntry {
+  const entry = manifest.models.find((m) => !m.testModel) ?? manifest.models[0];
+  if (!entry) throw new MedsamError('INVALID_MANIFEST', `${source} lists no model`, { source });
+  return entry;
+}
+
 export function findModel(manifest: Manifest, modelId: string, source = 'manifest'): ManifestEntry {
   const entry = manifest.models.find((m) => m.id === modelId);
   if (!entry) {
