@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startOrthanc } from './lib/orthanc.mjs';
 import { findFreePort, isPortFree } from './lib/ports.mjs';
+import { servedManifest } from './lib/models.mjs';
 import { projectServeOptions } from './lib/project.mjs';
 import { ensureSamples } from './lib/samples.mjs';
 import { createViewerServer, DICOMWEB_PREFIX, listen, parseDicomwebTarget } from './lib/serve.mjs';
@@ -48,6 +49,29 @@ async function checkThroughProxy(origin) {
   const studies = text ? JSON.parse(text) : [];
   const retrieveUrl = studies[0]?.['00081190']?.Value?.[0] ?? null;
   return { count: studies.length, retrieveUrl };
+}
+
+/** Makes the manifest's missing published models (LiteMedSAM) and returns the lines that say what the viewer gets. */
+function ensureModels() {
+  const modelsDir = path.resolve(root, process.env.MEDSAM_MODELS_DIR || 'models');
+  let served = servedManifest(modelsDir);
+  if (served?.dropped.some(d => d.makeWith === 'npm run model:litemedsam')) {
+    log('making LiteMedSAM from its published weights (npm run model:litemedsam; first start only)');
+    const result = spawnSync('bash', [path.join(root, 'scripts', 'model-litemedsam.sh'), '--manifest', path.join(modelsDir, 'manifest.json')], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (result.status !== 0) log('LiteMedSAM could not be made (see the line above); the viewer starts with the test models');
+    served = servedManifest(modelsDir);
+  }
+  if (!served) return [`models: ${modelsDir}/manifest.json is missing or unreadable; the viewer will say so`];
+  const lines = [];
+  const first = served.manifest.models.find(m => !m.testModel) ?? served.manifest.models[0];
+  if (first) lines.push(`model: ${first.displayName} (${first.id})${first.testModel ? ' TEST MODEL: masks are not anatomy' : ''} is the default`);
+  for (const d of served.dropped) {
+    lines.push(`  model ${d.id} left out: ${d.missing} is missing${d.makeWith ? ` (make it with: ${d.makeWith})` : ''}`);
+  }
+  return lines;
 }
 
 async function main() {
@@ -91,7 +115,11 @@ async function main() {
       if (!fs.existsSync(path.join(root, file))) throw new Error(`${file} is missing; run without MEDSAM_SKIP_BUILD`);
     }
 
-    // 3. The archive: DICOMWEB_URL, or a local Orthanc with the sample studies.
+    // 3. The model: LiteMedSAM's published weights, converted without torch on first use (npm run model:litemedsam).
+    //    Without them the viewer still starts, with the test models, and says so.
+    done.push(...ensureModels());
+
+    // 4. The archive: DICOMWEB_URL, or a local Orthanc with the sample studies.
     let dicomweb;
     if (process.env.DICOMWEB_URL) {
       dicomweb = parseDicomwebTarget(process.env.DICOMWEB_URL, { rewriteUrls: true });
@@ -115,7 +143,7 @@ async function main() {
       dicomweb = parseDicomwebTarget(`${orthanc.url}/dicom-web`, { rewriteUrls: false });
     }
 
-    // 4. The viewer host.
+    // 5. The viewer host.
     const server = createViewerServer({
       viewerDir,
       ...projectServeOptions(root),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (npm packages, the Python model tooling), then runs every suite:
-#   1. model export + ONNX Runtime vs PyTorch parity on the tiny random model (pytest, models/tests)
+#   1. model export + ONNX Runtime vs PyTorch parity on the tiny random model, the torch-free converter against the
+#      torch export with LiteMedSAM's real weights (pytest, models/tests)
 #   2. unit and parity tests of the TypeScript engine and the OHIF adapters (jest)
 #   3. the viewer host: static server, proxy, headers (node --test)
 #   4. end to end: Orthanc + the prebuilt OHIF viewer + our extension and mode in Debian Chromium
@@ -19,6 +20,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund || exit 1
 fi
 venv="$(bash scripts/setup-python.sh)" || { echo "could not set up the Python environment (see above)"; exit 1; }
+echo "== the default model: LiteMedSAM's published weights (npm run model:litemedsam)"
+bash scripts/model-litemedsam.sh || { echo "could not make LiteMedSAM (see above); the real-model tests need it"; exit 1; }
 
 echo "== system packages: Orthanc, Chromium, dicom3tools (apt when root)"
 node --input-type=module -e "import { ensureSystemPackages } from './scripts/lib/system-deps.mjs'; ensureSystemPackages(['orthanc', 'chromium', 'dicom3tools']);" || exit 1

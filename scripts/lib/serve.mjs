@@ -178,10 +178,11 @@ function proxyDicomweb(req, res, upstream) {
  * options.viewerDir   the prebuilt viewer (OHIF's dist/)
  * options.appConfig   file served as /app-config.js in place of the viewer's own
  * options.mounts      [{ prefix: '/medsam-plugin/', dir, extensions?: ['.onnx', ...] }] extra static folders
+ * options.generated   { '/path': () => ({ body, type }) | null } answers made per request (null: serve as usual)
  * options.dicomweb    from parseDicomwebTarget()
  * options.onRequest   optional (req, res) logger
  */
-export function createViewerServer({ viewerDir, appConfig, mounts = [], dicomweb, onRequest }) {
+export function createViewerServer({ viewerDir, appConfig, mounts = [], generated = {}, dicomweb, onRequest }) {
   const viewerRoot = path.resolve(viewerDir);
   const indexFile = path.join(viewerRoot, 'index.html');
   const resolvedMounts = mounts.map(m => ({ ...m, dir: path.resolve(m.dir) }));
@@ -198,6 +199,12 @@ export function createViewerServer({ viewerDir, appConfig, mounts = [], dicomweb
     if (pathname === '/app-config.js') {
       const st = statFile(appConfig);
       return st ? sendFile(req, res, appConfig, st, { cache: 'no-cache' }) : sendText(res, 500, 'app-config.js missing\n');
+    }
+
+    const made = Object.hasOwn(generated, pathname) ? generated[pathname]() : null;
+    if (made) {
+      res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': made.type, 'Content-Length': Buffer.byteLength(made.body), 'Cache-Control': 'no-cache' });
+      return res.end(req.method === 'HEAD' ? undefined : made.body);
     }
 
     for (const mount of resolvedMounts) {
