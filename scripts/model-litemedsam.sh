@@ -4,5 +4,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$(bash "$root/scripts/setup-python.sh" convert)"
-cd "$root/models"
+export PYTHONPATH="$root/models${PYTHONPATH:+:$PYTHONPATH}"
 exec "$venv/bin/python" -m medsam_convert.litemedsam "$@"

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from .checkpoint import sha256_file
+from medsam_convert.state_dict import sha256_file
 
 PRECISIONS = ("fp32", "fp16", "int8")
 PROFILES = ("medsam-1024-stretch", "litemedsam-256-longest-pad")

