@@ -67,7 +67,7 @@ function ensureModels() {
   if (!served) return [`models: ${modelsDir}/manifest.json is missing or unreadable; the viewer will say so`];
   const lines = [];
   const first = served.manifest.models.find(m => !m.testModel) ?? served.manifest.models[0];
-  if (first) lines.push(`model: ${first.displayName} (${first.id})${first.testModel ? ' TEST MODEL: masks are not anatomy' : ''} is the default`);
+  if (first) lines.push(`model: the default is ${first.displayName} (${first.id})${first.testModel ? ', a TEST MODEL: its masks are not anatomy' : ''}`);
   for (const d of served.dropped) {
     lines.push(`  model ${d.id} left out: ${d.missing} is missing${d.makeWith ? ` (make it with: ${d.makeWith})` : ''}`);
   }
