@@ -12,6 +12,10 @@ const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
+  // and no framing by other sites, no type sniffing, no URLs (with study UIDs) in Referer headers to elsewhere
+  'Content-Security-Policy': "frame-ancestors 'self'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
 };
 
 const CONTENT_TYPES = {
@@ -92,7 +96,11 @@ function sendFile(req, res, file, st, { cache }) {
   }
   res.writeHead(200, headers);
   if (req.method === 'HEAD') return res.end();
-  fs.createReadStream(file).pipe(res);
+  // A file removed or made unreadable between stat and read (a model re-export, a rebuild) ends this response, not
+  // the server: an unhandled stream error would stop npm start and leave Orthanc orphaned.
+  const stream = fs.createReadStream(file);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
 }
 
 function sendText(res, status, text, type = 'text/plain; charset=utf-8') {
@@ -117,8 +125,41 @@ export function parseDicomwebTarget(target, { rewriteUrls }) {
   return { url, base, auth, rewriteUrls };
 }
 
+// What the viewer asks a DICOMweb root for: QIDO/WADO/STOW resources under studies, series and instances, whose
+// segments are UIDs, frame lists, bulk data tags and resource names. Anything else (dot segments, encoded or back
+// slashes, Orthanc's own /dicom-web/servers, its REST API one level up) never reaches the archive: the archive
+// decodes and normalises paths again, and behind the proxy it trusts this origin.
+const DICOMWEB_PATH = /^\/(studies|series|instances)(\/[A-Za-z0-9][A-Za-z0-9.,_-]*)*\/?$/;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Why a request must not be proxied, or null. */
+export function dicomwebRefusal(req) {
+  const rest = req.url.slice(DICOMWEB_PREFIX.length);
+  const pathPart = rest.split('?')[0];
+  if (!DICOMWEB_PATH.test(pathPart) || pathPart.split('/').some(seg => seg === '.' || seg === '..')) {
+    return [404, `not a DICOMweb resource: ${DICOMWEB_PREFIX}${pathPart.slice(0, 200)}`];
+  }
+  // DNS rebinding: a page on another name that resolves here must not read the archive (with our credentials).
+  const host = String(req.headers.host ?? '');
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  if (!LOOPBACK_HOSTS.has(name.toLowerCase())) return [403, `Host ${host.slice(0, 100)} is not this server`];
+  if (req.method === 'GET' || req.method === 'HEAD') return null;
+  if (req.method !== 'POST') return [405, `${req.method} is not allowed on ${DICOMWEB_PREFIX}`];
+  // STOW-RS only. multipart/related is not a type a cross-origin page can send without a CORS preflight, which this
+  // server never grants; the Origin check covers browsers that send one anyway.
+  const type = String(req.headers['content-type'] ?? '').toLowerCase();
+  if (!/^\/studies(\/[0-9.]+)?\/?$/.test(pathPart) || !type.startsWith('multipart/related')) {
+    return [403, `only STOW-RS (POST multipart/related to ${DICOMWEB_PREFIX}/studies) is allowed`];
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) return [403, `a request from ${String(origin).slice(0, 100)} is not allowed`];
+  return null;
+}
+
 function proxyDicomweb(req, res, upstream) {
-  const rest = req.url.slice(DICOMWEB_PREFIX.length); // '' or '/studies?...'
+  const refusal = dicomwebRefusal(req);
+  if (refusal) return sendText(res, refusal[0], refusal[1] + '\n');
+  const rest = req.url.slice(DICOMWEB_PREFIX.length); // '/studies?...'
   const target = new URL(upstream.base + rest);
   const publicHost = req.headers.host ?? 'localhost';
   const publicBase = `http://${publicHost}${DICOMWEB_PREFIX}`;

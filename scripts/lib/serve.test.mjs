@@ -109,6 +109,15 @@ describe('viewer host', () => {
     }
   });
 
+  it('survives a file that vanishes or cannot be read while it is served', async () => {
+    // /proc/self/mem stats as a regular file, and reading it from offset 0 fails (EIO): a read error after the stat
+    const file = path.join(dir, 'plugins', 'extension-medsam', 'unreadable.js');
+    fs.symlinkSync('/proc/self/mem', file);
+    await rawGet(port, '/medsam-plugin/extension-medsam/unreadable.js').catch(() => null);
+    fs.rmSync(file);
+    assert.equal((await request(`${origin}/app-config.js`)).status, 200, 'the server still answers');
+  });
+
   it('serves wasm and module scripts with the types browsers require', async () => {
     assert.equal((await request(`${origin}/ort/ort-wasm-simd-threaded.wasm`)).headers['content-type'], 'application/wasm');
     assert.match((await request(`${origin}/ort/ort.bundle.min.mjs`)).headers['content-type'], /^text\/javascript/);
@@ -153,6 +162,35 @@ describe('viewer host', () => {
     const seen = upstreamSeen.at(-1);
     assert.equal(seen.method, 'POST');
     assert.equal(seen.body, body);
+  });
+
+  it('passes only DICOMweb resources to the archive: no dot segments, encoded slashes or other Orthanc routes', async () => {
+    const before = upstreamSeen.length;
+    const probes = [
+      '/dicom-web/..%2fsystem', '/dicom-web/..%5csystem', '/dicom-web/..\\system', '/dicom-web/studies/../../system',
+      '/dicom-web/studies/%2e%2e/%2e%2e/tools/shutdown', '/dicom-web/studies/1.2/..', '/dicom-web/servers', '/dicom-web',
+      '/dicom-web/studies/1.2;x', '/dicom-web//studies',
+    ];
+    for (const raw of probes) assert.equal((await rawGet(port, raw)).status, 404, raw);
+    const post = (p, headers) => request({ host: '127.0.0.1', port, path: p }, { method: 'POST', headers, body: 'x' });
+    // what a page on another origin can send without a preflight: text/plain, form types
+    assert.equal((await post('/dicom-web/studies', { 'Content-Type': 'text/plain', Origin: 'http://evil.test' })).status, 403);
+    assert.equal((await post('/dicom-web/studies', { 'Content-Type': 'multipart/form-data; boundary=b' })).status, 403);
+    const related = { 'Content-Type': 'multipart/related; type="application/dicom"; boundary=b' };
+    assert.equal((await post('/dicom-web/studies', { ...related, Origin: 'http://evil.test' })).status, 403);
+    assert.equal((await post('/dicom-web/studies/1.2/series', related)).status, 403, 'STOW only to /studies');
+    const del = await request({ host: '127.0.0.1', port, path: '/dicom-web/studies/1.2.3' }, { method: 'DELETE' });
+    assert.equal(del.status, 405);
+    // DNS rebinding: another name resolving to this machine
+    const rebound = await request({ host: '127.0.0.1', port, path: '/dicom-web/studies' }, { headers: { Host: 'evil.test' } });
+    assert.equal(rebound.status, 403);
+    assert.equal(upstreamSeen.length, before, 'none of them reached the archive');
+    // the viewer's own requests still pass, from this origin
+    for (const ok of ['/dicom-web/studies/1.2.3/series/4.5/instances/6.7/frames/1,2', '/dicom-web/studies/1.2.3/series/4.5/metadata',
+      '/dicom-web/studies/1.2.3/series/4.5/instances/6.7/bulk/7fe00010', '/dicom-web/studies?PatientID=x&limit=25']) {
+      assert.equal((await rawGet(port, ok)).status, 200, ok);
+    }
+    assert.equal((await post('/dicom-web/studies', { ...related, Origin: origin })).status, 200);
   });
 
   it('rewrites another PACS base URL in JSON answers to this origin', async () => {
