@@ -1,4 +1,25 @@
-import { addMedsamToMode, MEDSAM_BOX_BUTTON, withMedsamOnModeEnter } from './medsamTools';
+import { addMedsamToMode, keepMedsamPanelInFront, MEDSAM_BOX_BUTTON, withMedsamOnModeEnter } from './medsamTools';
+
+/** A stand-in for OHIF's panelService: activatePanel broadcasts ACTIVATE_PANEL to the subscribers, as the host's does. */
+function fakePanelService() {
+  const listeners = new Set<(e: { panelId: string; forceActive: boolean }) => void>();
+  const activated: string[] = [];
+  const panelService = {
+    EVENTS: { ACTIVATE_PANEL: 'event::panelService:activatePanel' },
+    subscribe: (_event: string, fn: (e: { panelId: string; forceActive: boolean }) => void) => {
+      listeners.add(fn);
+      return { unsubscribe: () => listeners.delete(fn) };
+    },
+    activatePanel(panelId: string, forceActive = false) {
+      activated.push(`${panelId}${forceActive ? ' (force)' : ''}`);
+      for (const fn of [...listeners]) fn({ panelId, forceActive });
+    },
+  };
+  return { panelService, activated, listeners };
+}
+
+const LABELMAP_PANEL = '@ohif/extension-cornerstone.panelModule.panelSegmentationWithToolsLabelMap';
+const MEDSAM_PANEL = '@medsam/extension-medsam.panelModule.medsam';
 
 function fakeHost(groups = ['default', 'mpr', 'volume3d']) {
   const calls: string[] = [];
@@ -44,5 +65,36 @@ describe('the MedSAM additions to the segmentation mode', () => {
     expect(seen).toEqual([self]);
     expect(calls[0]).toBe('host onModeEnter');
     expect(calls[1]).toBe('tools default MedsamBox,Bidirectional');
+  });
+
+  it('keeps the MedSAM panel in front when the host switches to its segmentation panel on the first segmentation', async () => {
+    const { panelService, activated, listeners } = fakePanelService();
+    let shown = true;
+    const unsubscribe = keepMedsamPanelInFront({ servicesManager: { services: { panelService } } }, () => shown);
+    panelService.activatePanel(LABELMAP_PANEL, true); // the host's auto tab switch
+    await Promise.resolve();
+    expect(activated).toEqual([`${LABELMAP_PANEL} (force)`, `${MEDSAM_PANEL} (force)`]);
+
+    // The user chose OHIF's segment list: a later switch there is left alone; so is any other panel.
+    shown = false;
+    panelService.activatePanel(LABELMAP_PANEL, true);
+    shown = true;
+    panelService.activatePanel('@ohif/extension-default.panelModule.measurements', true);
+    await Promise.resolve();
+    expect(activated.slice(2)).toEqual([`${LABELMAP_PANEL} (force)`, '@ohif/extension-default.panelModule.measurements (force)']);
+
+    unsubscribe();
+    expect(listeners.size).toBe(0);
+  });
+
+  it('subscribes on mode entry and leaves the unsubscription to the host onModeExit', () => {
+    const { ctx } = fakeHost(['default']);
+    const { panelService, listeners } = fakePanelService();
+    (ctx.servicesManager.services as Record<string, unknown>).panelService = panelService;
+    const self: { _unsubscriptions: Array<() => void> } = { _unsubscriptions: [] };
+    withMedsamOnModeEnter(undefined).call(self, ctx);
+    expect(listeners.size).toBe(1);
+    self._unsubscriptions.forEach(u => u());
+    expect(listeners.size).toBe(0);
   });
 });

