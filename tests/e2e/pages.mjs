@@ -9,15 +9,18 @@ export function sample(stack, name) {
   return s;
 }
 
-/** A new page with the MedSAM mode open on a study and the given model loaded (ready). */
+/**
+ * A new page with the MedSAM mode open on a study and the given model loaded (ready). `model` null: no ?medsamModel=,
+ * the viewer's default (the manifest's first clinical model, LiteMedSAM).
+ */
 export async function openWithModel(openPage, stack, study, model) {
   const guarded = await openPage();
   const viewer = new MedsamViewer(guarded.page, stack.origin);
-  await viewer.open(study.StudyInstanceUID, { medsamModel: model });
+  await viewer.open(study.StudyInstanceUID, model ? { medsamModel: model } : {});
   await viewer.waitForRenderedSeries(study.SeriesInstanceUID);
   const tool = new MedsamTool(guarded.page);
   const state = await tool.waitForModel();
-  assert.equal(state.status, 'ready', `model ${model} loaded: ${state.message}`);
+  assert.equal(state.status, 'ready', `model ${model ?? '(default)'} loaded: ${state.message}`);
   return { ...guarded, viewer, tool, state };
 }
 
@@ -247,6 +250,115 @@ export class MedsamTool {
     }, this.viewportId);
   }
 
+  /** The host's image ids of the viewport, in its order (a slice index below is an index into this list). */
+  imageIds() {
+    return this.page.evaluate(id => window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id).viewport.getImageIds(), this.viewportId);
+  }
+
+  /** Shows slice `index` of the stack viewport and waits until it is rendered. */
+  async showSlice(index) {
+    await this.page.evaluate(
+      async ([i, id]) => {
+        const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+        await viewport.setImageIdIndex(i);
+      },
+      [index, this.viewportId],
+    );
+    await this.page.waitForFunction(([i, id]) => window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id).viewport.getCurrentImageIdIndex() === i, [index, this.viewportId]);
+    await this.page.waitForTimeout(300);
+  }
+
+  /** The slice index of the image with this SOP Instance UID (-1: not in the viewport). */
+  async sliceOfSop(sopInstanceUid) {
+    return (await this.imageIds()).findIndex(imageId => sopOfImageId(imageId) === sopInstanceUid);
+  }
+
+  /** The box of the live preview in image coordinates (pixel edges), as the tool sends it to the model, or null. */
+  previewBox() {
+    return this.page.evaluate(() => {
+      const box = window.services.medsamService.preview.current?.box;
+      return box ? { x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1 } : null;
+    });
+  }
+
+  /** Presses `key` and waits until the host made `toolName` the primary mouse tool of the viewport. */
+  async activateToolByKey(key, toolName) {
+    await this.page.keyboard.press(key);
+    await this.page.waitForFunction(
+      ([id, name]) => {
+        const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+        return window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(viewport.id)?.getActivePrimaryMouseButtonTool() === name;
+      },
+      [this.viewportId, toolName],
+    );
+  }
+
+  /** The key-slice marker tool ('k', the host's Bidirectional: long and short axes). */
+  activateMarkerTool() {
+    return this.activateToolByKey('k', 'Bidirectional');
+  }
+
+  /**
+   * The key-slice markers (Bidirectional annotations) as image points through the host's transform, with their slice
+   * index and SOP Instance UID: points[0..1] the long axis, points[2..3] the short axis.
+   */
+  markers() {
+    return this.page.evaluate(id => {
+      const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+      const ids = viewport.getImageIds();
+      return window.cornerstoneTools.annotation.state
+        .getAllAnnotations()
+        .filter(a => a.metadata.toolName === 'Bidirectional')
+        .map(a => {
+          const imageId = a.metadata.referencedImageId;
+          return {
+            slice: ids.indexOf(imageId),
+            sopInstanceUid: /instances\/([0-9.]+)/.exec(imageId)?.[1],
+            points: a.data.handles.points.map(p => window.cornerstone.utilities.worldToImageCoords(imageId, p)),
+          };
+        });
+    }, this.viewportId);
+  }
+
+  /**
+   * Every slice's labelmap of the active segmentation in the viewport's order, with its SOP Instance UID; `b64` holds
+   * the bytes (1 inside), decodeMask() turns it into a Uint8Array.
+   */
+  labelmapVolume() {
+    return this.page.evaluate(id => {
+      const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+      const active = window.services.segmentationService.getActiveSegmentation(viewport.id);
+      return viewport.getImageIds().map(imageId => {
+        const ids = active ? window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(imageId, active.segmentationId) : [];
+        const image = ids[0] ? window.cornerstone.cache.getImage(ids[0]) : null;
+        const values = image ? (image.voxelManager ? image.voxelManager.getScalarData() : image.getPixelData()) : [];
+        const bytes = new Uint8Array(values.length);
+        for (let i = 0; i < values.length; i++) bytes[i] = values[i] ? 1 : 0;
+        let s = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        return { sopInstanceUid: /instances\/([0-9.]+)/.exec(imageId)?.[1], rows: image?.rows, columns: image?.columns, b64: btoa(s) };
+      });
+    }, this.viewportId);
+  }
+
+  /** The "Segment volume" part of the service state (phase, done, total, outcome, review, volumeMl, ...). */
+  volumeState() {
+    return this.page.evaluate(() => window.services.medsamService.getState().volume);
+  }
+
+  /** Waits for the volume run's phase ('running', 'preview', 'accepted', 'idle'); on timeout the error says where it was. */
+  async waitForVolumePhase(phase, timeout = 90000) {
+    try {
+      await this.page.waitForFunction(p => window.services.medsamService.getState().volume.phase === p, phase, { timeout, polling: 100 });
+    } catch (e) {
+      const s = await this.page.evaluate(() => {
+        const state = window.services.medsamService.getState();
+        return { volume: state.volume, status: state.status, message: state.message };
+      });
+      throw new Error(`volume phase ${phase} not reached: ${JSON.stringify(s)}`);
+    }
+  }
+
   /** Waits until the box preview was accepted or rejected. */
   async waitForNoPreview(timeout = 30000) {
     await this.page.waitForFunction(() => !window.services.medsamService.getState().previewPending, null, { timeout, polling: 50 });
@@ -292,4 +404,14 @@ export function overlap(a, b) {
   }
   const union = na + nb - inter;
   return { iou: union ? inter / union : 1, dice: na + nb ? (2 * inter) / (na + nb) : 1, a: na, b: nb, intersection: inter };
+}
+
+/** The SOP Instance UID in a host image id (wadors: .../instances/<uid>/frames/1). */
+export function sopOfImageId(imageId) {
+  return /instances\/([0-9.]+)/.exec(imageId)?.[1];
+}
+
+/** A labelmapVolume() slice's mask as bytes (1 inside). */
+export function decodeMask(slice) {
+  return new Uint8Array(Buffer.from(slice.b64, 'base64'));
 }

@@ -73,7 +73,8 @@ export const tests = [
       await page.evaluate(() => window.commandsManager.runCommand('redo'));
       assert.equal(count((await tool.labelmapOfShownSlice()).values), result.a, 'redo brings it back');
 
-      // The README's screenshot: the accepted mask and the MedSAM panel.
+      // The accepted mask and the MedSAM panel, with the box oracle (the README's docs/images/medsam-box-ct.png, made with
+      // the real model, comes from medsam-real-model.spec.mjs).
       await page.locator('[data-cy="medsam-btn"]').click();
       await viewer.panel().waitFor();
       const file = path.join(outDir, 'medsam-box-ct.png');

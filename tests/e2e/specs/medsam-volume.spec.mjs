@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { root } from '../harness.mjs';
-import { boxMask, openWithModel, overlap, sample } from '../pages.mjs';
+import { boxMask, decodeMask as decode, openWithModel, overlap, sample } from '../pages.mjs';
 
 const require = createRequire(import.meta.url);
 require(path.join(root, 'extension-medsam/bin/register-ts.cjs'));
@@ -25,65 +25,6 @@ const LONG_AXES = [
   [[0.4, 0.45], [0.55, 0.53]],
 ];
 
-const volumeState = page => page.evaluate(() => window.services.medsamService.getState().volume);
-
-/** Waits for the volume section's phase; on timeout the error says where the run was. */
-async function waitForPhase(page, phase, timeout = 90000) {
-  try {
-    await page.waitForFunction(p => window.services.medsamService.getState().volume.phase === p, phase, { timeout, polling: 100 });
-  } catch (e) {
-    const s = await page.evaluate(() => ({ volume: window.services.medsamService.getState().volume, status: window.services.medsamService.getState().status, message: window.services.medsamService.getState().message }));
-    throw new Error(`volume phase ${phase} not reached: ${JSON.stringify(s)}`);
-  }
-}
-
-async function showSlice(page, z) {
-  await page.evaluate(async index => {
-    const { viewport } = window.cornerstone.getEnabledElements()[0];
-    await viewport.setImageIdIndex(index);
-  }, z);
-  await page.waitForFunction(index => window.cornerstone.getEnabledElements()[0].viewport.getCurrentImageIdIndex() === index, z);
-  await page.waitForTimeout(300);
-}
-
-/** The Bidirectional annotations as image points through the host's transform, with their slice index. */
-function markersInImage(page) {
-  return page.evaluate(() => {
-    const { viewport } = window.cornerstone.getEnabledElements()[0];
-    const ids = viewport.getImageIds();
-    return window.cornerstoneTools.annotation.state
-      .getAllAnnotations()
-      .filter(a => a.metadata.toolName === 'Bidirectional')
-      .map(a => {
-        const imageId = a.metadata.referencedImageId;
-        return {
-          slice: ids.indexOf(imageId),
-          sopInstanceUid: /instances\/([0-9.]+)/.exec(imageId)?.[1],
-          points: a.data.handles.points.map(p => window.cornerstone.utilities.worldToImageCoords(imageId, p)),
-        };
-      });
-  });
-}
-
-/** Every slice's labelmap of the active segmentation (base64 bytes, nonzero = inside) with its SOP Instance UID. */
-function labelmapVolume(page) {
-  return page.evaluate(() => {
-    const { viewport } = window.cornerstone.getEnabledElements()[0];
-    const active = window.services.segmentationService.getActiveSegmentation(viewport.id);
-    return viewport.getImageIds().map(imageId => {
-      const ids = active ? window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(imageId, active.segmentationId) : [];
-      const image = ids[0] ? window.cornerstone.cache.getImage(ids[0]) : null;
-      const values = image ? (image.voxelManager ? image.voxelManager.getScalarData() : image.getPixelData()) : [];
-      const bytes = new Uint8Array(values.length);
-      for (let i = 0; i < values.length; i++) bytes[i] = values[i] ? 1 : 0;
-      let s = '';
-      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      return { sopInstanceUid: /instances\/([0-9.]+)/.exec(imageId)?.[1], rows: image?.rows, columns: image?.columns, b64: btoa(s) };
-    });
-  });
-}
-
-const decode = v => new Uint8Array(Buffer.from(v.b64, 'base64'));
 const count = a => a.reduce((n, v) => n + (v ? 1 : 0), 0);
 
 /** The interpolated boxes, computed here from the markers alone. */
@@ -123,18 +64,14 @@ function dice3d(volume, boxes) {
   return { dice: a + b ? (2 * inter) / (a + b) : 1, viewerVoxels: a, expectedVoxels: b };
 }
 
-async function drawMarkers(page, tool) {
-  await page.keyboard.press('k'); // the key-slice marker tool (the host's Bidirectional)
-  await page.waitForFunction(() => {
-    const { viewport } = window.cornerstone.getEnabledElements()[0];
-    return window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(viewport.id)?.getActivePrimaryMouseButtonTool() === 'Bidirectional';
-  });
+async function drawMarkers(tool) {
+  await tool.activateMarkerTool(); // 'k': the key-slice marker tool (the host's Bidirectional)
   const vp = await tool.viewport();
   const at = ([fx, fy]) => [vp.left + vp.width * fx, vp.top + vp.height * fy];
   for (const [i, z] of KEY_SLICES.entries()) {
-    await showSlice(page, z);
+    await tool.showSlice(z);
     await tool.drag(at(LONG_AXES[i][0]), at(LONG_AXES[i][1]), 10);
-    await page.waitForTimeout(200);
+    await tool.page.waitForTimeout(200);
   }
 }
 
@@ -145,8 +82,8 @@ export const tests = [
       const ct = sample(stack, 'ct-abdomen-20slice');
       const { page, tool } = await openWithModel(openPage, stack, ct, 'box-oracle');
 
-      await drawMarkers(page, tool);
-      const markers = await markersInImage(page);
+      await drawMarkers(tool);
+      const markers = await tool.markers();
       assert.deepEqual(markers.map(m => m.slice).sort((a, b) => a - b), KEY_SLICES, 'one marker per key slice');
       for (const m of markers) log(`marker slice ${m.slice}: ${m.points.map(p => `(${p[0].toFixed(1)}, ${p[1].toFixed(1)})`).join(' ')}`);
 
@@ -165,9 +102,9 @@ export const tests = [
       const t0 = Date.now();
       await tool.openPanel();
       await page.locator('[data-cy="medsam-volume-run"]').click();
-      await waitForPhase(page, 'preview');
+      await tool.waitForVolumePhase('preview');
       const runMs = Date.now() - t0;
-      const state = await volumeState(page);
+      const state = await tool.volumeState();
       const longTaskEntries = await page.evaluate(() => window.__medsamLongTasks);
       const longTasks = longTaskEntries.map(t => t.ms);
       // The first slice's tasks include the host creating the segmentation (createLabelmapForViewport) and its first
@@ -178,7 +115,7 @@ export const tests = [
       log(`run events (ms: slices done): ${(await page.evaluate(() => window.__medsamRunEvents)).map(e => `${e.at}:${e.done}`).join(' ')}`);
       assert.equal(state.outcome, 'complete', state.message ?? '');
       assert.equal(state.done, KEY_SLICES.at(-1) - KEY_SLICES[0] + 1, 'every slice from the first to the last key slice');
-      const volume = await labelmapVolume(page);
+      const volume = await tool.labelmapVolume();
       const { rows, columns } = volume.find(v => v.rows);
       const boxes = expectedBoxes(markers, volume.length, columns, rows);
       const d = dice3d(volume, boxes);
@@ -192,7 +129,7 @@ export const tests = [
       assert.ok(d.dice >= 0.95, `Dice ${d.dice}`);
       assert.ok(state.review.length > 0, 'a review queue');
       await page.locator('[data-cy="medsam-review-item"]').first().waitFor({ state: 'attached', timeout: 5000 });
-      // The README's picture of the preview (docs/images/medsam-volume-ct.png is a copy of it).
+      // The preview with the box oracle (the README's docs/images/medsam-volume-ct.png comes from medsam-real-model.spec.mjs).
       await page.screenshot({ path: path.join(outDir, 'medsam-volume-ct.png') });
       fs.writeFileSync(path.join(outDir, 'volume-long-tasks.json'), JSON.stringify({ runMs, slices: state.done, firstSliceAt, longTasks: longTaskEntries, medsamMeasures: own }, null, 1));
 
@@ -232,17 +169,17 @@ export const tests = [
       log(`panel visible after the run: ${await page.locator('[data-cy="medsam-panel"]').isVisible()}`);
       await tool.openPanel();
       await page.locator('[data-cy="medsam-volume-reject"]').click();
-      assert.equal((await labelmapVolume(page)).reduce((n, v) => n + count(decode(v)), 0), 0, 'reject leaves no voxel');
+      assert.equal((await tool.labelmapVolume()).reduce((n, v) => n + count(decode(v)), 0), 0, 'reject leaves no voxel');
 
       // 4. Cancel mid-run: the slices done are whole, the others untouched; Enter keeps them, ctrl+z takes the run back.
       const first = new Map(volume.map(v => [v.sopInstanceUid, decode(v)]));
       await page.locator('[data-cy="medsam-volume-run"]').click();
       await page.waitForFunction(() => window.services.medsamService.getState().volume.done >= 2, null, { polling: 20, timeout: 60000 });
       await page.locator('[data-cy="medsam-volume-cancel"]').click();
-      await waitForPhase(page, 'preview', 60000);
-      const cancelled = await volumeState(page);
+      await tool.waitForVolumePhase('preview', 60000);
+      const cancelled = await tool.volumeState();
       assert.equal(cancelled.outcome, 'cancelled');
-      const after = await labelmapVolume(page);
+      const after = await tool.labelmapVolume();
       let whole = 0;
       for (const v of after) {
         const got = decode(v);
@@ -258,12 +195,12 @@ export const tests = [
       await page.waitForFunction(() => window.services.medsamService.getState().save.status === 'failed');
       log(`Save during the preview: ${(await page.evaluate(() => window.services.medsamService.getState().save.message))}`);
       await page.keyboard.press('Enter');
-      await waitForPhase(page, 'accepted', 10000);
-      assert.ok((await labelmapVolume(page)).some(v => count(decode(v)) > 0));
+      await tool.waitForVolumePhase('accepted', 10000);
+      assert.ok((await tool.labelmapVolume()).some(v => count(decode(v)) > 0));
       await page.keyboard.press('Control+z');
-      await waitForPhase(page, 'idle', 10000);
-      assert.equal((await labelmapVolume(page)).reduce((n, v) => n + count(decode(v)), 0), 0, 'ctrl+z takes the whole run back');
-      log(`after ctrl+z: ${(await volumeState(page)).message}`);
+      await tool.waitForVolumePhase('idle', 10000);
+      assert.equal((await tool.labelmapVolume()).reduce((n, v) => n + count(decode(v)), 0), 0, 'ctrl+z takes the whole run back');
+      log(`after ctrl+z: ${(await tool.volumeState()).message}`);
     },
   },
 ];
@@ -283,8 +220,8 @@ tests.push({
     const shown = await tool.labelmapOfShownSlice();
 
     await page.keyboard.press('Shift+M');
-    await waitForPhase(page, 'preview');
-    const state = await volumeState(page);
+    await tool.waitForVolumePhase('preview');
+    const state = await tool.volumeState();
     assert.equal(state.mode, 'propagate');
     assert.equal(state.outcome, 'complete', state.message ?? '');
     // Every slice of the series, read by its own image id (not by what the viewport shows).
