@@ -5,7 +5,8 @@
 // - a Kvasir-SEG polyp written as an RGB secondary capture into Orthanc at test time: Dice with its mask;
 // - Segment volume from key-slice markers on three slices of the spleen: 3D Dice with the TotalSegmentator spleen.
 // Each test prints its figures ('figure:' lines) and writes a screenshot to tests/out/real-*.png (the README's
-// docs/images/medsam-box-ct.png, medsam-polyp.png and medsam-volume-ct.png are copies of them).
+// docs/images/medsam-box-ct.png and medsam-volume-ct.png are copies of them; the polyp picture stays in tests/out:
+// Kvasir-SEG's terms are not an open licence, so nothing made from its images is committed).
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ct20Labels, cliSegmentBoxes, deleteStudy, kvasirCase, labelMask, maskBox, secondaryCaptureRgb, TS_LABEL } from '../fixtures/references.mjs';
@@ -140,7 +141,8 @@ export const tests = [
   },
   {
     name: `real model: Segment volume on the spleen, markers on slices ${SPLEEN_KEY_SLICES.join(', ')} (3D Dice >= 0.90)`,
-    timeoutMs: TIMEOUT_MS,
+    // 11 slices encoded in WASM: 126 s measured under load on the 2-core machine
+    timeoutMs: 2 * TIMEOUT_MS,
     async run({ stack, openPage, outDir, log }) {
       const ct = sample(stack, 'ct-abdomen-20slice');
       const reference = ct20Labels();
