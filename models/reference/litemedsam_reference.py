@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import os
 import sys
@@ -62,6 +61,7 @@ MODELS = ROOT / "models"
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(MODELS))
 
+from medsam_convert.state_dict import sha256_file  # noqa: E402
 from postprocess_reference import lite_resized, litemedsam_mask  # noqa: E402
 from preprocess_reference import intensity, jpeg_js_decode, litemedsam_256, modality_values, resolve_auto  # noqa: E402
 
@@ -273,14 +273,6 @@ def load_u8(case: dict) -> tuple[np.ndarray, dict, str]:
 
 
 # ----------------------------------------------------------------------------------------------- outputs
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def write_gz(path: Path, data: bytes) -> None:
     path.write_bytes(gzip.compress(data, compresslevel=6, mtime=0))

@@ -45,6 +45,7 @@ import { preprocessSlice, segmentBoxes } from '../../extension-medsam/src/engine
 import { MedsamSession } from '../../extension-medsam/src/engine/session/session';
 import { quietDcmjs } from '../../extension-medsam/src/seg/dicom/parse';
 import { createWebRuntime, type OrtWebLike } from '../../extension-medsam/src/worker/web-runtime';
+import { agreement } from './support/agreement';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const MANIFEST = path.join(REPO_ROOT, 'models/manifest.json');
@@ -215,20 +216,6 @@ async function loadSlice(img: RefImage): Promise<SliceImage> {
   if (img.input.kind === 'dicom') return slicePixels(readDicomFile(file));
   const d = jpeg.decode(fs.readFileSync(file), { useTArray: true, formatAsRGBA: false });
   return { rows: d.height, columns: d.width, samplesPerPixel: 3, planar: false, pixels: new Uint8Array(d.data) };
-}
-
-function agreement(actual: Uint8Array, expected: Uint8Array): { iou: number; differing: number } {
-  let inter = 0;
-  let union = 0;
-  let differing = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i] !== 0;
-    const e = expected[i] !== 0;
-    if (a && e) inter++;
-    if (a || e) union++;
-    if (a !== e) differing++;
-  }
-  return { iou: union === 0 ? 1 : inter / union, differing };
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {

@@ -22,6 +22,7 @@ import { preprocessSlice, segmentBoxes, type SliceInput } from '../../extension-
 import type { MedsamSession } from '../../extension-medsam/src/engine/session/session';
 import { syntheticValues } from '../fixtures/preprocess/load';
 import { REPO_ROOT } from './support/node-models';
+import { agreement } from './support/agreement';
 
 const FIXTURE_DIR = path.join(REPO_ROOT, 'tests/fixtures/pipeline');
 const MANIFEST = path.join(REPO_ROOT, 'models/manifest.json');
@@ -64,20 +65,6 @@ async function sliceOf(c: PipelineCase): Promise<SliceImage> {
   if (c.input.source === 'dicom') return slicePixels(readDicomFile(path.join(REPO_ROOT, c.input.file)));
   const g = c.input.generator;
   return { rows: g.rows, columns: g.columns, samplesPerPixel: g.samplesPerPixel, planar: false, pixels: Uint8Array.from(syntheticValues({ ...g, divisor: 1 })) };
-}
-
-function agreement(actual: Uint8Array, expected: Uint8Array): { iou: number; differing: number } {
-  let inter = 0;
-  let union = 0;
-  let differing = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i] !== 0;
-    const e = expected[i] !== 0;
-    if (a && e) inter++;
-    if (a || e) union++;
-    if (a !== e) differing++;
-  }
-  return { iou: union === 0 ? 1 : inter / union, differing };
 }
 
 describe(`whole pipeline, ${fixtures.model.id} fp32 on onnxruntime-node vs the official Python pipeline in PyTorch`, () => {
