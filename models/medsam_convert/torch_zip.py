@@ -79,6 +79,12 @@ class _Reader:
         size, stride = tuple(size), tuple(stride)
         if not size:
             return base[offset : offset + 1].reshape(()).copy()
+        if offset < 0 or any(d < 0 for d in size) or any(st < 0 for st in stride) or len(size) != len(stride):
+            raise CheckpointError(f"checkpoint {self.path}: a tensor has an invalid size {size} or stride {stride}")
+        last = offset + sum((d - 1) * st for d, st in zip(size, stride)) if all(size) else offset - 1
+        if last >= base.size:
+            # as_strided would read past the storage: a corrupt or hostile file, never memory outside it
+            raise CheckpointError(f"checkpoint {self.path}: a tensor of size {list(size)} reaches past its storage")
         item = base.itemsize
         view = np.lib.stride_tricks.as_strided(
             base[offset:], shape=size, strides=tuple(s * item for s in stride), writeable=False
@@ -137,7 +143,8 @@ def read_state_dict(path: Path) -> dict[str, np.ndarray]:
                 obj = _Unpickler(f, reader).load()
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, pickle.UnpicklingError, EOFError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, pickle.UnpicklingError, EOFError, ValueError, OSError, TypeError, KeyError, IndexError,
+            AttributeError) as exc:
         raise CheckpointError(
             f"checkpoint {path} ({size} bytes) could not be read, the file is truncated or corrupt: "
             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

@@ -64,6 +64,19 @@ def test_reader_refuses_objects_and_broken_files(tmp_path):
     torch.save({"w": torch.ones(3)}, legacy, _use_new_zipfile_serialization=False)
     with pytest.raises(CheckpointError, match="not a zip-format PyTorch checkpoint"):
         read_state_dict(legacy)
+    # a storage view that would reach past its bytes is refused, never read from memory beyond them
+    big = tmp_path / "big.pth"
+    torch.save({"w": torch.ones(4)}, big)
+    with zipfile.ZipFile(big) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    pkl = next(n for n in members if n.endswith("data.pkl"))
+    members[pkl] = members[pkl].replace(b"K\x04\x85", b"J\x00\x00\x10\x00\x85")  # size (4,) -> (1048576,)
+    forged = tmp_path / "forged.pth"
+    with zipfile.ZipFile(forged, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    with pytest.raises(CheckpointError, match="reaches past its storage|holds .* values"):
+        read_state_dict(forged)
     with pytest.raises(CheckpointError, match="checkpoint not found"):
         read_state_dict(tmp_path / "missing.pth")
 
