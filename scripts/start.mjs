@@ -11,6 +11,8 @@
 //   MEDSAM_SKIP_BUILD=1     serve dist/ as it is (no webpack run)
 //   MEDSAM_MODELS_DIR=...   folder served at /medsam-models/ (default: models/)
 //   MEDSAM_LOG_REQUESTS=1   log every request
+//   MEDSAM_MAX_UPLOAD_MB=512 the largest upload (STOW-RS of a SEG) the proxy takes
+//   MEDSAM_HOSTS=a,b        host names the viewer is reached by besides loopback (behind a reverse proxy)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +22,7 @@ import { findFreePort, isPortFree } from './lib/ports.mjs';
 import { servedManifest } from './lib/models.mjs';
 import { projectServeOptions } from './lib/project.mjs';
 import { ensureSamples } from './lib/samples.mjs';
-import { createViewerServer, DICOMWEB_PREFIX, listen, parseDicomwebTarget } from './lib/serve.mjs';
+import { createViewerServer, DICOMWEB_PREFIX, listen, LOOPBACK_HOSTS, parseDicomwebTarget } from './lib/serve.mjs';
 import { ensureSystemPackages } from './lib/system-deps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,6 +95,9 @@ async function main() {
   };
   process.on('SIGINT', () => stopAll(0, 'stopping (Ctrl-C)'));
   process.on('SIGTERM', () => stopAll(0, 'stopping (SIGTERM)'));
+  // A bug of ours stops Orthanc too, in order (and if even that fails, its guard does: see orthanc.mjs).
+  process.on('uncaughtException', e => stopAll(1, `stopping after an unexpected error: ${e.stack ?? e}`));
+  process.on('unhandledRejection', e => stopAll(1, `stopping after an unexpected error: ${e?.stack ?? e}`));
 
   try {
     const port = portFromEnv('PORT', 3000);
@@ -134,20 +139,26 @@ async function main() {
       const orthanc = await startOrthanc({ root, port: orthancPort, storageDir, onSpawn: stop => cleanups.push(stop) });
       orthanc.child.once('exit', (code, signal) => stopAll(1, `Orthanc stopped unexpectedly (${signal ?? code}); see ${orthanc.logFile}`));
       done.push(`orthanc: ${orthanc.version} at ${orthanc.url} (pid ${orthanc.child.pid}, log ${path.relative(root, orthanc.logFile)})`);
+      done.push(`  password-protected; the proxy holds the credentials (${path.relative(root, path.join(storageDir, 'orthanc-credentials.json'))})`);
 
-      const samples = await ensureSamples(orthanc.url, root);
+      const samples = await ensureSamples(orthanc.client, root);
       if (samples.loaded) done.push(`samples: loaded ${samples.loaded} instances into the empty archive`);
       else done.push(`samples: archive already had ${samples.before} instances; nothing loaded`);
       for (const s of samples.studies) done.push(`  study ${s.name}: ${s.instances} instances (${s.StudyInstanceUID})`);
       for (const m of samples.missing) done.push(`  study ${m.name}: not in the archive (${m.reason})`);
-      dicomweb = parseDicomwebTarget(`${orthanc.url}/dicom-web`, { rewriteUrls: false });
+      dicomweb = parseDicomwebTarget(orthanc.client.dicomwebTarget(), { rewriteUrls: false });
     }
 
     // 5. The viewer host.
+    const maxUploadMb = Number(process.env.MEDSAM_MAX_UPLOAD_MB || 512);
+    if (!(maxUploadMb > 0)) throw new Error(`MEDSAM_MAX_UPLOAD_MB=${process.env.MEDSAM_MAX_UPLOAD_MB} is not a size in MB`);
+    const extraHosts = (process.env.MEDSAM_HOSTS ?? '').split(',').map(h => h.trim()).filter(Boolean);
     const server = createViewerServer({
       viewerDir,
       ...projectServeOptions(root),
       dicomweb,
+      limits: { maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024) },
+      allowedHosts: [...LOOPBACK_HOSTS, ...extraHosts],
       onRequest:
         process.env.MEDSAM_LOG_REQUESTS === '1'
           ? (req, res) => res.on('finish', () => log(res.statusCode, req.method, req.url))

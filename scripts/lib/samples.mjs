@@ -16,15 +16,16 @@ export function readSamples(root) {
   });
 }
 
-async function orthancJson(url, init) {
-  const res = await fetch(url, init);
+async function orthancJson(orthanc, where, init) {
+  const res = await orthanc.fetch(where, init);
   const text = await res.text();
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${orthanc.url}${where}: HTTP ${res.status} ${text.slice(0, 200)}`);
   return JSON.parse(text);
 }
 
-export async function countInstances(orthancUrl) {
-  const stats = await orthancJson(`${orthancUrl}/statistics`);
+/** `orthanc`: an orthancClient() (orthanc.mjs), which sends the archive's credentials. */
+export async function countInstances(orthanc) {
+  const stats = await orthancJson(orthanc, '/statistics');
   return stats.CountInstances;
 }
 
@@ -32,11 +33,11 @@ export async function countInstances(orthancUrl) {
  * POSTs every sample file to Orthanc's /instances. Orthanc's answer must say Success or AlreadyStored
  * for each file (its DICOMweb STOW can answer 200 on a rejected file; the REST route cannot).
  */
-export async function loadSamples(orthancUrl, samples) {
+export async function loadSamples(orthanc, samples) {
   let stored = 0;
   for (const study of samples) {
     for (const file of study.files) {
-      const answer = await orthancJson(`${orthancUrl}/instances`, {
+      const answer = await orthancJson(orthanc, '/instances', {
         method: 'POST',
         headers: { 'Content-Type': 'application/dicom' },
         body: fs.readFileSync(file),
@@ -50,14 +51,11 @@ export async function loadSamples(orthancUrl, samples) {
   return stored;
 }
 
-/**
- * Checks through DICOMweb (QIDO-RS) that each sample study is there with its instance count.
- * `dicomwebRoot` is e.g. http://127.0.0.1:8042/dicom-web (Orthanc) or the viewer's proxied /dicom-web.
- */
-export async function verifySamples(dicomwebRoot, samples) {
+/** Checks through Orthanc's DICOMweb (QIDO-RS) that each sample study is there with its instance count. */
+export async function verifySamples(orthanc, samples) {
   const found = [];
   for (const study of samples) {
-    const res = await fetch(`${dicomwebRoot}/studies?StudyInstanceUID=${study.StudyInstanceUID}`, {
+    const res = await orthanc.fetch(`/dicom-web/studies?StudyInstanceUID=${study.StudyInstanceUID}`, {
       headers: { Accept: 'application/dicom+json' },
     });
     if (!res.ok) throw new Error(`QIDO for ${study.name}: HTTP ${res.status}`);
@@ -76,19 +74,19 @@ export async function verifySamples(dicomwebRoot, samples) {
  * Loads the samples when the archive is empty and checks them through QIDO. An archive that already holds
  * instances is the user's: missing samples are then reported (in `missing`), not reloaded.
  */
-export async function ensureSamples(orthancUrl, root) {
+export async function ensureSamples(orthanc, root) {
   const samples = readSamples(root);
-  const before = await countInstances(orthancUrl);
+  const before = await countInstances(orthanc);
   if (before === 0) {
-    const loaded = await loadSamples(orthancUrl, samples);
-    const studies = await verifySamples(`${orthancUrl}/dicom-web`, samples);
+    const loaded = await loadSamples(orthanc, samples);
+    const studies = await verifySamples(orthanc, samples);
     return { before, loaded, studies, missing: [] };
   }
   const studies = [];
   const missing = [];
   for (const sample of samples) {
     try {
-      studies.push(...(await verifySamples(`${orthancUrl}/dicom-web`, [sample])));
+      studies.push(...(await verifySamples(orthanc, [sample])));
     } catch (e) {
       missing.push({ name: sample.name, reason: e.message });
     }

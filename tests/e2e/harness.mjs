@@ -24,7 +24,8 @@ function run(command, args) {
 /**
  * Starts Orthanc (temporary storage) + the viewer host. Builds dist/ first unless MEDSAM_SKIP_BUILD=1.
  * `modelsDir` is served at /medsam-models/ (default: models/, or MEDSAM_MODELS_DIR).
- * Returns { origin, orthancUrl, orthanc: { stop(), start() }, samples, stop }; tests may POST more instances to orthancUrl/instances.
+ * Returns { origin, orthancUrl, orthanc: { stop(), start(), fetch() }, samples, stop }. Orthanc wants its password:
+ * tests reach its REST API with orthanc.fetch('/instances', init), which sends it.
  */
 export async function startStack({ log = () => {}, modelsDir } = {}) {
   ensureSystemPackages(['orthanc', 'chromium'], log);
@@ -51,19 +52,21 @@ export async function startStack({ log = () => {}, modelsDir } = {}) {
     let orthanc = await startOrthanc({ root, port: await findFreePort(18042), storageDir, onSpawn: stop => cleanups.push(stop) });
     // Failure tests stop the archive and start it again on the same port and storage (the studies stay).
     const orthancControl = {
+      url: orthanc.url,
+      fetch: (where, init) => orthanc.client.fetch(where, init),
       stop: () => orthanc.stop(),
       start: async () => {
         orthanc = await startOrthanc({ root, port: orthanc.port, storageDir, onSpawn: stop => cleanups.push(stop) });
       },
     };
     log(`orthanc ${orthanc.version} at ${orthanc.url}`);
-    const loaded = await ensureSamples(orthanc.url, root);
+    const loaded = await ensureSamples(orthanc.client, root);
     log(`samples: ${loaded.loaded} instances loaded`);
 
     const server = createViewerServer({
       viewerDir,
       ...projectServeOptions(root, modelsDir ? { modelsDir } : {}),
-      dicomweb: parseDicomwebTarget(`${orthanc.url}/dicom-web`, { rewriteUrls: false }),
+      dicomweb: parseDicomwebTarget(orthanc.client.dicomwebTarget(), { rewriteUrls: false }),
     });
     const port = await ephemeralPort();
     await listen(server, port);

@@ -86,7 +86,7 @@ export const tests = [
   {
     name: 'bright-in-box on a synthetic phantom: a loose box gives the object (Dice >= 0.95)',
     async run({ stack, openPage, outDir, log }) {
-      const phantom = await loadPhantom(stack.orthancUrl);
+      const phantom = await loadPhantom(stack.orthanc);
       log(`phantom ${PHANTOM.columns}x${PHANTOM.rows}x${PHANTOM.slices} loaded: ${phantom.StudyInstanceUID}`);
       const { page, tool } = await openWithModel(openPage, stack, phantom, 'bright-in-box');
       assert.equal(await tool.panelValue('device'), 'WASM');
@@ -123,7 +123,7 @@ export const tests = [
   {
     name: 'bright-in-box on an RGB endoscopy phantom (ES, 8-bit RGB): the colour path gives the object (Dice >= 0.95)',
     async run({ stack, openPage, log }) {
-      const phantom = await loadPhantom(stack.orthancUrl, { rgb: true });
+      const phantom = await loadPhantom(stack.orthanc, { rgb: true });
       const { page, tool, state: loaded } = await openWithModel(openPage, stack, phantom, 'bright-in-box');
       await tool.activateBoxTool();
       const e = phantomEllipse(0);

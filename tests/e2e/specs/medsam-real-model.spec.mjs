@@ -112,7 +112,7 @@ export const tests = [
     timeoutMs: TIMEOUT_MS,
     async run({ stack, openPage, outDir, log }) {
       const kv = kvasirCase(KVASIR_CASE);
-      const study = await storeSeries(stack.orthancUrl, secondaryCaptureRgb(kv));
+      const study = await storeSeries(stack.orthanc, secondaryCaptureRgb(kv));
       try {
         const { page, tool } = await openDefault(openPage, stack, study, log);
         await tool.activateBoxTool();
@@ -135,7 +135,7 @@ export const tests = [
         await page.screenshot({ path: file });
         log(`screenshot ${path.relative(process.cwd(), file)}`);
       } finally {
-        await deleteStudy(stack.orthancUrl, study.StudyInstanceUID); // the image was stored for this test only
+        await deleteStudy(stack.orthanc, study.StudyInstanceUID); // the image was stored for this test only
       }
     },
   },

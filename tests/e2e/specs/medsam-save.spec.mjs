@@ -44,8 +44,8 @@ async function segSeries(origin, study) {
 async function removeAddedSeg(stack, study, before) {
   for (const uid of await segSeries(stack.origin, study)) {
     if (before.includes(uid)) continue;
-    const found = await (await fetch(`${stack.orthancUrl}/tools/lookup`, { method: 'POST', body: uid })).json();
-    for (const { ID, Type } of found) if (Type === 'Series') await fetch(`${stack.orthancUrl}/series/${ID}`, { method: 'DELETE' });
+    const found = await (await stack.orthanc.fetch('/tools/lookup', { method: 'POST', body: uid })).json();
+    for (const { ID, Type } of found) if (Type === 'Series') await stack.orthanc.fetch(`/series/${ID}`, { method: 'DELETE' });
   }
 }
 
