@@ -151,7 +151,7 @@ describe('viewer host', () => {
     assert.equal(JSON.parse(res.body)[0]['00081190'].Value[0], `${origin}/dicom-web/studies/1.2.3`);
   });
 
-  it('streams request bodies (STOW-RS) to the archive', async () => {
+  it('forwards request bodies (STOW-RS) to the archive whole', async () => {
     const body = '--b\r\nContent-Type: application/dicom\r\n\r\nDICM\r\n--b--';
     const res = await request(`${origin}/dicom-web/studies`, {
       method: 'POST',
