@@ -12,6 +12,17 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Bad input that is not a matter of the command's syntax (a file that cannot be read or written, a JSON file of the
+ * wrong shape): exit status 2 like a usage error, but one line naming the file and the problem, without the usage.
+ */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
 export function parseArgs(argv: readonly string[], spec: { options: readonly string[]; flags: readonly string[] }): ParsedArgs {
   const out: ParsedArgs = { positionals: [], options: new Map(), flags: new Set() };
   for (let i = 0; i < argv.length; i++) {

@@ -16,7 +16,11 @@ export interface DicomwebSeries {
   series: string;
   headers?: Record<string, string>;
   fetch?: typeof globalThis.fetch;
+  /** Time limit of the whole retrieve, answer and body (ms); default DEFAULT_TIMEOUT_MS. A server that never answers must not hang the command line. */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** `transfer-syntax=*`: as stored (JPEG 2000 stays JPEG 2000), so that the PACS does not transcode or refuse. */
 export const WADO_SERIES_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*';
@@ -36,17 +40,24 @@ const fail = (message: string, details: Record<string, unknown>): SegError => ne
 export async function fetchSeriesParts(s: DicomwebSeries): Promise<Uint8Array[]> {
   const url = seriesUrl(s);
   const fetchFn = s.fetch ?? globalThis.fetch;
+  const timeoutMs = s.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // One signal for the request and the body: a server may answer the headers and then stall.
+  const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
+  let body: Uint8Array;
   try {
     // Ours replaces an Accept among the user's headers whatever its case: the parts must be whole DICOM files.
     const headers = Object.fromEntries(Object.entries(s.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'accept'));
-    response = await fetchFn(url, { headers: { ...headers, Accept: WADO_SERIES_ACCEPT } });
+    response = await fetchFn(url, { headers: { ...headers, Accept: WADO_SERIES_ACCEPT }, signal });
+    body = new Uint8Array(await response.arrayBuffer());
   } catch (e) {
+    if (signal.aborted) {
+      throw fail(`The DICOMweb server at ${url} did not answer within ${timeoutMs / 1000} s; check the server, or allow more time with --timeout SECONDS`, { url, timeoutMs });
+    }
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const why = err.cause?.code ?? err.cause?.message ?? err.message;
     throw fail(`Could not reach the DICOMweb server at ${url}: ${why}; check --dicomweb (the DICOMweb root, e.g. http://host:8042/dicom-web)`, { url, reason: String(why) });
   }
-  const body = new Uint8Array(await response.arrayBuffer());
   if (response.status === 404) {
     throw fail(`No series ${s.series} in study ${s.study} at ${s.root} (HTTP 404): check --study, --series and --dicomweb`, { url, status: 404 });
   }

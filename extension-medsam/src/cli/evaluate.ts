@@ -5,7 +5,7 @@
 import { dice, normalizedSurfaceDistance } from '../engine/metrics';
 import { SegError } from '../seg/errors';
 import type { SliceTarget } from '../seg/reader';
-import { dot, sliceNormal } from '../seg/source';
+import { dot, evenSpacing, sliceNormal } from '../seg/source';
 import type { LabelSet } from './labels';
 
 export interface EvaluateOptions {
@@ -46,6 +46,8 @@ export interface EvaluationReport {
   spacingMm: [number | null, number, number];
   results: PairResult[];
   unmatched: { pred: { number: number; name: string }[]; ref: { number: number; name: string }[] };
+  /** What the reader should check, e.g. segments of different names paired by number. */
+  warnings: string[];
 }
 
 function stackOf(slices: readonly SliceTarget[]): { order: number[]; positions: (number | null)[]; spacing: number | null } {
@@ -56,32 +58,49 @@ function stackOf(slices: readonly SliceTarget[]): { order: number[]; positions: 
   const n = sliceNormal(s0.imageOrientationPatient);
   const positions = slices.map((s) => dot(s.imagePositionPatient!, n));
   const order = slices.map((_, i) => i).sort((a, b) => positions[a] - positions[b]);
-  let spacing: number | null = null;
-  if (order.length > 1) {
-    const steps = order.slice(1).map((k, i) => positions[k] - positions[order[i]]);
-    const mean = steps.reduce((a, b) => a + b, 0) / steps.length;
-    if (mean > 0 && steps.every((d) => Math.abs(d - mean) < 0.01)) spacing = mean;
-  } else spacing = s0.sliceThickness ?? 1;
+  const spacing = order.length > 1 ? (evenSpacing(order.map((k) => positions[k])) ?? null) : (s0.sliceThickness ?? 1);
   return { order, positions, spacing };
 }
 
-function pairUp(pred: LabelSet, ref: LabelSet, pairs?: [number, number][]): [number, number][] {
+const sameName = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * Pairs of [prediction number, reference number] and warnings. Explicit pairs as given. Otherwise, when both
+ * files name their segments (two SEGs; NIfTI and NRRD labels are only numbers), by name, each segment used once;
+ * what is left pairs by number, and a number pair of differently named segments is listed in a warning: "Liver"
+ * against "Spleen" because both are segment 1 is rarely what was meant.
+ */
+function pairUp(pred: LabelSet, ref: LabelSet, pairs?: [number, number][]): { pairs: [number, number][]; warnings: string[] } {
   if (pairs && pairs.length) {
     for (const [p, r] of pairs) {
       if (!pred.labels.some((l) => l.number === p)) throw new SegError('INVALID_VOLUME', `${pred.file} has no segment/label ${p}`, {});
       if (!ref.labels.some((l) => l.number === r)) throw new SegError('INVALID_VOLUME', `${ref.file} has no segment/label ${r}`, {});
     }
-    return pairs;
+    return { pairs, warnings: [] };
   }
+  const named = pred.kind === 'seg' && ref.kind === 'seg';
   const out: [number, number][] = [];
-  const byName = pred.kind === 'seg' && ref.kind === 'seg';
-  for (const p of pred.labels) {
-    const r =
-      (byName ? ref.labels.find((l) => l.name.trim().toLowerCase() === p.name.trim().toLowerCase()) : undefined) ??
-      ref.labels.find((l) => l.number === p.number);
-    if (r) out.push([p.number, r.number]);
+  const usedRef = new Set<number>();
+  const left = named ? pred.labels.filter((p) => {
+    const r = ref.labels.find((l) => !usedRef.has(l.number) && sameName(l.name, p.name));
+    if (r) {
+      out.push([p.number, r.number]);
+      usedRef.add(r.number);
+    }
+    return !r;
+  }) : pred.labels;
+  const byNumber: string[] = [];
+  for (const p of left) {
+    const r = ref.labels.find((l) => !usedRef.has(l.number) && l.number === p.number);
+    if (!r) continue;
+    out.push([p.number, r.number]);
+    usedRef.add(r.number);
+    if (named && !sameName(p.name, r.name)) byNumber.push(`${p.number} "${p.name}" -> ${r.number} "${r.name}"`);
   }
-  return out;
+  const warnings = byNumber.length
+    ? [`segments with different names paired by number: ${byNumber.join(', ')} (check them, or pair explicitly with --pair PRED:REF)`]
+    : [];
+  return { pairs: out, warnings };
 }
 
 function count(m: Uint8Array): number {
@@ -97,7 +116,7 @@ export function evaluate(pred: LabelSet, ref: LabelSet, slices: readonly SliceTa
   const rows = slices[0].rows;
   const cols = slices[0].columns;
   const pixels = rows * cols;
-  const pairs = pairUp(pred, ref, options.pairs);
+  const { pairs, warnings } = pairUp(pred, ref, options.pairs);
   const results: PairResult[] = [];
   pairs.forEach(([pn, rn], i) => {
     const p = pred.labels.find((l) => l.number === pn)!;
@@ -149,6 +168,7 @@ export function evaluate(pred: LabelSet, ref: LabelSet, slices: readonly SliceTa
       pred: pred.labels.filter((l) => !usedP.has(l.number)).map((l) => ({ number: l.number, name: l.name })),
       ref: ref.labels.filter((l) => !usedR.has(l.number)).map((l) => ({ number: l.number, name: l.name })),
     },
+    warnings,
   };
 }
 

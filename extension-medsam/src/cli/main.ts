@@ -2,7 +2,8 @@
  * `medsam`: the command line of MedSAM for OHIF (Node 20).
  *   medsam evaluate --pred FILE --ref FILE [--dicom DIR] [--tau MM] [--pair P:R]... [--json FILE|-] [--per-slice]
  *   medsam segment  (see segment.ts; --markers: segment-volume.ts)
- * Results go to stdout, progress and errors to stderr. Exit status: 0 done, 1 failed, 2 usage error.
+ * Results go to stdout, progress and errors to stderr. Exit status: 0 done, 1 failed (or an output asked for not written),
+ * 2 usage error or bad input (a file that cannot be read or written, a JSON file of the wrong shape).
  */
 import fs from 'node:fs';
 import { isMedsamError } from '../engine/errors';
@@ -10,10 +11,11 @@ import { quietDcmjs } from '../seg/dicom/parse';
 import { isSegError, SegError } from '../seg/errors';
 import type { SliceTarget } from '../seg/reader';
 import { volumeSliceGeometry } from '../seg/volume/volume';
-import { UsageError, num, one, parseArgs, required, type ParsedArgs } from './args';
-import { readSourceFolder } from './dicom-folder';
+import { InputError, UsageError, num, one, parseArgs, required, type ParsedArgs } from './args';
+import { readSourceFolder, reportSkipped } from './dicom-folder';
 import { evaluate, formatReport } from './evaluate';
-import { detectKind, readLabels, readVolumeFile } from './labels';
+import { detectKind, readInputFile, readLabels, readVolumeFile } from './labels';
+import { checkOutputPath } from './output-path';
 import { Progress } from './progress';
 
 const USAGE = `medsam - MedSAM for OHIF, command line
@@ -43,15 +45,15 @@ function pairs(args: ParsedArgs): [number, number][] {
   });
 }
 
-function gridFor(args: ParsedArgs, files: string[]): SliceTarget[] {
+function gridFor(args: ParsedArgs, files: string[], io: Io): SliceTarget[] {
   const dicom = one(args, 'dicom');
   if (dicom) {
-    const { sources } = readSourceFolder(dicom);
+    const { sources } = readSourceFolder(dicom, { withoutPixelData: true, onSkip: reportSkipped(io) });
     if (sources.length === 0) throw new SegError('INVALID_SOURCE', `No DICOM images in ${dicom}`, {});
     return sources;
   }
   for (const f of files) {
-    const bytes = new Uint8Array(fs.readFileSync(f));
+    const bytes = readInputFile(f, 'label file');
     const kind = detectKind(f, bytes);
     if (kind !== 'seg') return volumeSliceGeometry(readVolumeFile(f, bytes, kind));
   }
@@ -68,7 +70,9 @@ export async function runEvaluate(argv: string[], io: Io): Promise<number> {
   const refFile = required(args, 'ref');
   const tau = num(args, 'tau', 2);
   if (tau < 0) throw new UsageError('--tau must be >= 0 mm');
-  const slices = gridFor(args, [refFile, predFile]);
+  const json = one(args, 'json');
+  if (json !== undefined && json !== '-') checkOutputPath(json, 'json');
+  const slices = gridFor(args, [refFile, predFile], io);
   const pred = readLabels(predFile, slices);
   const ref = readLabels(refFile, slices);
   let bar: Progress | undefined;
@@ -76,7 +80,7 @@ export async function runEvaluate(argv: string[], io: Io): Promise<number> {
     bar ??= new Progress('evaluate', total, io.stderr, args.flags.has('quiet') || total < 4);
     bar.update(done);
   });
-  const json = one(args, 'json');
+  for (const w of report.warnings) io.stderr.write(`medsam: warning: ${w}\n`);
   if (json === '-') io.stdout(`${JSON.stringify(report, null, 1)}\n`);
   else {
     io.stdout(`${formatReport(report, args.flags.has('per-slice'))}\n`);
@@ -106,6 +110,10 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
+    if (e instanceof InputError) {
+      io.stderr.write(`medsam: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof UsageError) {
       io.stderr.write(`medsam: ${e.message}\n\n${USAGE}`);
       return 2;

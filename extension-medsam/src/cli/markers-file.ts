@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import type { ImageSegment } from '../engine/geometry/markers';
 import type { PlanOptions, VolumeMode } from '../engine/volume/plan';
 import { targetById } from '../seg/codes';
-import { UsageError } from './args';
+import { InputError, UsageError } from './args';
+import { describeJson, isObject } from './json-input';
 import type { SegmentNaming } from './segment-output';
 
 export interface KeySliceSpec {
@@ -36,26 +37,30 @@ export function linesToSegments(lines: readonly [number, number, number, number]
 }
 
 export function readMarkers(file: string): MarkersFile {
-  let json: MarkersFile;
+  let parsed: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UsageError(`cannot read the markers file ${file}: ${(e as Error).message}`);
+    throw new InputError(`cannot read the markers file ${file}: ${(e as Error).message}`);
   }
+  if (!isObject(parsed)) throw new InputError(`${file}: the markers file must hold a JSON object {"segments": [...]}, not ${describeJson(parsed)}`);
+  const json = parsed as unknown as MarkersFile;
   const mode = (json.mode ?? 'interpolate') as VolumeMode;
   if (mode !== 'interpolate' && mode !== 'propagate') throw new UsageError(`${file}: "mode" must be "interpolate" or "propagate"`);
   for (const k of ['markerPadPx', 'propagatePadPx', 'beyondKeys'] as const) {
     const v = json[k];
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new UsageError(`${file}: "${k}" must be a number >= 0`);
   }
-  if (!Array.isArray(json.segments) || json.segments.length === 0) throw new UsageError(`${file}: "segments" must be a non-empty list`);
+  if (!Array.isArray(json.segments) || json.segments.length === 0) throw new InputError(`${file}: "segments" must be a non-empty list`);
   json.segments.forEach((s, i) => {
     const where = `${file}: segments[${i}]`;
+    if (!isObject(s)) throw new InputError(`${where} must be an object, not ${describeJson(s)}`);
     if (!s.target && !s.label) throw new UsageError(`${where} needs "target" (a catalogue id) or "label" (free text)`);
     if (s.target && !targetById(s.target)) throw new UsageError(`${where}: unknown target "${s.target}" (see the catalogue in src/seg/codes.ts)`);
     if (!Array.isArray(s.keySlices) || s.keySlices.length === 0) throw new UsageError(`${where} has no keySlices`);
     s.keySlices.forEach((k, j) => {
       const at = `${where}.keySlices[${j}]`;
+      if (!isObject(k)) throw new InputError(`${at} must be an object, not ${describeJson(k)}`);
       if ((k.box === undefined) === (k.lines === undefined)) throw new UsageError(`${at} needs either "box" or "lines"`);
       if (k.box !== undefined && !isQuad(k.box)) throw new UsageError(`${at}.box must be [x0, y0, x1, y1]`);
       if (k.lines !== undefined && !(Array.isArray(k.lines) && k.lines.length > 0 && k.lines.every(isQuad))) {

@@ -8,6 +8,7 @@ import type { SliceImage } from '../engine/preprocess/types';
 import { SegError } from '../seg/errors';
 import type { DicomFile } from './dicom-folder';
 import { concatBytes } from '../seg/dicom/bytes';
+import { rescaleOf } from './rescale';
 
 const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99']);
 const JPEG2000 = new Set(['1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91']);
@@ -45,12 +46,14 @@ export async function slicePixels(file: DicomFile): Promise<SliceImage> {
   if ((ds.NumberOfFrames !== undefined && Number(ds.NumberOfFrames) !== 1) || (samplesPerPixel !== 1 && samplesPerPixel !== 3)) {
     throw new SegError('INVALID_SOURCE', `${file.path}: only single-frame grey or RGB images are segmented`, { file: file.path });
   }
+  const rescale = rescaleOf(file);
   const common = {
     rows,
     columns,
     samplesPerPixel,
-    rescaleSlope: ds.RescaleSlope !== undefined ? Number(ds.RescaleSlope) : undefined,
-    rescaleIntercept: ds.RescaleIntercept !== undefined ? Number(ds.RescaleIntercept) : undefined,
+    // Invalid values count as absent (rescale.ts); the command line has warned about them before inference.
+    rescaleSlope: rescale.slope,
+    rescaleIntercept: rescale.intercept,
     modality: ds.Modality !== undefined ? String(ds.Modality) : undefined,
   };
   const bytes = frameBytes(file);

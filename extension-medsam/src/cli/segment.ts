@@ -19,15 +19,18 @@ import { targetById, type Rgb } from '../seg/codes';
 import { SegError } from '../seg/errors';
 import { checkSources } from '../seg/source';
 import type { SegmentationKind } from '../seg/writer';
-import { UsageError, one, parseArgs, required } from './args';
-import { readSourceFolder } from './dicom-folder';
+import { InputError, UsageError, num, one, parseArgs, required } from './args';
+import { describeJson, isObject } from './json-input';
+import { checkOutputPath } from './output-path';
+import { warnRescaleProblems } from './rescale';
+import { readSourceFolder, reportSkipped } from './dicom-folder';
 import { readDicomwebSeries, seriesUrl } from './dicomweb-series';
 import type { Io } from './main';
 import { readMarkers } from './markers-file';
 import { openModel } from './models';
 import { slicePixels } from './pixels';
 import { Progress } from './progress';
-import { writeSegmentOutputs } from './segment-output';
+import { checkSegOutput, writeSegmentOutputs } from './segment-output';
 import { segmentMarkers } from './segment-volume';
 
 export const SEGMENT_USAGE = `medsam segment (--dicom DIR | --dicomweb URL --study UID --series UID) (--boxes FILE | --markers FILE)
@@ -52,6 +55,7 @@ export const SEGMENT_USAGE = `medsam segment (--dicom DIR | --dicomweb URL --stu
   --nifti FILE           also write the label map as NIfTI-1 (.nii or .nii.gz)
   --stow URL             store the SEG by STOW-RS at this DICOMweb root and verify it
   --header "K: V"        an HTTP header for --dicomweb and --stow (repeatable), e.g. "Authorization: Basic ..."
+  --timeout S            seconds to wait for each DICOMweb request (--dicomweb, --stow), default 60
   --series-description T the SEG's SeriesDescription
   --quiet                no progress on stderr
 `;
@@ -75,16 +79,19 @@ function readBoxes(file: string): SegmentSpec[] {
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UsageError(`cannot read the boxes file ${file}: ${(e as Error).message}`);
+    throw new InputError(`cannot read the boxes file ${file}: ${(e as Error).message}`);
   }
-  const segments = (json as { segments?: unknown }).segments;
-  if (!Array.isArray(segments) || segments.length === 0) throw new UsageError(`${file}: "segments" must be a non-empty list`);
+  if (!isObject(json)) throw new InputError(`${file}: the boxes file must hold a JSON object {"segments": [...]}, not ${describeJson(json)}`);
+  const segments = json.segments;
+  if (!Array.isArray(segments) || segments.length === 0) throw new InputError(`${file}: "segments" must be a non-empty list`);
   segments.forEach((s: SegmentSpec, i) => {
     const where = `${file}: segments[${i}]`;
+    if (!isObject(s)) throw new InputError(`${where} must be an object, not ${describeJson(s)}`);
     if (!s.target && !s.label) throw new UsageError(`${where} needs "target" (a catalogue id) or "label" (free text)`);
     if (s.target && !targetById(s.target)) throw new UsageError(`${where}: unknown target "${s.target}" (see the catalogue in src/seg/codes.ts)`);
     if (!Array.isArray(s.boxes) || s.boxes.length === 0) throw new UsageError(`${where} has no boxes`);
     s.boxes.forEach((b, j) => {
+      if (!isObject(b)) throw new InputError(`${where}.boxes[${j}] must be an object, not ${describeJson(b)}`);
       if (!Array.isArray(b.box) || b.box.length !== 4 || !b.box.every(Number.isFinite)) throw new UsageError(`${where}.boxes[${j}].box must be [x0, y0, x1, y1]`);
       if (b.slice === undefined && b.instanceNumber === undefined && b.sopInstanceUid === undefined) {
         throw new UsageError(`${where}.boxes[${j}] needs "slice", "instanceNumber" or "sopInstanceUid"`);
@@ -106,7 +113,7 @@ function headers(values: string[] | undefined): Record<string, string> {
 
 export async function runSegment(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
-    options: ['dicom', 'dicomweb', 'study', 'series', 'boxes', 'markers', 'model', 'manifest', 'precision', 'out', 'nifti', 'stow', 'header', 'series-description'],
+    options: ['dicom', 'dicomweb', 'study', 'series', 'boxes', 'markers', 'model', 'manifest', 'precision', 'out', 'nifti', 'stow', 'header', 'series-description', 'timeout'],
     flags: ['label-map', 'quiet', 'help'],
   });
   if (args.flags.has('help')) {
@@ -126,6 +133,13 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   const markers = markersFile !== undefined ? readMarkers(markersFile) : undefined;
   const modelId = one(args, 'model');
   const out = required(args, 'out');
+  const nifti = one(args, 'nifti');
+  // Before the series is read and the model run: a mistyped path must not cost the run and its result.
+  checkOutputPath(out, 'out');
+  if (nifti !== undefined) checkOutputPath(nifti, 'nifti');
+  const timeoutS = num(args, 'timeout', 60);
+  if (!(timeoutS > 0)) throw new UsageError('--timeout must be a number of seconds > 0');
+  const timeoutMs = timeoutS * 1000;
   const precision = (one(args, 'precision') ?? 'fp32') as Precision;
   if (!['fp32', 'fp16', 'int8'].includes(precision)) throw new UsageError(`--precision must be fp32, fp16 or int8`);
   const manifest = one(args, 'manifest') ?? path.resolve(__dirname, '../../../models/manifest.json');
@@ -133,9 +147,12 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   const quiet = args.flags.has('quiet');
   const httpHeaders = headers(args.options.get('header'));
 
-  const { files, sources } = remote ? await readDicomwebSeries({ ...remote, headers: httpHeaders }) : readSourceFolder(dir, { withoutPixelData: false });
+  const { files, sources } = remote
+    ? await readDicomwebSeries({ ...remote, headers: httpHeaders, timeoutMs })
+    : readSourceFolder(dir, { withoutPixelData: false, onSkip: reportSkipped(io) });
   if (sources.length === 0) throw new SegError('INVALID_SOURCE', `No DICOM images in ${dir}`, {});
   const stack = checkSources(sources);
+  warnRescaleProblems(files, io);
   const order = stack.geometry?.order ?? sources.map((_, i) => i);
 
   const sliceOf = (b: BoxSpec, where: string): number => {
@@ -165,6 +182,14 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
 
   const { session, entry } = await openModel(manifest, modelId, precision);
   if (entry.testModel && !quiet) io.stderr.write(`TEST MODEL: ${entry.displayName}\n`);
+  const segments = markers ? markers.segments : specs;
+  const seriesDescription = one(args, 'series-description');
+  try {
+    checkSegOutput({ sources, segments, entry, precision, kind, seriesDescription }, io);
+  } catch (e) {
+    await session.release();
+    throw e;
+  }
 
   let masks: (Uint8Array | null)[][];
   let extra: Record<string, unknown> | undefined;
@@ -185,16 +210,17 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   return writeSegmentOutputs({
     io,
     sources,
-    segments: markers ? markers.segments : specs,
+    segments,
     masks,
     entry,
     precision,
     out,
     kind,
-    seriesDescription: one(args, 'series-description'),
-    nifti: one(args, 'nifti'),
+    seriesDescription,
+    nifti,
     stow: one(args, 'stow'),
     stowHeaders: httpHeaders,
+    timeoutMs,
     extra,
   });
 

@@ -10,6 +10,7 @@ export { checkSources, sourceFromDicomJson, sourceFromNaturalized, type SourceIm
 export {
   SEG_SOP_CLASS,
   buildSeg,
+  checkSegInput,
   masksFromLabelmap,
   medsamAlgorithm,
   writeSeg,

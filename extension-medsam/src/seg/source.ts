@@ -205,6 +205,29 @@ export interface SourceStack {
   } | null;
 }
 
+/**
+ * How far (as a fraction of the slice spacing) a slice may lie from where an evenly spaced stack puts it and still
+ * count as evenly spaced. Scanners write positions rounded or with small jitter (a few hundredths of a mm at 7 mm),
+ * so an absolute 0.01 mm refused real series. Readers use a relative tolerance: OHIF, whose extension this is,
+ * reconstructs a volume when each spacing is within 10% of the average (spacingTolerance = 0.1 in
+ * platform/core/src/utils/isDisplaySetReconstructable.js). 2% is stricter, and is the 1/50 of a voxel within which
+ * the volume reader (volume/volume.ts, GRID_TOLERANCE) places a NIfTI's voxels on DICOM slices, so that a NIfTI
+ * written on these slices reads back onto them.
+ */
+export const SLICE_SPACING_TOLERANCE = 0.02;
+
+/**
+ * The spacing of positions (mm along the slice normal, ascending) when they lie on an even grid within
+ * SLICE_SPACING_TOLERANCE of the spacing, else undefined. One position has no spacing.
+ */
+export function evenSpacing(positions: readonly number[]): number | undefined {
+  if (positions.length < 2) return undefined;
+  const first = positions[0];
+  const step = (positions[positions.length - 1] - first) / (positions.length - 1);
+  if (!(step > 0)) return undefined;
+  return positions.every((p, k) => Math.abs(p - (first + k * step)) <= SLICE_SPACING_TOLERANCE * step) ? step : undefined;
+}
+
 const ORIENTATION_TOLERANCE = 1e-4;
 const SPACING_TOLERANCE = 1e-4;
 /** Two slices closer than this along the normal are the same position (mm). */
@@ -294,12 +317,8 @@ export function checkSources(sources: readonly SourceImage[]): SourceStack {
       });
     }
   }
-  let spacingBetweenSlices: number | undefined;
-  if (order.length > 1) {
-    const steps = order.slice(1).map((i, k) => distance[i] - distance[order[k]]);
-    const mean = steps.reduce((a, b) => a + b, 0) / steps.length;
-    if (steps.every((d) => Math.abs(d - mean) < 0.01)) spacingBetweenSlices = Math.round(mean * 1e4) / 1e4;
-  }
+  const even = evenSpacing(order.map((i) => distance[i]));
+  const spacingBetweenSlices = even !== undefined ? Math.round(even * 1e4) / 1e4 : undefined;
   return {
     ...base,
     geometry: {

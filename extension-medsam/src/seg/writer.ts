@@ -13,10 +13,11 @@
  */
 import { DCM_CODES, type Code, type Rgb } from './codes';
 import { SegError } from './errors';
-import { writePart10, type Dataset } from './dicom/part10';
+import { encodeDatasetExplicitLE, writePart10, type Dataset } from './dicom/part10';
 import { dicomDate, dicomTime } from './dicom/values';
-import { checkSources, COPIED_PATIENT_STUDY, type SourceImage } from './source';
+import { checkSources, type SourceImage } from './source';
 import { randomUid, type UidGenerator } from './uid';
+import { copiedAttributes, type ValueFix } from './write/copied';
 import { planFrames } from './write/frames';
 import { dimensionIndex, perFrameGroups, sharedGroups } from './write/groups';
 import { backgroundItem, segmentItem } from './write/items';
@@ -115,6 +116,8 @@ export interface BuiltSeg {
   studyInstanceUid: string;
   sopClassUid: string;
   frames: FrameInfo[];
+  /** Copied source values that were cleaned or left out to fit their VRs (write/copied.ts). */
+  valueFixes: ValueFix[];
 }
 
 export interface WrittenSeg extends BuiltSeg {
@@ -186,11 +189,8 @@ export function buildSeg(input: SegInput): BuiltSeg {
   const segmentItems = input.segments.map((s, i) => segmentItem(s, i + 1));
   if (kind === 'LABELMAP') segmentItems.unshift(backgroundItem(input.segments[0]));
 
-  const patientStudy: Dataset = {};
-  for (const k of COPIED_PATIENT_STUDY) {
-    const v = first.patientStudy[k];
-    if (v !== undefined) patientStudy[k] = v;
-  }
+  // Cleaned to fit their VRs or left out (write/copied.ts): a source's old-style date must not lose the SEG.
+  const { values: patientStudy, fixes: valueFixes } = copiedAttributes(first.patientStudy);
   // Type 2 attributes of the Patient and General Study modules: present, empty when the source has no value.
   for (const k of ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber'] as const) {
     if (patientStudy[k] === undefined) patientStudy[k] = null;
@@ -256,7 +256,32 @@ export function buildSeg(input: SegInput): BuiltSeg {
     dataset.PixelPaddingValue = 0;
     dataset.SegmentsOverlap = 'NO';
   }
-  return { dataset, sopInstanceUid, seriesInstanceUid, studyInstanceUid: first.studyInstanceUid, sopClassUid, frames: plan.frames };
+  checkWritable(dataset);
+  return { dataset, sopInstanceUid, seriesInstanceUid, studyInstanceUid: first.studyInstanceUid, sopClassUid, frames: plan.frames, valueFixes };
+}
+
+/**
+ * Encodes everything but the pixel data, so that a value the Part 10 writer would refuse (a UID of the source, a
+ * description given as an option) fails here, in buildSeg, rather than when the file is written: a built SEG is a
+ * writable SEG.
+ */
+function checkWritable(dataset: Dataset): void {
+  encodeDatasetExplicitLE({ ...dataset, PixelData: null });
+}
+
+/**
+ * Builds (and so validates) the SEG these sources, segments and options make, with a one-pixel mask standing in
+ * for the masks: run before a long inference, it finds what would stop the SEG from being written (an invalid
+ * source UID, an option too long for its VR) while nothing is lost yet, and gives the copied values it had to
+ * clean or leave out.
+ */
+export function checkSegInput(input: Omit<SegInput, 'masks'>): { valueFixes: ValueFix[] } {
+  const stack = checkSources(input.sources);
+  const order = stack.geometry ? stack.geometry.order : input.sources.map((_, i) => i);
+  const dot = new Uint8Array(stack.rows * stack.columns);
+  dot[0] = 1;
+  const masks = input.segments.map((_, s) => input.sources.map((__, k) => (s === 0 && k === order[0] ? dot : null)));
+  return { valueFixes: buildSeg({ ...input, masks }).valueFixes };
 }
 
 /** Builds, validates and encodes a SEG as a Part 10 file (explicit VR little endian). */

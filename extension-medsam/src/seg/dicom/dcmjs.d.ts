@@ -10,8 +10,11 @@ declare module 'dcmjs' {
       Value?: unknown[];
       InlineBinary?: string;
       BulkDataURI?: string;
+      /** The value as read, before formatting (kept for text VRs such as DS and IS). */
+      _rawValue?: unknown;
     }
     class DicomDict {
+      constructor(meta: Record<string, DicomDictElement>);
       meta: Record<string, DicomDictElement>;
       dict: Record<string, DicomDictElement>;
       write(options?: Record<string, unknown>): ArrayBuffer;
@@ -24,6 +27,7 @@ declare module 'dcmjs' {
       denaturalizeDataset(ds: Record<string, unknown>): Record<string, DicomDictElement>;
       dictionary: Record<string, { tag: string; vr: string; name: string; vm: string; version: string }>;
       nameMap: Record<string, { tag: string; vr: string; name: string }>;
+      punctuateTag(tag: string): string;
     };
   }
 }

@@ -11,6 +11,23 @@ export type Naturalized = Record<string, unknown>;
 export interface ParsedDicom {
   dataset: Naturalized;
   transferSyntaxUid: string;
+  /**
+   * Top-level DS and IS values as written in the file, by keyword: dcmjs turns "", "NaN" or "abc" into null, and a
+   * message about such a value should show what the file holds.
+   */
+  numberText?: Record<string, string>;
+}
+
+/** The raw text of the top-level decimal and integer strings (see ParsedDicom.numberText). */
+function numberTexts(dict: Record<string, dcmjs.data.DicomDictElement>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [tag, element] of Object.entries(dict)) {
+    if ((element.vr !== 'DS' && element.vr !== 'IS') || element._rawValue === undefined) continue;
+    const name = dcmjs.data.DicomMetaDictionary.dictionary[dcmjs.data.DicomMetaDictionary.punctuateTag(tag)]?.name;
+    const raw = element._rawValue;
+    if (name) out[name] = (Array.isArray(raw) ? raw : [raw]).map((v) => String(v ?? '').trim()).join('\\');
+  }
+  return out;
 }
 
 function toArrayBuffer(bytes: Uint8Array | ArrayBuffer): ArrayBuffer {
@@ -42,6 +59,7 @@ export function parseDicom(bytes: Uint8Array | ArrayBuffer, options: { withoutPi
   return {
     dataset: dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict),
     transferSyntaxUid: typeof ts === 'string' ? ts : '1.2.840.10008.1.2',
+    numberText: numberTexts(dict.dict),
   };
 }
 

@@ -5,7 +5,7 @@
  * dcm2niix's or TotalSegmentator's output.
  */
 import { SegError } from '../errors';
-import { sliceNormal, dot, type SliceGeometry } from '../source';
+import { sliceNormal, dot, SLICE_SPACING_TOLERANCE, type SliceGeometry } from '../source';
 
 export function writeNiftiLabels(slices: readonly SliceGeometry[], labels: readonly (ArrayLike<number> | null)[], description = 'MedSAM for OHIF'): Uint8Array {
   if (slices.length === 0 || slices.length !== labels.length) throw new SegError('INVALID_VOLUME', 'One label slice per DICOM slice is needed', {});
@@ -22,8 +22,13 @@ export function writeNiftiLabels(slices: readonly SliceGeometry[], labels: reado
   for (let z = 1; z < order.length; z++) {
     const p = slices[order[z]].imagePositionPatient!;
     const expect = [first[0] + z * dk[0], first[1] + z * dk[1], first[2] + z * dk[2]];
-    if (Math.hypot(p[0] - expect[0], p[1] - expect[1], p[2] - expect[2]) > 0.01) {
-      throw new SegError('INVALID_VOLUME', 'NIfTI output needs evenly spaced slices (a regular grid)', {});
+    const off = Math.hypot(p[0] - expect[0], p[1] - expect[1], p[2] - expect[2]);
+    if (off > SLICE_SPACING_TOLERANCE * Math.hypot(dk[0], dk[1], dk[2])) {
+      throw new SegError(
+        'INVALID_VOLUME',
+        `NIfTI output needs evenly spaced slices (a regular grid): slice ${z + 1} of ${order.length} lies ${off.toFixed(3)} mm from the even grid, more than ${SLICE_SPACING_TOLERANCE * 100}% of the ${Math.hypot(dk[0], dk[1], dk[2]).toFixed(3)} mm spacing (missing or uneven slices)`,
+        { slice: z + 1, offMm: off },
+      );
     }
   }
   const o = s0.imageOrientationPatient;
