@@ -30,6 +30,10 @@ const USAGE = `medsam - MedSAM for OHIF, command line
       MedSAM on a DICOM series with boxes from a JSON file; writes a DICOM SEG (run "medsam segment --help").
   medsam segment --dicom DIR --markers FILE [--model ID] ...
       3D: key slices with boxes or long/short axes, boxes interpolated (or propagated) between them, every slice run.
+
+  medsam benchmark (--dicom DIR --labels FILE | --images DIR --masks DIR) [--model ID] [--seed N] [--out DIR] ...
+      Accuracy of the model as the papers measure it: jittered reference boxes, DSC and NSD per target and modality,
+      the 3D marker study (k = 3, 5, 10) and propagation; table, JSON and chart (run "medsam benchmark --help").
 `;
 
 export interface Io {
@@ -99,6 +103,10 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       case 'segment': {
         const { runSegment } = await import('./segment');
         return await runSegment(rest, io);
+      }
+      case 'benchmark': {
+        const { runBenchmarkCommand } = await import('./benchmark');
+        return await runBenchmarkCommand(rest, io);
       }
       case undefined:
       case 'help':

@@ -50,7 +50,8 @@ export async function segmentMarkers(input: MarkerRunInput): Promise<{ masks: (U
       const slice = zOf(k, `segments[${si}].keySlices[${j}]`);
       return k.box ? { slice, box: clampImageBox(k.box[0], k.box[1], k.box[2], k.box[3], image) } : { slice, markers: linesToSegments(k.lines!) };
     });
-    const plan = planVolumeRun(keys, order.length, image, markers);
+    // The propagation padding follows the model's profile unless the markers file sets propagatePadPx.
+    const plan = planVolumeRun(keys, order.length, image, { profile: session.entry.profile, ...markers });
     const name = spec.label ?? spec.target ?? `segment ${si + 1}`;
     const result = await runVolume({
       plan,

@@ -43,9 +43,11 @@ export const SEGMENT_USAGE = `medsam segment (--dicom DIR | --dicomweb URL --stu
                          "boxes": [{"slice": N | "instanceNumber": N | "sopInstanceUid": "...", "box": [x0,y0,x1,y1]}]}]}
   --markers FILE         3D: key slices with boxes or linear markers (long/short axes), boxes interpolated between
                          them (or propagated from mask to mask), MedSAM on every slice of the range:
-                         {"mode": "interpolate" | "propagate", "markerPadPx": 0, "propagatePadPx": 5, "beyondKeys": N,
+                         {"mode": "interpolate" | "propagate", "markerPadPx": 0, "propagatePadPx": P, "beyondKeys": N,
                           "segments": [{"target": ..., "keySlices": [{"slice": N | "instanceNumber": N | "sopInstanceUid": "...",
                           "box": [x0,y0,x1,y1] | "lines": [[xa,ya,xb,yb], ...]}]}]}
+                         (propagatePadPx default: the model's, as the official 3D scripts: MedSAM 5 px,
+                         LiteMedSAM 3 px of its 256 input, i.e. 6 px on a 512 x 512 slice)
   --model ID             a model of the manifest (default: its first clinical model, litemedsam: the published
                          LiteMedSAM weights, made by npm run model:litemedsam; others e.g. medsam-vit-b, box-oracle)
   --manifest FILE        default models/manifest.json

@@ -1,3 +1,4 @@
 export * from './plan';
 export * from './run';
 export * from './review';
+export * from './padding';

@@ -14,6 +14,8 @@ import { MedsamError } from '../errors';
 import { assertImageSize, type ImageBox, type ImageSize } from '../geometry/box';
 import { interpolateSliceBoxes, largestBoxSlice, type SliceBox } from '../geometry/interpolate';
 import { boxCoveringMarkers, type ImageSegment } from '../geometry/markers';
+import type { PreprocessingProfileId } from '../manifest';
+import { propagatePadPxFor } from './padding';
 
 /** A key slice: a box the user drew, or linear markers (long and short axes) that a box will cover. */
 export type KeySlice =
@@ -26,8 +28,13 @@ export interface PlanOptions {
   mode?: VolumeMode;
   /** Padding around linear markers when they become a box (the official sparse-marker script uses 5). Default 0. */
   markerPadPx?: number;
-  /** Padding of the previous mask's bounding box in propagate mode: 5 as the official MedSAM 3D script (LiteMedSAM 3). */
+  /**
+   * Padding of the previous mask's bounding box in propagate mode (image pixels). Default: the model profile's, as
+   * the official 3D scripts (padding.ts: MedSAM 5 px, LiteMedSAM 3 px in 256 space); 5 when no profile is given.
+   */
   propagatePadPx?: number;
+  /** The model's preprocessing profile, for the default propagation padding. */
+  profile?: PreprocessingProfileId;
   /**
    * Propagate mode: how many slices past the outermost key slices the run may go. Default: to the volume's edge for a
    * single key slice (single-box propagation), 0 for several (the official script stays within the marked range).
@@ -101,7 +108,7 @@ export function planVolumeRun(keys: readonly KeySlice[], sliceCount: number, ima
     bottom = Math.max(0, lo - beyond);
     top = Math.min(sliceCount - 1, hi + beyond);
   }
-  const padPx = options.propagatePadPx ?? 5;
+  const padPx = options.propagatePadPx ?? (options.profile ? propagatePadPxFor(options.profile, image) : 5);
   const step = (z: number, from: number): PlanStep => {
     const key = isKey.get(z);
     if (key) return { slice: z, source: { kind: 'key', box: key } };
