@@ -10,9 +10,9 @@ import { EXTENSION_ID, SERVICE_NAME } from './ohif/ids';
 import type { MedsamService } from './ohif/medsamService';
 import { registerMedsamBoxTool } from './ohif/MedsamBoxTool';
 import { getPanelModule } from './ohif/panelModule';
+import { createBrowserOutbox } from './ohif/outboxBrowser';
 import { createHostSaver } from './ohif/saveSegmentation';
-import { indexedDbStore } from './seg/idb-store';
-import { Outbox, type OutboxEntry } from './seg/outbox';
+import type { Outbox } from './seg/outbox';
 import { getServicesModule, serviceConfiguration } from './ohif/servicesModule';
 import { getToolbarModule } from './ohif/toolbarModule';
 import type { HostModuleArgs } from './ohif/hostTypes';
@@ -21,9 +21,12 @@ export { EXTENSION_ID, PANEL_ID, SERVICE_NAME, BOX_TOOL_NAME, BOX_TOOL_BUTTON_ID
 export type { MedsamState, MedsamStatus, MedsamDevice, MedsamModelInfo } from './ohif/medsamService';
 
 let unsubscribers: Array<() => void> = [];
-/** One outbox per page, opened on first use (IndexedDB: it survives a reload). */
-let outbox: Promise<Outbox> | null = null;
-const openOutbox = (): Promise<Outbox> => (outbox ??= indexedDbStore<OutboxEntry>().then(store => new Outbox(store)));
+/**
+ * One outbox per page (IndexedDB: it survives a reload). Its database opens on first use and again after a failed
+ * open: a refusal is not memoised, so a later Save still works (and, with the PACS up, stores at once).
+ */
+let outbox: Outbox | null = null;
+const openOutbox = (): Outbox => (outbox ??= createBrowserOutbox());
 
 const extension = {
   id: EXTENSION_ID,
@@ -47,7 +50,9 @@ const extension = {
     try {
       const cs = getHostCornerstone(extensionManager);
       registerMedsamBoxTool({ cs, service, servicesManager, commandsManager });
-      service.setSaver(createHostSaver({ services: servicesManager.services, extensionManager, cs, outbox: openOutbox(), ledger: service.ledger }));
+      service.setSaver(
+        createHostSaver({ services: servicesManager.services, extensionManager, cs, outbox: openOutbox(), ledger: service.ledger, stowTimeoutMs: service.settings.stowTimeoutMs }),
+      );
       service.setVolumeHost({
         prepare: acceptedBoxes => prepareVolumeScene({ cs, services: servicesManager.services, commandsManager, acceptedBoxes }),
         jumpTo: (viewportId, slice) => jumpToSlice(cs, servicesManager.services, viewportId, slice),

@@ -67,6 +67,7 @@ export async function startStack({ log = () => {}, modelsDir } = {}) {
       viewerDir,
       ...projectServeOptions(root, modelsDir ? { modelsDir } : {}),
       dicomweb: parseDicomwebTarget(orthanc.client.dicomwebTarget(), { rewriteUrls: false }),
+      onRequest: process.env.E2E_LOG_REQUESTS === '1' ? (req, res) => res.on('finish', () => log(`${res.statusCode} ${req.method} ${req.url}`)) : undefined,
     });
     const port = await ephemeralPort();
     await listen(server, port);

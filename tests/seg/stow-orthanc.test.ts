@@ -122,10 +122,10 @@ describeIfOrthanc('Save to PACS with Orthanc', () => {
 describe('Save to PACS with a server that answers 200 and stores nothing', () => {
   let server: http.Server;
   let root = '';
-  let requests = 0;
+  const requests: string[] = [];
   beforeAll(async () => {
     server = http.createServer((req, res) => {
-      requests++;
+      requests.push(`${req.method} ${req.url}`);
       req.resume();
       req.on('end', () => {
         res.writeHead(200, { 'Content-Type': 'application/dicom+json' });
@@ -141,7 +141,8 @@ describe('Save to PACS with a server that answers 200 and stores nothing', () =>
     const seg = makeSeg('BINARY');
     const outbox = new Outbox(memoryStore<OutboxEntry>());
     const outcome = await saveToPacs(forStow(seg), { root }, outbox);
-    expect(requests).toBe(1);
+    // one STOW, then one QIDO asking whether the SEG is there after all (it is not: the answer lists no such instance)
+    expect(requests).toEqual(['POST /dicom-web/studies', `GET /dicom-web/instances?SOPInstanceUID=${seg.sopInstanceUid}`]);
     expect(outcome.stored).toBe(false);
     if (!outcome.stored) expect(outcome.error.message).toMatch(/did not store 1 of 1 instances \(the response lists no stored and no failed instance/);
     const [entry] = await outbox.list();

@@ -178,6 +178,10 @@ function saveSection(state: MedsamState, service: MedsamService): ReactElement {
     save.message
       ? h('div', { style: save.status === 'failed' ? styles.message : styles.ok, 'data-cy': 'medsam-save-result', 'data-status': save.status, role: save.status === 'failed' ? 'alert' : undefined }, save.message)
       : null,
+    // Not kept anywhere but in the user's downloads: said on its own line, so that it cannot be missed.
+    save.downloaded
+      ? h('div', { style: styles.message, 'data-cy': 'medsam-save-downloaded', 'data-filename': save.downloaded, role: 'alert' }, `Downloaded ${save.downloaded}: the outbox could not keep it; keep this file.`)
+      : null,
     h(
       'div',
       { 'data-cy': 'medsam-outbox', 'data-count': outbox.length, style: { marginTop: 6 } },
@@ -185,7 +189,7 @@ function saveSection(state: MedsamState, service: MedsamService): ReactElement {
       outbox.map(e =>
         h(
           'div',
-          { key: e.id, 'data-cy': 'medsam-outbox-entry', 'data-id': e.id, style: { marginTop: 4, wordBreak: 'break-word' } },
+          { key: e.id, 'data-cy': 'medsam-outbox-entry', 'data-id': e.id, 'data-code': e.code, style: { marginTop: 4, wordBreak: 'break-word' } },
           h('div', null, e.description),
           h('div', { style: styles.label }, `${e.attempts} attempt(s), ${(e.bytesLength / 1024).toFixed(1)} KiB: ${e.error}`),
           h('button', { type: 'button', style: styles.small, 'data-cy': 'medsam-outbox-retry', onClick: () => void service.retryOutbox(e.id) }, 'Retry'),

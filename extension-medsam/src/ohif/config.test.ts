@@ -13,7 +13,17 @@ describe('resolveMedsamConfig', () => {
       numThreads: 8,
       wasmPaths: 'https://pacs.example/ohif/medsam-plugin/extension-medsam/ort/',
       cacheModels: true,
+      stowTimeoutMs: 120_000,
+      modelDownloadIdleTimeoutMs: 60_000,
+      modelDownloadTimeoutMs: 1_800_000,
     });
+  });
+
+  it('takes the STOW and model download time limits in seconds from the site; nonsense gives the defaults', () => {
+    const c = resolveMedsamConfig({ stowTimeoutSeconds: 2.5, modelDownloadIdleTimeoutSeconds: 10, modelDownloadTimeoutSeconds: 600 }, page('https://p.example/'));
+    expect([c.stowTimeoutMs, c.modelDownloadIdleTimeoutMs, c.modelDownloadTimeoutMs]).toEqual([2500, 10_000, 600_000]);
+    const bad = resolveMedsamConfig({ stowTimeoutSeconds: 0, modelDownloadIdleTimeoutSeconds: -1, modelDownloadTimeoutSeconds: 'x' as never }, page('https://p.example/'));
+    expect([bad.stowTimeoutMs, bad.modelDownloadIdleTimeoutMs, bad.modelDownloadTimeoutMs]).toEqual([120_000, 60_000, 1_800_000]);
   });
 
   it('takes a model folder with or without the trailing slash, or the manifest URL itself', () => {

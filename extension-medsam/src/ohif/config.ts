@@ -21,6 +21,12 @@ export interface MedsamAppConfig {
   cacheModels?: boolean;
   /** Let ?medsamModel= and ?medsamProvider= in the page URL override the settings above (default true). */
   allowUrlOverrides?: boolean;
+  /** How long Save to PACS waits for the PACS to answer a STOW-RS (and the QIDO check of a retry). Default 120 s. */
+  stowTimeoutSeconds?: number;
+  /** A model download that receives no bytes for this long fails, naming the file's URL. Default 60 s. */
+  modelDownloadIdleTimeoutSeconds?: number;
+  /** A model download (one file) that takes longer than this fails, naming the file's URL. Default 30 min. */
+  modelDownloadTimeoutSeconds?: number;
 }
 
 export interface MedsamConfig {
@@ -32,6 +38,18 @@ export interface MedsamConfig {
   /** Folder URL (ending in /) of ort-wasm-simd-threaded.jsep.{mjs,wasm}. */
   wasmPaths: string;
   cacheModels: boolean;
+  stowTimeoutMs: number;
+  modelDownloadIdleTimeoutMs: number;
+  modelDownloadTimeoutMs: number;
+}
+
+/** Limits that keep "saving" and "loading model" from lasting for ever; generous for slow hospital links. */
+export const DEFAULT_TIMEOUTS = Object.freeze({ stowSeconds: 120, modelIdleSeconds: 60, modelSeconds: 30 * 60 });
+
+/** A positive number of seconds as ms; anything else (missing, 0, negative, not a number) gives the default. */
+function secondsToMs(value: unknown, fallbackSeconds: number): number {
+  const seconds = typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallbackSeconds;
+  return Math.round(seconds * 1000);
 }
 
 export const DEFAULT_MODEL_BASE_URL = '/medsam-models/';
@@ -73,5 +91,8 @@ export function resolveMedsamConfig(app: MedsamAppConfig | undefined, page: Page
     numThreads: Math.max(1, Math.floor(threads)),
     wasmPaths: new URL('ort/', page.extensionBaseUrl).href,
     cacheModels: settings.cacheModels !== false,
+    stowTimeoutMs: secondsToMs(settings.stowTimeoutSeconds, DEFAULT_TIMEOUTS.stowSeconds),
+    modelDownloadIdleTimeoutMs: secondsToMs(settings.modelDownloadIdleTimeoutSeconds, DEFAULT_TIMEOUTS.modelIdleSeconds),
+    modelDownloadTimeoutMs: secondsToMs(settings.modelDownloadTimeoutSeconds, DEFAULT_TIMEOUTS.modelSeconds),
   };
 }

@@ -27,7 +27,7 @@ const base = { seriesInstanceUid: '1.2.8', sopInstanceUid: '1.2.9', segments: [{
 describe('MedsamService: Save to PACS', () => {
   it('shows the stored series and an empty outbox', async () => {
     const service = new MedsamService();
-    service.setSaver(fakeSaver(() => ({ ...base, outcome: { stored: true, result: { stored: ['1.2.9'] } as any } }), () => []));
+    service.setSaver(fakeSaver(() => ({ ...base, outcome: { stored: true, verifiedBy: 'stow', result: { stored: ['1.2.9'] } as any } }), () => []));
     await service.saveToPacs();
     const { save, outbox } = service.getState();
     expect(save.status).toBe('stored');
@@ -44,7 +44,7 @@ describe('MedsamService: Save to PACS', () => {
     await service.saveToPacs();
     expect(service.getState().save.status).toBe('failed');
     expect(service.getState().save.message).toMatch(/STOW_NETWORK.*connection refused/);
-    expect(service.getState().outbox).toEqual([{ id: '1.2.9', description: 'MedSAM: Liver', attempts: 1, error: 'connection refused', bytesLength: 2048 }]);
+    expect(service.getState().outbox).toEqual([{ id: '1.2.9', description: 'MedSAM: Liver', attempts: 1, error: 'connection refused', code: 'STOW_NETWORK', bytesLength: 2048 }]);
     waiting = [];
     await service.retryOutbox('1.2.9');
     expect(saver.retried).toEqual(['1.2.9']);
@@ -62,7 +62,7 @@ describe('MedsamService: Save to PACS', () => {
   });
 
   it('passes the targets chosen in the panel and the SEG type to the saver', async () => {
-    const saver = fakeSaver(() => ({ ...base, outcome: { stored: true, result: { stored: ['1.2.9'] } as any } }), () => []);
+    const saver = fakeSaver(() => ({ ...base, outcome: { stored: true, verifiedBy: 'stow', result: { stored: ['1.2.9'] } as any } }), () => []);
     const renamed: unknown[][] = [];
     const service = new MedsamService();
     (service as any).servicesManager = { services: { segmentationService: { setSegmentLabel: (...a: unknown[]) => renamed.push(a) } } };
@@ -90,7 +90,7 @@ describe('MedsamService: Save to PACS', () => {
   });
 
   it('a choice still counts when the viewer cannot rename the segment', async () => {
-    const saver = fakeSaver(() => ({ ...base, outcome: { stored: true, result: { stored: ['1.2.9'] } as any } }), () => []);
+    const saver = fakeSaver(() => ({ ...base, outcome: { stored: true, verifiedBy: 'stow', result: { stored: ['1.2.9'] } as any } }), () => []);
     const service = new MedsamService();
     (service as any).servicesManager = { services: { segmentationService: { setSegmentLabel: () => { throw new Error('no such segment'); } } } };
     service.setSaver(saver);

@@ -1,11 +1,14 @@
 /**
  * "Save to PACS" against the host viewer: reads the active viewport's labelmap segmentation and its source instances
  * from OHIF and cornerstone, writes a binary SEG, and stores it on the active DICOMweb data source with a verified
- * STOW-RS; anything that fails waits in the IndexedDB outbox.
+ * STOW-RS. The SEG is written into the IndexedDB outbox before the STOW starts and leaves it once stored; when the
+ * outbox cannot keep it (storage full, no IndexedDB) and the STOW fails, the SEG is downloaded at once. While a store
+ * runs, leaving the page asks first.
  */
 import type { SegmentTarget } from '../seg/codes';
-import { Outbox, saveToPacs, stowSender, type OutboxSummary, type SaveOutcome } from '../seg/outbox';
+import { Outbox, saveToPacs, segFile, stowSender, type OutboxSummary, type SaveOutcome } from '../seg/outbox';
 import type { StowConfig } from '../seg/stow';
+import { downloadFile, pageLeaveGuard, persistentStorage } from './outboxBrowser';
 import { writeSeg, type SegmentationKind } from '../seg/writer';
 import type { HostCornerstone } from './hostLibraries';
 import type { HostExtensionManager, HostServicesManager } from './hostTypes';
@@ -18,6 +21,20 @@ export interface SaveReport {
   sopInstanceUid: string;
   segments: Array<{ label: string; voxels: number }>;
   notes: string[];
+  /**
+   * Set when the outbox could not keep the SEG and the STOW failed: the file handed to the user (filename), or why
+   * even that failed (error). The user must be told either way.
+   */
+  downloaded?: { filename: string } | { filename: string; error: string };
+}
+
+/** A retry as the panel reports it: stored, failed (message), or gone (another tab stored or discarded it). */
+export interface RetryReport {
+  ok: boolean;
+  message: string | null;
+  gone?: boolean;
+  /** Stored according to QIDO: the STOW was refused because the PACS already had the SEG. */
+  alreadyStored?: boolean;
 }
 
 /** The panel's choices for one save. */
@@ -32,7 +49,7 @@ export interface SaveOptions {
 export interface SegSaver {
   save(model: ExportModel, options?: SaveOptions): Promise<SaveReport>;
   list(): Promise<OutboxSummary[]>;
-  retry(id: string): Promise<{ ok: boolean; message: string | null }>;
+  retry(id: string): Promise<RetryReport>;
   download(id: string): Promise<void>;
   /** Removes an outbox entry for good (the user confirmed it). */
   discard(id: string): Promise<void>;
@@ -47,13 +64,14 @@ function rgbOf(c: unknown): [number, number, number] | null {
   return Array.isArray(c) && c.length >= 3 ? [Number(c[0]), Number(c[1]), Number(c[2])] : null;
 }
 
-/** The active DICOMweb data source's STOW root and the host's auth headers. */
-export function stowConfigFor(services: HostServicesManager['services'], extensionManager: HostExtensionManager): StowConfig {
+/** The active DICOMweb data source's STOW root and the host's auth headers (timeoutMs: the site's STOW limit). */
+export function stowConfigFor(services: HostServicesManager['services'], extensionManager: HostExtensionManager, timeoutMs?: number): StowConfig {
   const source = extensionManager.getActiveDataSource?.()?.[0];
   const config = source?.getConfig?.() ?? {};
   const root: string | undefined = config.stowRoot ?? config.wadoRoot ?? config.qidoRoot;
   return {
     root,
+    ...(timeoutMs ? { timeoutMs } : {}),
     headers: () => {
       const auth = services.userAuthenticationService?.getAuthorizationHeader?.();
       return auth && typeof auth === 'object' ? (auth as Record<string, string>) : {};
@@ -109,18 +127,6 @@ export function withTargets<G extends { segmentationId: string; segments: HostSe
   return { ...gathered, segments };
 }
 
-function triggerDownload(filename: string, bytes: Uint8Array): void {
-  const blob = new Blob([new Uint8Array(bytes)], { type: 'application/dicom' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /** Each segment flagged edited-by-hand when its pixels differ from what MedSAM wrote (see medsamLedger.ts). */
 export function withHandEdits<G extends ReturnType<typeof gatherActiveSegmentation>>(gathered: G, ledger: MedsamLedger): G {
   const layers = gathered.slices.flatMap(s => s.tracked);
@@ -128,42 +134,81 @@ export function withHandEdits<G extends ReturnType<typeof gatherActiveSegmentati
   return { ...gathered, segments };
 }
 
+/** What the saver needs from the page (the browser's by default; tests pass their own). */
+export interface SaverPage {
+  download(filename: string, bytes: Uint8Array): void;
+  /** Makes leaving the page ask first until the returned release is called. */
+  holdPageLeave(): () => void;
+  /** Asks for persistent storage (once; the answer does not matter to the save). */
+  persist(): Promise<boolean>;
+}
+
+export function browserSaverPage(): SaverPage {
+  return { download: (filename, bytes) => downloadFile(filename, bytes), holdPageLeave: pageLeaveGuard(), persist: persistentStorage() };
+}
+
+/** Runs a store with the page-leave prompt on. */
+async function guarded<T>(page: SaverPage, work: () => Promise<T>): Promise<T> {
+  const release = page.holdPageLeave();
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}
+
+/** The last resort when the outbox cannot keep a SEG the PACS did not take: the user gets the file now. */
+function handOver(page: SaverPage, seg: { sopInstanceUid: string; bytes: Uint8Array }): NonNullable<SaveReport['downloaded']> {
+  const { filename } = segFile(seg);
+  try {
+    page.download(filename, seg.bytes);
+    return { filename };
+  } catch (e) {
+    return { filename, error: (e as Error)?.message ?? String(e) };
+  }
+}
+
 export function createHostSaver(args: {
   services: HostServicesManager['services'];
   extensionManager: HostExtensionManager;
   cs: HostCornerstone;
-  outbox: Promise<Outbox>;
+  outbox: Outbox;
   ledger: MedsamLedger;
+  /** The site's STOW (and QIDO check) time limit in ms; stow.ts's default when absent. */
+  stowTimeoutMs?: number;
+  page?: SaverPage;
 }): SegSaver {
-  const { services, extensionManager, cs } = args;
+  const { services, extensionManager, cs, outbox } = args;
+  const page = args.page ?? browserSaverPage();
+  const config = () => stowConfigFor(services, extensionManager, args.stowTimeoutMs);
   return {
     async save(model, options = {}) {
       const gathered = withTargets(withHandEdits(gatherActiveSegmentation(services, extensionManager, cs), args.ledger), options.targets);
       const exported = buildSegExport({ slices: gathered.slices, segments: gathered.segments, model, editedByHand: null, seriesDescription: gathered.seriesDescription });
       const seg = writeSeg({ ...exported.input, options: { ...exported.input.options, kind: options.kind ?? 'BINARY' } });
       const description = `${gathered.seriesDescription}: ${exported.written.map(s => s.label).join(', ')}`;
-      const outcome = await saveToPacs({ ...seg, description }, stowConfigFor(services, extensionManager), await args.outbox);
+      void page.persist();
+      const outcome = await guarded(page, () => saveToPacs({ ...seg, description }, config(), outbox));
       return {
         outcome,
         seriesInstanceUid: seg.seriesInstanceUid,
         sopInstanceUid: seg.sopInstanceUid,
         segments: exported.written.map((s, i) => ({ label: s.label, voxels: exported.voxels[i] })),
         notes: exported.notes,
+        ...(!outcome.stored && outcome.outboxId === null ? { downloaded: handOver(page, seg) } : {}),
       };
     },
-    list: async () => (await args.outbox).list(),
+    list: () => outbox.list(),
     async retry(id) {
-      const outbox = await args.outbox;
-      const entry = await outbox.get(id);
-      // The root it was meant for; the current data source's when the entry has none.
-      const config = stowConfigFor(services, extensionManager);
-      const r = await outbox.retry(id, stowSender({ ...config, root: entry?.target || config.root }));
-      return { ok: r.ok, message: r.ok ? null : r.error.message };
+      // Each entry goes to the root it was meant for (stowSender); the current data source's when it has none.
+      const r = await guarded(page, () => outbox.retry(id, stowSender(config())));
+      if (r.ok) return { ok: true, message: null, ...(r.verifiedBy === 'qido' ? { alreadyStored: true } : {}) };
+      return { ok: false, message: r.error.message, ...(r.gone ? { gone: true } : {}) };
     },
     async download(id) {
-      const file = await (await args.outbox).download(id);
-      triggerDownload(file.filename, file.bytes);
+      const file = await outbox.download(id);
+      page.download(file.filename, file.bytes);
     },
-    discard: async id => (await args.outbox).discard(id),
+    discard: id => outbox.discard(id),
   };
 }

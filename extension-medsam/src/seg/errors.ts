@@ -30,7 +30,17 @@ export type SegErrorCode =
   /** STOW-RS: an instance sent is missing from ReferencedSOPSequence (includes HTTP 200 with empty lists). */
   | 'STOW_NOT_STORED'
   /** STOW-RS: a response body that is not the DICOM JSON the standard requires. */
-  | 'STOW_BAD_RESPONSE';
+  | 'STOW_BAD_RESPONSE'
+  /** STOW-RS or the QIDO check after it: the PACS did not answer within the configured time. */
+  | 'STOW_TIMEOUT'
+  /** STOW-RS: the store was started but never finished (the page was closed or reloaded while it was sending). */
+  | 'STOW_INTERRUPTED'
+  /** The outbox cannot keep a SEG: IndexedDB is missing or refused (private window, blocked storage). */
+  | 'OUTBOX_UNAVAILABLE'
+  /** The outbox cannot keep a SEG: the browser's storage for the site is full (QuotaExceededError). */
+  | 'OUTBOX_FULL'
+  /** No outbox entry with that id (stored or discarded meanwhile, e.g. by another tab). */
+  | 'OUTBOX_NO_ENTRY';
 
 export class SegError extends Error {
   readonly code: SegErrorCode;

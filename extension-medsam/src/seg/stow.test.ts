@@ -30,7 +30,7 @@ interface Call {
 function fakeFetch(answer: (call: Call) => { status: number; body?: string; statusText?: string } | Error): { fetch: FetchLike; calls: Call[] } {
   const calls: Call[] = [];
   const fetch: FetchLike = async (url, init) => {
-    const call = { url, headers: init.headers, body: init.body };
+    const call = { url, headers: init.headers, body: init.body ?? new Uint8Array(0) };
     calls.push(call);
     const a = answer(call);
     if (a instanceof Error) throw a;

@@ -3,7 +3,9 @@
  * {root}/studies, then check the response. A store counts as done only when every SOP Instance UID sent is listed
  * in ReferencedSOPSequence (0008,1199). Everything else is a SegError naming what happened: no endpoint, network
  * failure, HTTP error, instances in FailedSOPSequence (0008,1198), an unreadable response, or instances missing
- * from the stored list (Orthanc answers HTTP 200 with both lists empty when it rejects a file).
+ * from the stored list (Orthanc answers HTTP 200 with both lists empty when it rejects a file), or no answer within
+ * the time limit (STOW_TIMEOUT: a PACS that never answers must not leave the caller waiting for ever).
+ * isInstanceStored asks the PACS with QIDO-RS whether an instance is already there (a retry refused as a duplicate).
  * fetch and the auth headers are injected, so this runs in the viewer (the data source's headers), a worker or Node.
  */
 import { SegError } from './errors';
@@ -11,7 +13,7 @@ import { multipartBody } from './multipart';
 
 export { multipartBody };
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: Uint8Array; signal?: AbortSignal }) => Promise<{
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; signal?: AbortSignal }) => Promise<{
   ok: boolean;
   status: number;
   statusText: string;
@@ -26,7 +28,15 @@ export interface StowConfig {
   headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
   fetch?: FetchLike;
   signal?: AbortSignal;
+  /**
+   * How long to wait for the PACS to answer (request and response body), in ms. Default DEFAULT_STOW_TIMEOUT_MS;
+   * anything not a positive number means the default too: waiting for ever is never what a user wants.
+   */
+  timeoutMs?: number;
 }
+
+/** Two minutes: a multi-megabyte SEG over a slow hospital link, yet not "saving" for ever. */
+export const DEFAULT_STOW_TIMEOUT_MS = 120_000;
 
 export interface StowInstance {
   sopInstanceUid: string;
@@ -105,6 +115,47 @@ function excerpt(text: string): string {
   return t.length > 300 ? `${t.slice(0, 300)}...` : t;
 }
 
+function timeoutOf(config: StowConfig): number {
+  const ms = config.timeoutMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_STOW_TIMEOUT_MS;
+}
+
+function timeoutError(what: string, url: string, ms: number): SegError {
+  return new SegError('STOW_TIMEOUT', `The PACS did not answer ${what} at ${url} within ${ms / 1000} s (setting medsam.stowTimeoutSeconds); it may be down or overloaded`, {
+    url,
+    timeoutMs: ms,
+  });
+}
+
+/**
+ * Runs `work` with a signal that aborts after `ms` (or when the caller's signal aborts). The deadline rejects on its
+ * own, before the abort, so that a fetch that ignores its signal cannot keep the caller waiting either.
+ */
+async function withDeadline<T>(ms: number, outer: AbortSignal | undefined, onTimeout: () => SegError, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const forward = () => controller.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const e = onTimeout();
+      reject(e);
+      controller.abort(e);
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', forward);
+  }
+}
+
+async function headersOf(config: StowConfig): Promise<Record<string, string>> {
+  return typeof config.headers === 'function' ? await config.headers() : config.headers ?? {};
+}
+
 /** Stores the instances and verifies the response; resolves only when every instance is in the stored list. */
 export async function stowInstances(instances: readonly StowInstance[], config: StowConfig): Promise<StowResult> {
   if (!config.root || !config.root.trim()) {
@@ -113,24 +164,16 @@ export async function stowInstances(instances: readonly StowInstance[], config: 
   if (instances.length === 0) throw new SegError('STOW_BAD_RESPONSE', 'Nothing to store', {});
   const url = `${config.root.replace(/\/+$/, '')}/studies`;
   const fetchFn: FetchLike = config.fetch ?? (globalThis.fetch as unknown as FetchLike);
-  const extra = typeof config.headers === 'function' ? await config.headers() : config.headers ?? {};
+  const extra = await headersOf(config);
   const { body, contentType } = multipartBody(instances.map((i) => i.bytes));
   const sent = instances.map((i) => i.sopInstanceUid);
+  const ms = timeoutOf(config);
 
-  let response: Awaited<ReturnType<FetchLike>>;
-  try {
-    response = await fetchFn(url, {
-      method: 'POST',
-      headers: { ...extra, 'Content-Type': contentType, Accept: 'application/dicom+json' },
-      body,
-      signal: config.signal,
-    });
-  } catch (e) {
-    const err = e as Error & { cause?: { code?: string; message?: string } };
-    const why = err.cause?.code ?? err.cause?.message ?? err.message;
-    throw new SegError('STOW_NETWORK', `Could not reach the PACS at ${url}: ${why}`, { url, reason: String(why), aborted: err.name === 'AbortError' });
-  }
-  const text = await response.text().catch(() => '');
+  // The deadline covers the response body too: a PACS may send its headers and then stall.
+  const { response, text } = await withDeadline(ms, config.signal, () => timeoutError('the STOW-RS', url, ms), async (signal) => {
+    const answer = await request(fetchFn, url, { method: 'POST', headers: { ...extra, 'Content-Type': contentType, Accept: 'application/dicom+json' }, body, signal });
+    return { response: answer, text: await answer.text().catch(() => '') };
+  });
   const ds = parseResponse(text);
   const failed = sequence(ds, TAG.FailedSOPSequence).map((f) => ({
     sopInstanceUid: String(value(f, TAG.ReferencedSOPInstanceUID) ?? '?'),
@@ -176,4 +219,48 @@ export async function stowInstances(instances: readonly StowInstance[], config: 
     });
   }
   return { status: response.status, url, stored: stored.filter((s) => sent.includes(s.sopInstanceUid)), retrieveUrl: value<string>(ds, TAG.RetrieveURL) };
+}
+
+type FetchInit = Parameters<FetchLike>[1];
+
+async function request(fetchFn: FetchLike, url: string, init: FetchInit): Promise<Awaited<ReturnType<FetchLike>>> {
+  try {
+    return await fetchFn(url, init);
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const why = err.cause?.code ?? err.cause?.message ?? err.message;
+    throw new SegError('STOW_NETWORK', `Could not reach the PACS at ${url}: ${why}`, { url, reason: String(why), aborted: err.name === 'AbortError' });
+  }
+}
+
+/**
+ * Whether the PACS already holds the instance: QIDO-RS GET {root}/instances?SOPInstanceUID=... (PS3.18 10.6), with
+ * the same root, headers and time limit as the STOW. Only a result that lists this very SOP Instance UID counts (a
+ * server that ignores the filter lists other instances). Throws when the PACS cannot say (network, HTTP error).
+ */
+export async function isInstanceStored(sopInstanceUid: string, config: StowConfig): Promise<boolean> {
+  if (!config.root || !config.root.trim()) {
+    throw new SegError('STOW_NO_ENDPOINT', 'No DICOMweb root is configured: cannot ask the PACS whether the SEG is stored', {});
+  }
+  const url = `${config.root.replace(/\/+$/, '')}/instances?SOPInstanceUID=${encodeURIComponent(sopInstanceUid)}`;
+  const fetchFn: FetchLike = config.fetch ?? (globalThis.fetch as unknown as FetchLike);
+  const headers = { ...(await headersOf(config)), Accept: 'application/dicom+json' };
+  const ms = timeoutOf(config);
+  const { response, text } = await withDeadline(ms, config.signal, () => timeoutError('the QIDO-RS search', url, ms), async (signal) => {
+    const answer = await request(fetchFn, url, { method: 'GET', headers, signal });
+    return { response: answer, text: await answer.text().catch(() => '') };
+  });
+  if (response.status === 204) return false;
+  if (response.status !== 200) {
+    throw new SegError('STOW_HTTP', `The PACS answered HTTP ${response.status} ${response.statusText} to QIDO-RS at ${url}`, { url, status: response.status, body: excerpt(text) });
+  }
+  if (!text.trim()) return false;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new SegError('STOW_BAD_RESPONSE', `The PACS answered QIDO-RS at ${url} with something other than DICOM JSON: ${excerpt(text)}`, { url, body: excerpt(text) });
+  }
+  const found = (Array.isArray(json) ? json : []) as DicomJson[];
+  return found.some((ds) => value<string>(ds, '00080018') === sopInstanceUid);
 }

@@ -42,7 +42,7 @@ export interface EngineHostDeps<Image> {
    */
   watchDeviceLoss?(onLost: (reason: string) => void): void | Promise<void>;
   loadManifest?(url: string): Promise<Manifest>;
-  fetchBytesFor?(manifestUrl: string): FetchBytes;
+  fetchBytesFor?(manifestUrl: string, timeouts?: InitParams['download']): FetchBytes;
   preprocess: Preprocess<Image>;
   imageSize(image: Image): ImageSize;
 }
@@ -190,7 +190,7 @@ export class EngineHost<Image> {
     const manifest = params.manifest ?? (await (this.deps.loadManifest ?? fetchManifest)(params.manifestUrl));
     const entry = findModel(manifest, params.modelId, params.manifestUrl);
     const runtime = await this.deps.createRuntime(params);
-    const fetchBytes = (this.deps.fetchBytesFor ?? urlFetchBytes)(params.manifestUrl);
+    const fetchBytes = this.deps.fetchBytesFor ? this.deps.fetchBytesFor(params.manifestUrl, params.download) : urlFetchBytes(params.manifestUrl, undefined, params.download);
     const cacheOptions = params.cache ?? { maxBytes: DEFAULT_CACHE_BYTES };
     const reuse = this.cache && this.cache.maxBytes === cacheOptions.maxBytes && this.cache.storage === (cacheOptions.storage ?? 'fp32');
     const cache = reuse && this.cache ? this.cache : new EmbeddingCache(cacheOptions);

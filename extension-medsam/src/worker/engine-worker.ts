@@ -19,7 +19,7 @@ export function startWebEngineWorker(port: PortLike): void {
     createRuntime: (params) => createWebRuntime(ort, params, platform),
     watchDeviceLoss: (onLost) => watchWebGpuDeviceLoss(ort, onLost),
     // Model files through Cache Storage: a second visit loads them without downloading (see model-cache.ts).
-    fetchBytesFor: (manifestUrl) => urlFetchBytes(manifestUrl, cachingFetch()),
+    fetchBytesFor: (manifestUrl, timeouts) => urlFetchBytes(manifestUrl, cachingFetch(), timeouts),
     preprocess: preprocessSlice,
     imageSize: sliceSize,
   });

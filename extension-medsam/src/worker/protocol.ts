@@ -39,6 +39,8 @@ export interface InitParams {
     wasmPaths?: string;
   };
   cache?: { maxBytes: number; storage?: 'fp32' | 'fp16' };
+  /** Time limits of each model file's download (idle and overall, ms); fetch-bytes.ts's defaults when absent. */
+  download?: { idleTimeoutMs?: number; timeoutMs?: number };
   /** Keep the embedding of an encode cancelled while running (default true). */
   keepCancelledEncodes?: boolean;
 }

@@ -1,8 +1,10 @@
 /**
  * Reading the manifest and model files over HTTP(S) with fetch (browser, worker; Node 20 has fetch too, but no
- * file: URLs: Node callers pass an fs-based FetchBytes instead).
+ * file: URLs: Node callers pass an fs-based FetchBytes instead). Downloads have time limits: a server that stops
+ * sending (idle) or a download that takes too long overall fails with MODEL_UNAVAILABLE naming the URL, instead of
+ * leaving "loading model" on screen for ever.
  */
-import { MedsamError } from '../errors';
+import { MedsamError, isMedsamError } from '../errors';
 import type { Manifest, ManifestEntry } from '../manifest';
 import type { ByteProgress, FetchBytes } from './model-loader';
 
@@ -12,39 +14,117 @@ function unavailable(url: string, why: string): MedsamError {
   return new MedsamError('MODEL_UNAVAILABLE', `could not download ${url}: ${why}`, { url });
 }
 
+/** Time limits of one file's download, in ms (medsam.modelDownload*TimeoutSeconds in the site's config). */
+export interface DownloadTimeouts {
+  /** No bytes for this long: the server stalled. */
+  idleTimeoutMs?: number;
+  /** The whole file took longer than this. */
+  timeoutMs?: number;
+}
+
+/** A minute without a byte is a stalled server; half an hour is a 360 MB encoder at about 1.6 Mbit/s. */
+export const DEFAULT_DOWNLOAD_TIMEOUTS: Readonly<Required<DownloadTimeouts>> = Object.freeze({ idleTimeoutMs: 60_000, timeoutMs: 30 * 60_000 });
+
+const positive = (ms: number | undefined, fallback: number): number => (typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : fallback);
+
+/**
+ * The time limits of one download: race() rejects with a MODEL_UNAVAILABLE naming the URL once the idle or the
+ * overall limit passes, and aborts the fetch (signal) so that the connection is let go too.
+ */
+class DownloadDeadline {
+  private readonly controller = new AbortController();
+  private readonly expired: Promise<never>;
+  private fail: (e: MedsamError) => void = () => undefined;
+  private idle: ReturnType<typeof setTimeout> | undefined;
+  private readonly overall: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly url: string,
+    private readonly limits: Required<DownloadTimeouts>,
+    private readonly loaded: () => number,
+  ) {
+    this.expired = new Promise<never>((_, reject) => {
+      this.fail = (e) => {
+        reject(e);
+        this.controller.abort(e);
+      };
+    });
+    this.expired.catch(() => undefined); // rejections are read through race(); none may go unhandled
+    const seconds = limits.timeoutMs / 1000;
+    this.overall = setTimeout(() => this.fail(unavailable(url, `the download took longer than ${seconds} s (${this.loaded()} bytes received; setting medsam.modelDownloadTimeoutSeconds)`)), limits.timeoutMs);
+    this.touch();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Bytes arrived: the idle limit starts again. */
+  touch(): void {
+    clearTimeout(this.idle);
+    const seconds = this.limits.idleTimeoutMs / 1000;
+    this.idle = setTimeout(
+      () => this.fail(unavailable(this.url, `the server sent nothing for ${seconds} s (${this.loaded()} bytes received; setting medsam.modelDownloadIdleTimeoutSeconds)`)),
+      this.limits.idleTimeoutMs,
+    );
+  }
+
+  race<T>(work: Promise<T>): Promise<T> {
+    return Promise.race([work, this.expired]);
+  }
+
+  stop(): void {
+    clearTimeout(this.idle);
+    clearTimeout(this.overall);
+  }
+}
+
 /** Files are resolved against the manifest's URL, as the manifest's relative paths mean. */
-export function urlFetchBytes(manifestUrl: string, fetchFn: FetchFn = (u, i) => fetch(u, i)): FetchBytes {
+export function urlFetchBytes(manifestUrl: string, fetchFn: FetchFn = (u, i) => fetch(u, i), timeouts: DownloadTimeouts = {}): FetchBytes {
+  const limits = { idleTimeoutMs: positive(timeouts.idleTimeoutMs, DEFAULT_DOWNLOAD_TIMEOUTS.idleTimeoutMs), timeoutMs: positive(timeouts.timeoutMs, DEFAULT_DOWNLOAD_TIMEOUTS.timeoutMs) };
   return async (path: string, onProgress?: ByteProgress, expectedBytes?: number): Promise<Uint8Array> => {
     const url = new URL(path, manifestUrl).toString();
-    let response: Response;
-    try {
-      response = await fetchFn(url);
-    } catch (e) {
-      throw unavailable(url, String((e as Error)?.message ?? e));
-    }
-    if (!response.ok) throw unavailable(url, `HTTP ${response.status} ${response.statusText}`.trim());
-    const header = response.headers.get('content-length');
-    const total = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
-    if (!response.body) {
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      onProgress?.(bytes.byteLength, total);
-      return bytes;
-    }
-    // Read the stream ourselves: fetch has no progress events, and a 360 MB encoder needs a progress bar.
-    const reader = response.body.getReader();
     const sink = new ByteSink(expectedBytes);
+    const deadline = new DownloadDeadline(url, limits, () => sink.loaded);
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        sink.push(value);
-        onProgress?.(sink.loaded, total);
-      }
-    } catch (e) {
-      throw unavailable(url, `download interrupted after ${sink.loaded} bytes (${String((e as Error)?.message ?? e)})`);
+      return await download(url, fetchFn, deadline, sink, onProgress);
+    } finally {
+      deadline.stop();
     }
-    return sink.bytes();
   };
+}
+
+async function download(url: string, fetchFn: FetchFn, deadline: DownloadDeadline, sink: ByteSink, onProgress?: ByteProgress): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await deadline.race(fetchFn(url, { signal: deadline.signal }));
+  } catch (e) {
+    throw isMedsamError(e) ? e : unavailable(url, String((e as Error)?.message ?? e));
+  }
+  if (!response.ok) throw unavailable(url, `HTTP ${response.status} ${response.statusText}`.trim());
+  const header = response.headers.get('content-length');
+  const total = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
+  if (!response.body) {
+    const bytes = new Uint8Array(await deadline.race(response.arrayBuffer()));
+    onProgress?.(bytes.byteLength, total);
+    return bytes;
+  }
+  // Read the stream ourselves: fetch has no progress events, and a 360 MB encoder needs a progress bar.
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await deadline.race(reader.read());
+      if (done) break;
+      deadline.touch();
+      sink.push(value);
+      onProgress?.(sink.loaded, total);
+    }
+  } catch (e) {
+    reader.cancel().catch(() => undefined);
+    if (isMedsamError(e)) throw e;
+    throw unavailable(url, `download interrupted after ${sink.loaded} bytes (${String((e as Error)?.message ?? e)})`);
+  }
+  return sink.bytes();
 }
 
 /**
@@ -134,12 +214,13 @@ export function findModel(manifest: Manifest, modelId: string, source = 'manifes
   return entry;
 }
 
-export async function fetchManifest(url: string, fetchFn: FetchFn = (u, i) => fetch(u, i)): Promise<Manifest> {
+export async function fetchManifest(url: string, fetchFn: FetchFn = (u, i) => fetch(u, i), timeoutMs: number = DEFAULT_DOWNLOAD_TIMEOUTS.idleTimeoutMs): Promise<Manifest> {
   let response: Response;
   try {
-    response = await fetchFn(url);
+    response = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
-    throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: ${String((e as Error)?.message ?? e)}`, { url });
+    const why = (e as Error)?.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : String((e as Error)?.message ?? e);
+    throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: ${why}`, { url });
   }
   if (!response.ok) {
     throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: HTTP ${response.status}`, { url });
