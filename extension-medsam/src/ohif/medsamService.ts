@@ -6,7 +6,7 @@
 import { isMedsamError } from '../engine/errors';
 import type { SegmentTarget } from '../seg/codes';
 import type { ImageBox } from '../engine/geometry/box';
-import type { Manifest, ModelProvenance } from '../engine/manifest';
+import type { Manifest, ModelProvenance, PreprocessingProfileId } from '../engine/manifest';
 import { fetchManifest } from '../engine/session/fetch-bytes';
 import type { SliceInput } from '../engine/session/pipeline';
 import type { WorkerLike } from '../worker/engine-client';
@@ -24,7 +24,7 @@ import type { LabelmapEdit } from './labelmapEdit';
 import { MedsamLedger, type LedgerSliceRef } from './medsamLedger';
 import { PreviewController, type PreviewTarget } from './previewController';
 import { IDLE_VOLUME, VolumeController, type VolumeRunState, type VolumeScene } from './volumeController';
-import type { SegSaver } from './saveSegmentation';
+import type { RetryReport, SaveReport, SegSaver } from './saveSegmentation';
 
 /** Where inference runs; 'none' until the engine has chosen. */
 export type MedsamDevice = 'none' | 'webgpu' | 'wasm';
@@ -53,9 +53,11 @@ export const segmentKey = (segmentationId: string, segmentIndex: number): string
 /** The last "Save to PACS" and what waits in the outbox. */
 export interface MedsamSaveState {
   status: 'idle' | 'saving' | 'stored' | 'failed';
-  /** Success: the new series; failure: the reason (the SEG is in the outbox). */
+  /** Success: the new series; failure: the reason (the SEG is in the outbox, or was downloaded). */
   message: string | null;
   seriesInstanceUid: string | null;
+  /** The file name when the outbox could not keep the SEG and it was downloaded instead: the user must keep it. */
+  downloaded?: string;
 }
 
 export interface MedsamOutboxItem {
@@ -63,6 +65,8 @@ export interface MedsamOutboxItem {
   description: string;
   attempts: number;
   error: string;
+  /** The reason's code, e.g. STOW_INTERRUPTED for a store the page did not see finish. */
+  code: string;
   bytesLength: number;
 }
 
@@ -191,6 +195,8 @@ export class MedsamService {
   private warmed: { key: string; controller: AbortController } | null = null;
   private servicesManager: { services: Record<string, any> } | null = null;
   private saver: SegSaver | null = null;
+  /** The loaded model's preprocessing profile (volume runs pad propagated boxes by it). */
+  private modelProfile: PreprocessingProfileId | null = null;
   private volumeHost: VolumeHost | null = null;
   private volumeViewportId: string | null = null;
   /** Boxes accepted with the box tool, by source image and segment: key slices of "Segment volume". */
@@ -314,6 +320,7 @@ export class MedsamService {
       const manifest = await this.deps.loadManifest(manifestUrl);
       choice = chooseModel(manifest, manifestUrl, this.settings);
       const found = choice;
+      this.modelProfile = found.entry.profile;
       this.setState({
         model: {
           id: found.entry.id,
@@ -367,6 +374,7 @@ export class MedsamService {
           precision: choice.precision,
           ...(s.executionProviders ? { executionProviders: s.executionProviders } : {}),
           wasm: { numThreads: s.numThreads, wasmPaths: s.wasmPaths },
+          download: { idleTimeoutMs: s.modelDownloadIdleTimeoutMs, timeoutMs: s.modelDownloadTimeoutMs },
         },
         {
           onProgress: (p: Progress) => {
@@ -564,7 +572,7 @@ export class MedsamService {
         this.volumeViewportId = scene.viewportId;
         return scene;
       },
-      { keepHandEdits: this.state.keepHandEdits },
+      { keepHandEdits: this.state.keepHandEdits, profile: this.modelProfile ?? undefined },
     );
   }
 
@@ -622,7 +630,7 @@ export class MedsamService {
     if (!this.saver) return;
     try {
       const list = await this.saver.list();
-      this.setState({ outbox: list.map(e => ({ id: e.id, description: e.description, attempts: e.attempts, error: e.lastError.message, bytesLength: e.bytesLength })) });
+      this.setState({ outbox: list.map(e => ({ id: e.id, description: e.description, attempts: e.attempts, error: e.lastError.message, code: e.lastError.code, bytesLength: e.bytesLength })) });
     } catch (e) {
       this.setState({ save: { ...this.state.save, status: 'failed', message: `the outbox cannot be read: ${(e as Error).message}` } });
     }
@@ -642,30 +650,32 @@ export class MedsamService {
         { id: model?.id ?? 'unknown', weightsSha256: model?.weightsSha256 ?? null, weightsSource: model?.weightsSource, precision: model?.precision },
         { targets: this.state.targets, kind: this.state.saveKind === 'labelmap' ? 'LABELMAP' : 'BINARY' },
       );
-      const what = report.segments.map(s => `${s.label} (${s.voxels} voxels)`).join(', ');
-      const notes = report.notes.length ? `\n${report.notes.join('\n')}` : '';
-      if (report.outcome.stored) {
-        this.setState({ save: { status: 'stored', message: `Stored ${what} as series ${report.seriesInstanceUid}${notes}`, seriesInstanceUid: report.seriesInstanceUid } });
-      } else {
-        this.setState({
-          save: { status: 'failed', message: `Not stored (${report.outcome.error.code}): ${report.outcome.error.message}\nThe SEG waits in the outbox: retry or download it.`, seriesInstanceUid: report.seriesInstanceUid },
-        });
-      }
+      this.setState({ save: saveStateOf(report) });
     } catch (e) {
       this.setState({ save: { status: 'failed', message: `Cannot save: ${(e as Error).message}`, seriesInstanceUid: null } });
     }
     await this.refreshOutbox();
   }
 
+  /** Sends an outbox entry again; never rejects (a click handler has nobody to catch it). */
   async retryOutbox(id: string): Promise<void> {
     if (!this.saver) return;
-    const r = await this.saver.retry(id);
-    this.setState({ save: r.ok ? { status: 'stored', message: `Stored ${id} from the outbox`, seriesInstanceUid: null } : { status: 'failed', message: `Retry failed: ${r.message}`, seriesInstanceUid: null } });
+    try {
+      const r = await this.saver.retry(id);
+      this.setState({ save: retryStateOf(id, r) });
+    } catch (e) {
+      this.setState({ save: { status: 'failed', message: `Retry failed: ${(e as Error)?.message ?? String(e)}`, seriesInstanceUid: null } });
+    }
     await this.refreshOutbox();
   }
 
   async downloadOutbox(id: string): Promise<void> {
-    await this.saver?.download(id);
+    try {
+      await this.saver?.download(id);
+    } catch (e) {
+      this.setState({ save: { status: 'failed', message: `Cannot download ${id}: ${(e as Error)?.message ?? String(e)}`, seriesInstanceUid: null } });
+      await this.refreshOutbox();
+    }
   }
 
   /** Drops an outbox entry the user confirmed to discard (the panel asks first). */
@@ -686,6 +696,33 @@ export class MedsamService {
     this.engine?.client.terminate();
     this.engine = null;
   }
+}
+
+/** The panel's save line for a finished save: stored, waiting in the outbox, or downloaded because it could not wait. */
+function saveStateOf(report: SaveReport): MedsamSaveState {
+  const what = report.segments.map(s => `${s.label} (${s.voxels} voxels)`).join(', ');
+  const notes = report.notes.length ? `\n${report.notes.join('\n')}` : '';
+  const seriesInstanceUid = report.seriesInstanceUid;
+  const outcome = report.outcome;
+  if (outcome.stored) {
+    const how = outcome.verifiedBy === 'qido' ? ' (the PACS already had it)' : '';
+    const unkept = outcome.notKept ? `\nThe outbox could not keep a copy meanwhile (${outcome.notKept.message}).` : '';
+    return { status: 'stored', message: `Stored ${what} as series ${seriesInstanceUid}${how}${notes}${unkept}`, seriesInstanceUid };
+  }
+  const why = `Not stored (${outcome.error.code}): ${outcome.error.message}`;
+  if (outcome.outboxId !== null) return { status: 'failed', message: `${why}\nThe SEG waits in the outbox: retry or download it.`, seriesInstanceUid };
+  const d = report.downloaded;
+  const kept =
+    d && !('error' in d)
+      ? `The outbox cannot keep it (${outcome.notKept.message}), so it was downloaded as ${d.filename}: keep that file and store it later.`
+      : `The outbox cannot keep it (${outcome.notKept.message}) and the download failed too${d && 'error' in d ? ` (${d.error})` : ''}: save again once the PACS is up.`;
+  return { status: 'failed', message: `${why}\n${kept}`, seriesInstanceUid, ...(d && !('error' in d) ? { downloaded: d.filename } : {}) };
+}
+
+function retryStateOf(id: string, r: RetryReport): MedsamSaveState {
+  if (r.ok) return { status: 'stored', message: `Stored ${id} from the outbox${r.alreadyStored ? ' (the PACS already had it)' : ''}`, seriesInstanceUid: null };
+  if (r.gone) return { status: 'idle', message: `${id} is no longer in the outbox: it was stored or discarded in another tab`, seriesInstanceUid: null };
+  return { status: 'failed', message: `Retry failed: ${r.message}`, seriesInstanceUid: null };
 }
 
 function sameSegments(a: readonly MedsamSegmentInfo[], b: readonly MedsamSegmentInfo[]): boolean {

@@ -10,6 +10,7 @@ import { isMedsamError } from '../engine/errors';
 import type { ImageBox, ImageSize } from '../engine/geometry/box';
 import type { SliceInput } from '../engine/session/pipeline';
 import { planVolumeRun, type KeySlice, type VolumePlan } from '../engine/volume/plan';
+import type { PreprocessingProfileId } from '../engine/manifest';
 import { reviewQueue, volumeMl } from '../engine/volume/review';
 import { runVolume, type VolumeStatus } from '../engine/volume/run';
 import type { LabelmapSliceAccess } from './labelmapEdit';
@@ -94,6 +95,8 @@ export interface VolumeRunOptions {
   keepHandEdits?: boolean;
   /** How many slices of the review queue to list. */
   reviewLimit?: number;
+  /** The model's preprocessing profile: propagation pads boxes as its official 3D script does (volume/padding.ts). */
+  profile?: PreprocessingProfileId;
 }
 
 interface Pending {
@@ -144,7 +147,7 @@ export class VolumeController {
     let plan: VolumePlan;
     try {
       scene = await prepare();
-      plan = planVolumeRun(scene.keys, scene.imageIds.length, scene.image, { mode: scene.keys.length === 1 ? 'propagate' : 'interpolate' });
+      plan = planVolumeRun(scene.keys, scene.imageIds.length, scene.image, { mode: scene.keys.length === 1 ? 'propagate' : 'interpolate', profile: options.profile });
     } catch (e) {
       this.controller = null;
       this.set({ ...IDLE_VOLUME, message: messageOf(e) });
