@@ -1,4 +1,4 @@
-/** The benchmark's PNG reader against PNGs assembled here with zlib: every filter, palette, 16-bit, alpha dropped. */
+/** The benchmark's PNG reading (pngjs) against PNGs assembled here with zlib: every filter, palette, 16-bit, alpha dropped. */
 import zlib from 'node:zlib';
 import { maskFromRaster } from './benchmark-data';
 import { decodePng } from './png';
@@ -55,7 +55,9 @@ describe('decodePng', () => {
 
   test('refuses what it cannot read, by name', () => {
     expect(() => decodePng(new Uint8Array([1, 2, 3]), 'no.png')).toThrow(/no.png is not a PNG/);
-    expect(() => decodePng(png(1, 1, 4, 0, [[0, 0]]), 'four.png')).toThrow(/bit depth 4/);
+    const damaged = png(2, 2, 8, 0, [[0, 1, 2], [0, 3, 4]]);
+    damaged[damaged.length - 20] ^= 0xff; // inside the IDAT chunk: its CRC no longer matches
+    expect(() => decodePng(damaged, 'damaged.png')).toThrow(/damaged.png: not a readable PNG/);
   });
 
   test('masks: >= 128 for 0/255 masks (JPEG noise below), nonzero for 0/1 label images', () => {
