@@ -365,6 +365,19 @@ export class MedsamTool {
   }
 
   /**
+   * Drags a box given as fractions of the viewport ([x0, y0], [x1, y1]; default the middle-left region the box oracle
+   * tests use), waits for its preview and accepts it with Enter.
+   */
+  async acceptDraggedBox(from = [0.3, 0.35], to = [0.62, 0.55]) {
+    await this.activateBoxTool();
+    const vp = await this.viewport();
+    await this.drag([vp.left + vp.width * from[0], vp.top + vp.height * from[1]], [vp.left + vp.width * to[0], vp.top + vp.height * to[1]]);
+    await this.waitForPreview();
+    await this.page.keyboard.press('Enter');
+    await this.waitForNoPreview();
+  }
+
+  /**
    * Waits until the preview shows the mask of the newest box: nothing in flight or waiting (boxes drawn during a drag
    * are coalesced and sent after a short interval, so "status ready" alone can fall between two of them).
    */

@@ -8,31 +8,10 @@
 //   is gone, QIDO finds one SEG series and no entry is left in IndexedDB.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { MedsamTool, MedsamViewer, sample } from '../pages.mjs';
+import { MedsamTool, MedsamViewer } from '../pages.mjs';
+import { onCt, segSeries, storedOutboxEntries } from '../fixtures/archive.mjs';
 
-const value = (json, tag) => json[tag]?.Value?.[0];
 const STOW_TIMEOUT_SECONDS = 3;
-
-async function getJson(url) {
-  const r = await fetch(url, { headers: { Accept: 'application/dicom+json' } });
-  if (r.status === 204) return [];
-  assert.equal(r.status, 200, `GET ${url}`);
-  return r.json();
-}
-
-async function segSeries(origin, study) {
-  const series = await getJson(`${origin}/dicom-web/studies/${study}/series?Modality=SEG`);
-  return series.map(s => value(s, '0020000E'));
-}
-
-/** Removes the SEG series a test stored (Orthanc REST), so that other specs see the sample studies as loaded. */
-async function removeAddedSeg(stack, study, before) {
-  for (const uid of await segSeries(stack.origin, study)) {
-    if (before.includes(uid)) continue;
-    const found = await (await stack.orthanc.fetch('/tools/lookup', { method: 'POST', body: uid })).json();
-    for (const { ID, Type } of found) if (Type === 'Series') await stack.orthanc.fetch(`/series/${ID}`, { method: 'DELETE' });
-  }
-}
 
 /** The STOW-RS POST (QIDO and WADO on /dicom-web pass). */
 const isStow = url => url.pathname.startsWith('/dicom-web/studies') && !url.search;
@@ -61,34 +40,7 @@ async function openViewer(page, stack, ct) {
   return tool;
 }
 
-/** A box drawn on the shown slice and accepted: something to save. */
-async function acceptBox(tool, page) {
-  await tool.activateBoxTool();
-  const vp = await tool.viewport();
-  await tool.drag([vp.left + vp.width * 0.3, vp.top + vp.height * 0.35], [vp.left + vp.width * 0.62, vp.top + vp.height * 0.55]);
-  await tool.waitForPreview();
-  await page.keyboard.press('Enter');
-  await tool.waitForNoPreview();
-  await tool.openPanel();
-}
-
 const outboxOf = page => page.evaluate(() => window.services.medsamService.getState().outbox);
-
-/** Entries in the page's IndexedDB outbox store (what any tab of the origin would list). */
-function storedOutboxEntries(page) {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('medsam-outbox');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const keys = open.result.transaction('seg', 'readonly').objectStore('seg').getAllKeys();
-          keys.onsuccess = () => (open.result.close(), resolve(keys.result.map(String)));
-          keys.onerror = () => reject(keys.error);
-        };
-      }),
-  );
-}
 
 async function retryAndExpectStored(page, stack, ct, before, log) {
   await page.locator('[data-cy="medsam-outbox-retry"]').click();
@@ -99,19 +51,6 @@ async function retryAndExpectStored(page, stack, ct, before, log) {
   assert.deepEqual(await storedOutboxEntries(page), [], 'no entry left in IndexedDB');
 }
 
-const onCt = (name, body) => ({
-  name,
-  async run(ctx) {
-    const ct = sample(ctx.stack, 'ct-abdomen-20slice');
-    const before = await segSeries(ctx.stack.origin, ct.StudyInstanceUID);
-    try {
-      await body(ctx, ct, before);
-    } finally {
-      await removeAddedSeg(ctx.stack, ct.StudyInstanceUID, before);
-    }
-  },
-});
-
 export const tests = [
   onCt('Outbox: the tab closed while the STOW is in flight (leaving asks first) -> a new tab lists the SEG as interrupted, Retry stores it', tabClosedMidStow),
   onCt(`Outbox: a STOW that never answers times out after stowTimeoutSeconds (${STOW_TIMEOUT_SECONDS} s) and the SEG waits in the outbox`, stowNeverAnswers),
@@ -121,7 +60,8 @@ export const tests = [
 async function tabClosedMidStow({ stack, openPage, log }, ct, before) {
   const { page, context } = await openPage();
   const tool = await openViewer(page, stack, ct);
-  await acceptBox(tool, page);
+  await tool.acceptDraggedBox(); // something to save
+  await tool.openPanel();
   // The POST goes to a PACS that takes it and never answers: the tab goes away before any answer. (Holding it in
   // Playwright's router does not work: Chromium lets a paused request go on once its page is gone.)
   const blackHole = http.createServer(() => {});
@@ -176,7 +116,8 @@ async function stowNeverAnswers({ stack, openPage, log }, ct, before) {
   const { page, context } = await openPage();
   await shortStowTimeout(context);
   const tool = await openViewer(page, stack, ct);
-  await acceptBox(tool, page);
+  await tool.acceptDraggedBox(); // something to save
+  await tool.openPanel();
   const held = [];
   const handler = route => (route.request().method() === 'POST' ? void held.push(route) : route.fallback());
   await context.route(isStow, handler);
@@ -200,7 +141,8 @@ async function stowNeverAnswers({ stack, openPage, log }, ct, before) {
 async function twoTabsRetry({ stack, openPage, log }, ct, before) {
   const { page: tabA, context } = await openPage();
   const tool = await openViewer(tabA, stack, ct);
-  await acceptBox(tool, tabA);
+  await tool.acceptDraggedBox();
+  await tool.openPanel();
   // The first save cannot reach the PACS: the SEG waits in the outbox.
   const refuse = route => (route.request().method() === 'POST' ? route.abort('connectionrefused') : route.fallback());
   await context.route(isStow, refuse);

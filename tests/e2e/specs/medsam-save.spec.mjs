@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { root } from '../harness.mjs';
-import { MedsamTool, MedsamViewer, sample } from '../pages.mjs';
+import { MedsamTool, MedsamViewer } from '../pages.mjs';
+import { getJson, onCt, segSeries, storedOutboxEntries, value } from '../fixtures/archive.mjs';
 
 const require = createRequire(import.meta.url);
 require(path.join(root, 'extension-medsam/bin/register-ts.cjs'));
@@ -22,33 +23,6 @@ const { targetById } = require(path.join(root, 'extension-medsam/src/seg/codes.t
 
 const SEG_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
 const LABELMAP_SEG_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.7';
-const value = (json, tag) => json[tag]?.Value?.[0];
-
-async function getJson(url) {
-  const r = await fetch(url, { headers: { Accept: 'application/dicom+json' } });
-  if (r.status === 204) return [];
-  assert.equal(r.status, 200, `GET ${url}`);
-  return r.json();
-}
-
-/** QIDO-RS through the viewer's origin: the SEG series of the study. */
-async function segSeries(origin, study) {
-  const series = await getJson(`${origin}/dicom-web/studies/${study}/series?Modality=SEG`);
-  return series.map(s => value(s, '0020000E'));
-}
-
-/**
- * Removes the SEG series a test stored (Orthanc REST), so that the other specs see the sample studies as loaded
- * (the study list counts instances and modalities).
- */
-async function removeAddedSeg(stack, study, before) {
-  for (const uid of await segSeries(stack.origin, study)) {
-    if (before.includes(uid)) continue;
-    const found = await (await stack.orthanc.fetch('/tools/lookup', { method: 'POST', body: uid })).json();
-    for (const { ID, Type } of found) if (Type === 'Series') await stack.orthanc.fetch(`/series/${ID}`, { method: 'DELETE' });
-  }
-}
-
 /** Opens the study in the MedSAM mode with the box oracle, draws a box on the shown slice and accepts it. */
 async function boxAccepted(openPage, stack, study, { secondSlice = false } = {}) {
   const guarded = await openPage();
@@ -59,12 +33,7 @@ async function boxAccepted(openPage, stack, study, { secondSlice = false } = {})
   const tool = new MedsamTool(page);
   const state = await tool.waitForModel();
   assert.equal(state.status, 'ready', `model loaded: ${state.message}`);
-  await tool.activateBoxTool();
-  const vp = await tool.viewport();
-  await tool.drag([vp.left + vp.width * 0.3, vp.top + vp.height * 0.35], [vp.left + vp.width * 0.62, vp.top + vp.height * 0.55]);
-  await tool.waitForPreview();
-  await page.keyboard.press('Enter');
-  await tool.waitForNoPreview();
+  await tool.acceptDraggedBox();
   if (secondSlice) {
     // A second box on a slice 7 further on (or back), so that the SEG spans slices and the slice mapping is tested.
     await page.evaluate(async () => {
@@ -74,10 +43,7 @@ async function boxAccepted(openPage, stack, study, { secondSlice = false } = {})
       await viewport.setImageIdIndex(k + 7 < n ? k + 7 : k - 7);
     });
     await page.waitForTimeout(500);
-    await tool.drag([vp.left + vp.width * 0.45, vp.top + vp.height * 0.5], [vp.left + vp.width * 0.7, vp.top + vp.height * 0.62]);
-    await tool.waitForPreview();
-    await page.keyboard.press('Enter');
-    await tool.waitForNoPreview();
+    await tool.acceptDraggedBox([0.45, 0.5], [0.7, 0.62]);
   }
   return { ...guarded, viewer, tool };
 }
@@ -113,20 +79,6 @@ async function clickSave(page) {
 }
 
 const outboxCount = page => page.locator('[data-cy="medsam-outbox"]').getAttribute('data-count').then(Number);
-
-/** A test on the 20-slice CT that removes the SEG series it stored, whatever happens. */
-const onCt = (name, body) => ({
-  name,
-  async run(ctx) {
-    const ct = sample(ctx.stack, 'ct-abdomen-20slice');
-    const before = await segSeries(ctx.stack.origin, ct.StudyInstanceUID);
-    try {
-      await body(ctx, ct, before);
-    } finally {
-      await removeAddedSeg(ctx.stack, ct.StudyInstanceUID, before);
-    }
-  },
-});
 
 export const tests = [
   onCt(
@@ -383,22 +335,6 @@ async function handEditIsManual({ stack, openPage, log }, ct) {
   assert.equal(type, 'MANUAL');
 }
 
-/** The entries of the page's outbox store (IndexedDB "medsam-outbox", store "seg"; see src/seg/idb-store.ts). */
-function storedOutboxEntries(page) {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('medsam-outbox');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const count = open.result.transaction('seg', 'readonly').objectStore('seg').count();
-          count.onsuccess = () => (open.result.close(), resolve(count.result));
-          count.onerror = () => reject(count.error);
-        };
-      }),
-  );
-}
-
 async function discardFromOutbox({ stack, openPage, log }, ct, before) {
   const { page } = await boxAccepted(openPage, stack, ct);
   await stack.orthanc.stop();
@@ -409,7 +345,7 @@ async function discardFromOutbox({ stack, openPage, log }, ct, before) {
   } finally {
     await stack.orthanc.start();
   }
-  assert.equal(await storedOutboxEntries(page), 1, 'the outbox store in IndexedDB holds the SEG');
+  assert.equal((await storedOutboxEntries(page)).length, 1, 'the outbox store in IndexedDB holds the SEG');
   const discard = page.locator('[data-cy="medsam-outbox-discard"]');
   await discard.click();
   assert.equal(await discard.getAttribute('data-confirm'), 'true', 'the first click only asks');
@@ -420,6 +356,6 @@ async function discardFromOutbox({ stack, openPage, log }, ct, before) {
   assert.equal(await outboxCount(page), 0);
   log(`Discard, yes -> outbox ${await outboxCount(page)}: ${await page.locator('[data-cy="medsam-save-result"]').innerText()}`);
   // IndexedDB (what a reload would list): the entry is gone for good; and nothing reached Orthanc.
-  assert.equal(await storedOutboxEntries(page), 0, 'the outbox store in IndexedDB is empty');
+  assert.equal((await storedOutboxEntries(page)).length, 0, 'the outbox store in IndexedDB is empty');
   assert.deepEqual(await segSeries(stack.origin, ct.StudyInstanceUID), before, 'nothing was stored');
 }
