@@ -175,7 +175,14 @@ export const tests = [
       const first = new Map(volume.map(v => [v.sopInstanceUid, decode(v)]));
       await page.locator('[data-cy="medsam-volume-run"]').click();
       await page.waitForFunction(() => window.services.medsamService.getState().volume.done >= 2, null, { polling: 20, timeout: 60000 });
-      await page.locator('[data-cy="medsam-volume-cancel"]').click();
+      // Clicked in the page at once: the panel re-renders with every slice, so a click that waits for a stable element
+      // (Playwright's) can miss the short run on a busy machine.
+      const clicked = await page.evaluate(() => {
+        const button = document.querySelector('[data-cy="medsam-volume-cancel"]');
+        button?.click();
+        return !!button;
+      });
+      assert.ok(clicked, 'the Cancel button is there while the run goes on');
       await tool.waitForVolumePhase('preview', 60000);
       const cancelled = await tool.volumeState();
       assert.equal(cancelled.outcome, 'cancelled');
