@@ -15,6 +15,7 @@ import type { HostCommandsManager, HostServicesManager } from './hostTypes';
 import { currentSlice, loadedNeighbours, sliceImageFor, type ViewportSlice } from './hostViewport';
 import { BOX_TOOL_NAME } from './ids';
 import { imagePointToWorld, worldToImagePoint } from './imagePlane';
+import { previewOverlayFor } from './previewOverlayHost';
 import type { MedsamService } from './medsamService';
 
 export interface BoxToolDeps {
@@ -123,7 +124,8 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
           target: async () => {
             const segment = await ensureActiveSegment(servicesManager.services, commandsManager, viewport.id);
             const labelmapImageId = labelmapImageIdFor(cs, segment.segmentationId, slice.imageId, viewport.id);
-            return service.trackAcceptedBox(previewTargetFor(cs, segment, labelmapImageId, pixels), {
+            const target = { ...previewTargetFor(cs, segment, labelmapImageId, pixels), overlay: previewOverlayFor(cs, servicesManager.services, viewport, slice.plane, segment) };
+            return service.trackAcceptedBox(target, {
               imageId: slice.imageId,
               segmentationId: segment.segmentationId,
               labelmapImageId,
@@ -133,6 +135,7 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
         });
       }
       this.drag = { mode, element, slice };
+      preview.setDragging(true);
       element.addEventListener(Events.MOUSE_DRAG, this.onDrag);
       element.addEventListener(Events.MOUSE_UP, this.onRelease);
       element.addEventListener(Events.MOUSE_CLICK, this.onRelease);
@@ -164,6 +167,7 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
       const d = this.drag;
       if (!d) return;
       this.drag = null;
+      preview.setDragging(false);
       for (const [type, fn] of [
         [Events.MOUSE_DRAG, this.onDrag],
         [Events.MOUSE_UP, this.onRelease],

@@ -2,7 +2,7 @@ import type { ImageBox } from '../engine/geometry/box';
 import { MedsamError } from '../engine/errors';
 import type { SliceInput } from '../engine/session/pipeline';
 import { arraySliceAccess } from './labelmapEdit';
-import { PreviewController, type PreviewEngine, type PreviewTarget } from './previewController';
+import { PreviewController, type PreviewEngine, type PreviewOverlay, type PreviewTarget } from './previewController';
 
 const W = 8;
 const H = 4;
@@ -29,7 +29,13 @@ function manualEngine() {
   return { engine, calls };
 }
 
-function setup(engine: PreviewEngine, labelmapValues = new Uint8Array(W * H)) {
+/** An overlay that remembers what it shows (null: nothing). */
+function recordingOverlay() {
+  const overlay = { shown: null as Uint8Array | null, shows: 0, show: (m: Uint8Array) => void ((overlay.shown = m), overlay.shows++), clear: () => void (overlay.shown = null) };
+  return overlay;
+}
+
+function setup(engine: PreviewEngine, labelmapValues = new Uint8Array(W * H), overlay?: PreviewOverlay) {
   const history: Array<{ undo(): void; redo(): void }> = [];
   let renders = 0;
   const target: PreviewTarget = {
@@ -37,6 +43,7 @@ function setup(engine: PreviewEngine, labelmapValues = new Uint8Array(W * H)) {
     segmentIndex: 1,
     changed: () => void renders++,
     record: e => void history.push(e),
+    overlay,
   };
   const errors: unknown[] = [];
   const controller = new PreviewController(engine, { minIntervalMs: 0, onError: e => errors.push(e) });
@@ -184,5 +191,75 @@ describe('PreviewController', () => {
     t = 100;
     timers[0].fn();
     expect(calls).toHaveLength(2);
+  });
+
+  describe('while the box is dragged', () => {
+    it('shows masks on the overlay without touching the labelmap, and writes the newest once the drag ends', async () => {
+      const { engine, calls } = manualEngine();
+      const overlay = recordingOverlay();
+      const s = setup(engine, undefined, overlay);
+      s.controller.setDragging(true);
+      s.controller.setBox(box(0, 0, 2, 2));
+      calls[0].resolve();
+      await flush();
+      s.controller.setBox(box(0, 0, 4, 3));
+      calls[1].resolve();
+      await flush();
+      expect(overlay.shows).toBe(2);
+      expect(count(overlay.shown!)).toBe(12);
+      expect(count(s.labelmap)).toBe(0);
+      expect(s.renders()).toBe(0);
+      expect(s.controller.current?.shownBox?.x1).toBe(4);
+      s.controller.setDragging(false);
+      await flush();
+      expect(count(s.labelmap)).toBe(12);
+      expect(s.renders()).toBe(1);
+      expect(overlay.shown).toBeNull();
+      expect(await s.controller.accept()).toBe(true);
+      s.history[0].undo();
+      expect(count(s.labelmap)).toBe(0);
+    });
+
+    it('when released with a box still computing, writes only that box to the labelmap', async () => {
+      const { engine, calls } = manualEngine();
+      const overlay = recordingOverlay();
+      const s = setup(engine, undefined, overlay);
+      s.controller.setDragging(true);
+      s.controller.setBox(box(0, 0, 2, 2));
+      calls[0].resolve();
+      await flush();
+      s.controller.setBox(box(0, 0, 5, 3));
+      s.controller.setDragging(false);
+      await flush();
+      expect(s.renders()).toBe(0); // the stale mask is not written first
+      calls[1].resolve();
+      await flush();
+      expect(count(s.labelmap)).toBe(15);
+      expect(s.renders()).toBe(1);
+    });
+
+    it('accepting mid-drag keeps what the overlay shows; rejecting clears the overlay and leaves the labelmap as it was', async () => {
+      const { engine, calls } = manualEngine();
+      const overlay = recordingOverlay();
+      const s = setup(engine, undefined, overlay);
+      s.controller.setDragging(true);
+      s.controller.setBox(box(1, 1, 4, 3));
+      calls[0].resolve();
+      await flush();
+      expect(await s.controller.accept()).toBe(true);
+      expect(count(s.labelmap)).toBe(6);
+      expect(s.history).toHaveLength(1);
+
+      s.controller.start({ viewportId: 'vp', imageId: 'img1', image, target: async () => ({ labelmap: arraySliceAccess(s.labelmap), segmentIndex: 2, changed: () => undefined, overlay }) });
+      s.controller.setDragging(true);
+      s.controller.setBox(box(4, 0, 8, 4));
+      calls[1].resolve();
+      await flush();
+      expect(overlay.shown).not.toBeNull();
+      s.controller.reject();
+      await flush();
+      expect(overlay.shown).toBeNull();
+      expect(count(s.labelmap)).toBe(6);
+    });
   });
 });

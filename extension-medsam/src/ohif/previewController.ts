@@ -4,12 +4,23 @@
  * abandoned boxes are dropped) and the mask is shown in the labelmap as a preview that can be taken back exactly.
  * accept() keeps it and records it in the host's undo history; reject() restores the labelmap.
  *
+ * While the box is being dragged (setDragging(true)) and the target has an overlay, masks go to the overlay instead:
+ * each labelmap write makes the host re-render the viewport, far too slow to follow the mouse without a GPU. The
+ * newest mask is written to the labelmap once, when the drag ends (or before an accept).
+ *
  * Nothing here knows cornerstone: the box tool supplies the image, the labelmap slice and the render callback.
  */
 import type { ImageBox } from '../engine/geometry/box';
 import { isMedsamError } from '../engine/errors';
 import type { SliceInput } from '../engine/session/pipeline';
 import { EMPTY_EDIT, paintMask, reapplyEdit, revertEdit, type LabelmapEdit, type LabelmapSliceAccess } from './labelmapEdit';
+
+/** A light drawing of a mask over the viewport, cheap enough for every preview of a drag. */
+export interface PreviewOverlay {
+  show(mask: Uint8Array): void;
+  /** afterRender: keep it until the viewport has drawn the labelmap that replaces it. */
+  clear(options?: { afterRender?: boolean }): void;
+}
 
 export interface PreviewEngine {
   /** The mask of one box ([rows, columns], 1 inside). Should reject with MedsamError('CANCELLED') when aborted. */
@@ -22,6 +33,8 @@ export interface PreviewTarget {
   segmentIndex: number;
   /** Called after each change of the labelmap (re-render the segmentation). */
   changed(): void;
+  /** Where previews go during a drag (none: straight to the labelmap). */
+  overlay?: PreviewOverlay;
   /** Puts an accepted edit on the host's undo history; `accepted` says which pixels the box's mask took. */
   record?(edit: { undo(): void; redo(): void }, accepted: { edit: LabelmapEdit; box: ImageBox }): void;
 }
@@ -56,8 +69,12 @@ interface Live {
   timer: unknown;
   target: Promise<PreviewTarget> | null;
   edit: LabelmapEdit;
-  /** The box whose mask the labelmap shows. */
+  /** The box whose mask the labelmap (or, during a drag, the overlay) shows. */
   shownBox: ImageBox | null;
+  /** The user is dragging the box: previews go to the overlay. */
+  dragging: boolean;
+  /** A mask shown on the overlay only, to be written to the labelmap when the drag ends. */
+  sketch: Uint8Array | null;
   acceptWaiters: Array<(accepted: boolean) => void>;
 }
 
@@ -104,6 +121,8 @@ export class PreviewController {
       target: null,
       edit: EMPTY_EDIT,
       shownBox: null,
+      dragging: false,
+      sketch: null,
       acceptWaiters: [],
     };
     this.options.onChange?.();
@@ -118,6 +137,18 @@ export class PreviewController {
     l.pending = box;
     this.options.onChange?.();
     this.pump(l);
+  }
+
+  /**
+   * The user started or stopped dragging the box. While dragging, previews are drawn on the target's overlay; when
+   * the drag ends, the newest mask is written to the labelmap (at once when nothing is being computed, else when the
+   * newest box's mask arrives).
+   */
+  setDragging(dragging: boolean): void {
+    const l = this.live;
+    if (!l || l.dragging === dragging) return;
+    l.dragging = dragging;
+    if (!dragging && !l.inFlight && !l.pending) void this.commitSketch(l);
   }
 
   /**
@@ -141,8 +172,10 @@ export class PreviewController {
     l.inFlight?.abort();
     if (l.timer !== null) this.clearTimer(l.timer);
     const edit = l.edit;
-    if (edit.indices.length && l.target) {
+    if (l.target) {
       void l.target.then(t => {
+        t.overlay?.clear();
+        if (!edit.indices.length) return;
         revertEdit(t.labelmap, edit);
         t.changed();
       });
@@ -168,13 +201,18 @@ export class PreviewController {
     const controller = new AbortController();
     l.inFlight = controller;
     this.lastSentAt = this.now();
-    void this.run(l, box, controller).finally(() => {
-      if (l.inFlight === controller) l.inFlight = null;
-      if (this.live !== l) return;
-      this.options.onChange?.();
-      if (l.pending) this.pump(l);
-      else this.settle(l);
-    });
+    void this.run(l, box, controller)
+      .then(() => {
+        // The newest box failed or was dropped after the drag ended: the labelmap gets what the overlay shows.
+        if (this.live === l && l.inFlight === controller && !l.pending && !l.dragging) return this.commitSketch(l);
+      })
+      .finally(() => {
+        if (l.inFlight === controller) l.inFlight = null;
+        if (this.live !== l) return;
+        this.options.onChange?.();
+        if (l.pending) this.pump(l);
+        else this.settle(l);
+      });
   }
 
   private async run(l: Live, box: ImageBox, controller: AbortController): Promise<void> {
@@ -196,15 +234,48 @@ export class PreviewController {
       return;
     }
     if (this.live !== l) return;
+    if (l.dragging && target.overlay) {
+      target.overlay.show(mask);
+      if (l.edit.indices.length) {
+        // The labelmap still shows the box's mask from before this drag: the overlay replaces it until the drag ends.
+        revertEdit(target.labelmap, l.edit);
+        l.edit = EMPTY_EDIT;
+        target.changed();
+      }
+      l.sketch = mask;
+      l.shownBox = box;
+      return;
+    }
+    this.paint(l, target, mask);
+    l.shownBox = box;
+  }
+
+  /** Writes a mask to the labelmap in place of the previous one; the overlay goes once the labelmap is drawn. */
+  private paint(l: Live, target: PreviewTarget, mask: Uint8Array): void {
     revertEdit(target.labelmap, l.edit);
     l.edit = paintMask(target.labelmap, mask, target.segmentIndex);
-    l.shownBox = box;
+    l.sketch = null;
     target.changed();
+    target.overlay?.clear({ afterRender: true });
+  }
+
+  /** Moves the overlay's mask to the labelmap (the drag ended, or the preview is being accepted). */
+  private async commitSketch(l: Live): Promise<void> {
+    const sketch = l.sketch;
+    if (!sketch || !l.target) return;
+    const target = await l.target;
+    if (this.live !== l || l.sketch !== sketch) return;
+    this.paint(l, target, sketch);
   }
 
   /** Finishes an accept once nothing is pending or running. */
   private settle(l: Live): void {
     if (this.live !== l || !l.acceptWaiters.length || l.inFlight || l.pending) return;
+    if (l.sketch) {
+      // Accepted mid-drag: what the overlay shows becomes the labelmap's edit first.
+      void this.commitSketch(l).then(() => this.settle(l));
+      return;
+    }
     this.live = null;
     if (l.timer !== null) this.clearTimer(l.timer);
     const edit = l.edit;
