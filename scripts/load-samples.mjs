@@ -4,10 +4,9 @@
 // usage: node scripts/load-samples.mjs [ORTHANC_URL]     (default http://127.0.0.1:8042)
 //        --force   load even when the archive already holds instances
 // The credentials are those `npm start` made for its storage folder (ORTHANC_STORAGE, default .orthanc).
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { orthancClient } from './lib/orthanc.mjs';
+import { orthancClient, readOrthancCredentials } from './lib/orthanc.mjs';
 import { countInstances, loadSamples, readSamples, verifySamples } from './lib/samples.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,9 +15,7 @@ const force = args.includes('--force');
 const url = (args.find(a => !a.startsWith('--')) ?? 'http://127.0.0.1:8042').replace(/\/+$/, '');
 
 try {
-  const credentialsFile = path.join(path.resolve(root, process.env.ORTHANC_STORAGE || '.orthanc'), 'orthanc-credentials.json');
-  const credentials = fs.existsSync(credentialsFile) ? JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) : null;
-  const orthanc = orthancClient(url, credentials);
+  const orthanc = orthancClient(url, readOrthancCredentials(path.resolve(root, process.env.ORTHANC_STORAGE || '.orthanc')));
   const samples = readSamples(root);
   const before = await countInstances(orthanc);
   if (before > 0 && !force) {

@@ -13,11 +13,12 @@
 //   MEDSAM_LOG_REQUESTS=1   log every request
 //   MEDSAM_MAX_UPLOAD_MB=512 the largest upload (STOW-RS of a SEG) the proxy takes
 //   MEDSAM_HOSTS=a,b        host names the viewer is reached by besides loopback (behind a reverse proxy)
+//   MEDSAM_PUBLIC_PROTO=https when pages reach it through a TLS reverse proxy (Origin checks, archive URLs)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startOrthanc } from './lib/orthanc.mjs';
+import { credentialsFile, startOrthanc } from './lib/orthanc.mjs';
 import { findFreePort, isPortFree } from './lib/ports.mjs';
 import { servedManifest } from './lib/models.mjs';
 import { projectServeOptions } from './lib/project.mjs';
@@ -139,7 +140,7 @@ async function main() {
       const orthanc = await startOrthanc({ root, port: orthancPort, storageDir, onSpawn: stop => cleanups.push(stop) });
       orthanc.child.once('exit', (code, signal) => stopAll(1, `Orthanc stopped unexpectedly (${signal ?? code}); see ${orthanc.logFile}`));
       done.push(`orthanc: ${orthanc.version} at ${orthanc.url} (pid ${orthanc.child.pid}, log ${path.relative(root, orthanc.logFile)})`);
-      done.push(`  password-protected; the proxy holds the credentials (${path.relative(root, path.join(storageDir, 'orthanc-credentials.json'))})`);
+      done.push(`  password-protected; the proxy holds the credentials (${path.relative(root, credentialsFile(storageDir))})`);
 
       const samples = await ensureSamples(orthanc.client, root);
       if (samples.loaded) done.push(`samples: loaded ${samples.loaded} instances into the empty archive`);
@@ -159,6 +160,7 @@ async function main() {
       dicomweb,
       limits: { maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024) },
       allowedHosts: [...LOOPBACK_HOSTS, ...extraHosts],
+      publicProto: process.env.MEDSAM_PUBLIC_PROTO === 'https' ? 'https' : 'http',
       onRequest:
         process.env.MEDSAM_LOG_REQUESTS === '1'
           ? (req, res) => res.on('finish', () => log(res.statusCode, req.method, req.url))

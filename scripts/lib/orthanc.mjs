@@ -17,17 +17,28 @@ const CREDENTIALS_FILE = 'orthanc-credentials.json';
  * password is what keeps other local processes and pages out of its REST API.
  */
 export function orthancCredentials(storageDir) {
-  const file = path.join(storageDir, CREDENTIALS_FILE);
+  const saved = readOrthancCredentials(storageDir);
+  if (saved) return saved;
+  const made = { username: ORTHANC_USER, password: crypto.randomBytes(24).toString('base64url') };
+  const file = credentialsFile(storageDir);
+  fs.mkdirSync(storageDir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(made), { mode: 0o600 });
+  fs.chmodSync(file, 0o600); // a damaged file that is rewritten keeps its old mode
+  return made;
+}
+
+/** Where a storage folder's credentials are kept. */
+export const credentialsFile = storageDir => path.join(storageDir, CREDENTIALS_FILE);
+
+/** The storage folder's credentials, or null when there are none (yet) or they are unreadable. Creates nothing. */
+export function readOrthancCredentials(storageDir) {
   try {
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const saved = JSON.parse(fs.readFileSync(credentialsFile(storageDir), 'utf8'));
     if (typeof saved.username === 'string' && typeof saved.password === 'string' && saved.password.length >= 16) return saved;
   } catch (e) {
     if (e.code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
   }
-  const made = { username: ORTHANC_USER, password: crypto.randomBytes(24).toString('base64url') };
-  fs.mkdirSync(storageDir, { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(made), { mode: 0o600 });
-  return made;
+  return null;
 }
 
 /**

@@ -201,6 +201,37 @@ describe('viewer host under faults', () => {
     }
   });
 
+  it('behind a TLS reverse proxy, takes uploads from its https origin and tells the archive the scheme', async () => {
+    let seen = null;
+    const archive = http.createServer((req, res) => {
+      seen = req.headers;
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    await listen(archive, 0);
+    const behind = createViewerServer({
+      viewerDir: path.join(dir, 'viewer'),
+      appConfig: path.join(dir, 'app-config.js'),
+      dicomweb: parseDicomwebTarget(`http://127.0.0.1:${archive.address().port}/dicom-web`, { rewriteUrls: false }),
+      allowedHosts: ['viewer.example.org'],
+      publicProto: 'https',
+    });
+    await listen(behind, 0);
+    try {
+      const stow = origin =>
+        request(behind.address().port, '/dicom-web/studies', { method: 'POST', headers: { Host: 'viewer.example.org', Origin: origin, 'Content-Type': STOW_TYPE }, body: 'x' });
+      assert.equal((await stow('https://viewer.example.org')).status, 200);
+      assert.equal(seen.forwarded, 'host=viewer.example.org;proto=https');
+      assert.equal(seen['x-forwarded-proto'], 'https');
+      assert.equal((await stow('http://viewer.example.org')).status, 403, 'the plain-http origin is another origin');
+    } finally {
+      for (const s of [behind, archive]) {
+        s.closeAllConnections();
+        await new Promise(r => s.close(r));
+      }
+    }
+  });
+
   it('answers to the host names it was started for and no others', async () => {
     assert.equal((await request(port, '/dicom-web/studies', { headers: { Host: 'viewer.example.org:8443' } })).status, 200);
     assert.equal((await request(port, '/dicom-web/studies', { headers: { Host: 'localhost' } })).status, 403);

@@ -230,13 +230,16 @@ export const DEFAULT_LIMITS = {
   /** ... and one that takes longer than this in all. */
   uploadTotalMs: 10 * 60_000,
   /** Uploads received at once; more get 503 with Retry-After. */
-  maxConcurrentUploads: 4,
+  maxConcurrentUploads: 2, // each is held in memory whole: 2 x maxUploadBytes at most
   /** An archive that sends nothing for this long gets the request dropped with 504. */
   upstreamIdleMs: 120_000,
 };
 
-/** Why a request must not be proxied, or null. `allowedHosts`: the names (no port) this server answers to. */
-export function dicomwebRefusal(req, allowedHosts = LOOPBACK_HOSTS) {
+/**
+ * Why a request must not be proxied, or null. `allowedHosts`: the names (no port) this server answers to;
+ * `publicProto`: the scheme pages use to reach it ('https' behind a TLS reverse proxy).
+ */
+export function dicomwebRefusal(req, allowedHosts = LOOPBACK_HOSTS, publicProto = 'http') {
   const rest = req.url.slice(DICOMWEB_PREFIX.length);
   const pathPart = rest.split('?')[0];
   if (!DICOMWEB_PATH.test(pathPart) || pathPart.split('/').some(seg => seg === '.' || seg === '..')) {
@@ -255,7 +258,7 @@ export function dicomwebRefusal(req, allowedHosts = LOOPBACK_HOSTS) {
     return [403, `only STOW-RS (POST multipart/related to ${DICOMWEB_PREFIX}/studies) is allowed`];
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${host}`) return [403, `a request from ${String(origin).slice(0, 100)} is not allowed`];
+  if (origin !== undefined && origin !== `${publicProto}://${host}`) return [403, `a request from ${String(origin).slice(0, 100)} is not allowed`];
   return null;
 }
 
@@ -307,10 +310,10 @@ function sendAndClose(res, status, text, extraHeaders = {}) {
   res.end(text + '\n', () => res.socket?.destroySoon?.());
 }
 
-function createDicomwebProxy(upstream, { limits, allowedHosts }) {
+function createDicomwebProxy(upstream, { limits, allowedHosts, publicProto }) {
   let uploads = 0;
   return async function proxyDicomweb(req, res) {
-    const refusal = dicomwebRefusal(req, allowedHosts);
+    const refusal = dicomwebRefusal(req, allowedHosts, publicProto);
     if (refusal) return sendText(res, refusal[0], refusal[1] + '\n');
     let body = null;
     if (req.method === 'POST') {
@@ -324,15 +327,15 @@ function createDicomwebProxy(upstream, { limits, allowedHosts }) {
         uploads--;
       }
     }
-    forward(req, res, upstream, body, limits);
+    forward(req, res, upstream, body, limits, publicProto);
   };
 }
 
-function forward(req, res, upstream, body, limits) {
+function forward(req, res, upstream, body, limits, publicProto) {
   const rest = req.url.slice(DICOMWEB_PREFIX.length); // '/studies?...'
   const target = new URL(upstream.base + rest);
   const publicHost = req.headers.host ?? 'localhost';
-  const publicBase = `http://${publicHost}${DICOMWEB_PREFIX}`;
+  const publicBase = `${publicProto}://${publicHost}${DICOMWEB_PREFIX}`;
 
   const headers = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -344,10 +347,10 @@ function forward(req, res, upstream, body, limits) {
     headers['accept-encoding'] = 'identity'; // the JSON is rewritten as text
   } else {
     headers.host = publicHost;
-    headers.forwarded = `host=${publicHost};proto=http`;
+    headers.forwarded = `host=${publicHost};proto=${publicProto}`;
   }
   headers['x-forwarded-host'] = publicHost;
-  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-proto'] = publicProto;
   // The archive's credentials go only to its DICOMweb root: dicomwebRefusal let through nothing else.
   if (upstream.auth) headers.authorization = upstream.auth;
 
@@ -399,10 +402,15 @@ function forward(req, res, upstream, body, limits) {
  * options.dicomweb    from parseDicomwebTarget()
  * options.limits      overrides of DEFAULT_LIMITS (uploads and the archive's answers)
  * options.allowedHosts the host names (no port) the proxy answers to; loopback names by default
+ * options.publicProto  'http' (default) or 'https' when pages reach this server through a TLS reverse proxy
  * options.onRequest   optional (req, res) logger
  */
-export function createViewerServer({ viewerDir, appConfig, mounts = [], generated = {}, dicomweb, limits = {}, allowedHosts = LOOPBACK_HOSTS, onRequest }) {
-  const proxyDicomweb = createDicomwebProxy(dicomweb, { limits: { ...DEFAULT_LIMITS, ...limits }, allowedHosts: allowedHosts.map(h => h.toLowerCase()) });
+export function createViewerServer({ viewerDir, appConfig, mounts = [], generated = {}, dicomweb, limits = {}, allowedHosts = LOOPBACK_HOSTS, publicProto = 'http', onRequest }) {
+  const proxyDicomweb = createDicomwebProxy(dicomweb, {
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    allowedHosts: allowedHosts.map(h => h.toLowerCase()),
+    publicProto,
+  });
   const viewerRoot = path.resolve(viewerDir);
   const indexFile = path.join(viewerRoot, 'index.html');
   const resolvedMounts = mounts.map(m => ({ ...m, dir: path.resolve(m.dir) }));
@@ -412,7 +420,8 @@ export function createViewerServer({ viewerDir, appConfig, mounts = [], generate
     const pathname = (req.url ?? '/').split('?')[0];
 
     if (pathname === DICOMWEB_PREFIX || pathname.startsWith(DICOMWEB_PREFIX + '/')) {
-      return void proxyDicomweb(req, res);
+      // A bug of ours while proxying answers this request with 502; it must not become an unhandled rejection.
+      return void proxyDicomweb(req, res).catch(e => sendAndClose(res, 502, `proxy error: ${e?.message ?? e}`));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed\n');
 
