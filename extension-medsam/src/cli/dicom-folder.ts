@@ -60,7 +60,12 @@ export function listDicomFiles(dir: string, onSkip: (path: string, why: string) 
     } catch (e) {
       return onSkip(p, `a symbolic link that leads nowhere (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    const stat = fs.statSync(real);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(real);
+    } catch (e) {
+      return onSkip(p, `a symbolic link to ${real}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
     if (stat.isFile()) addFile(p);
     else if (!stat.isDirectory()) onSkip(p, 'a symbolic link to something other than a file or folder');
     else if (ancestors.has(real)) onSkip(p, `a symbolic link back to ${real}, a folder being read (a loop)`);

@@ -46,7 +46,9 @@ export function warnRescaleProblems(files: readonly DicomFile[], io: Io): Rescal
   const groups = new Map<string, RescaleProblem[]>();
   for (const p of problems) {
     const key = `${p.keyword}\u0000${p.value}\u0000${p.why}`;
-    groups.set(key, [...(groups.get(key) ?? []), p]);
+    const group = groups.get(key);
+    if (group) group.push(p);
+    else groups.set(key, [p]);
   }
   for (const group of groups.values()) {
     const { keyword, value, why } = group[0];

@@ -35,8 +35,8 @@ export interface SegmentOutputs {
   nifti?: string;
   stow?: string;
   stowHeaders: Record<string, string>;
-  /** Time limit of the STOW request (ms). */
-  timeoutMs: number;
+  /** Time limit of the STOW request (ms); undefined: seg/stow.ts's default. */
+  stowTimeoutMs?: number;
   /** Added to the summary (e.g. the volume run's report). */
   extra?: Record<string, unknown>;
 }
@@ -133,7 +133,7 @@ export async function writeSegmentOutputs(o: SegmentOutputs): Promise<number> {
     if (!seg) notWritten.push({ output: 'stow', target: o.stow, error: 'NO_SEG', message: 'there is no SEG to store (see the SEG\'s error)' });
     else {
       try {
-        const r = await stowInstances([seg], { root: o.stow, headers: o.stowHeaders, timeoutMs: o.timeoutMs });
+        const r = await stowInstances([seg], { root: o.stow, headers: o.stowHeaders, timeoutMs: o.stowTimeoutMs });
         summary.stow = { status: r.status, stored: r.stored.map((s) => s.sopInstanceUid), url: r.url };
         written.push('stow');
       } catch (e) {

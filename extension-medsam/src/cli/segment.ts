@@ -57,7 +57,7 @@ export const SEGMENT_USAGE = `medsam segment (--dicom DIR | --dicomweb URL --stu
   --nifti FILE           also write the label map as NIfTI-1 (.nii or .nii.gz)
   --stow URL             store the SEG by STOW-RS at this DICOMweb root and verify it
   --header "K: V"        an HTTP header for --dicomweb and --stow (repeatable), e.g. "Authorization: Basic ..."
-  --timeout S            seconds to wait for each DICOMweb request (--dicomweb, --stow), default 60
+  --timeout S            seconds to wait for each DICOMweb request (--dicomweb, --stow); default 60, and 120 for --stow
   --series-description T the SEG's SeriesDescription
   --quiet                no progress on stderr
 `;
@@ -222,7 +222,8 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
     nifti,
     stow: one(args, 'stow'),
     stowHeaders: httpHeaders,
-    timeoutMs,
+    // A large SEG may take longer to store than a read to answer: --stow waits as the viewer does unless told.
+    stowTimeoutMs: one(args, 'timeout') === undefined ? undefined : timeoutMs,
     extra,
   });
 

@@ -8,6 +8,7 @@ import { MedsamError } from '../engine/errors';
 import type { ImageBox, ImageSize } from '../engine/geometry/box';
 import type { ImageSegment } from '../engine/geometry/markers';
 import type { KeySlice } from '../engine/volume/plan';
+import { evenSpacing as evenSliceSpacing } from '../seg/source';
 import type { HostCornerstone } from './hostLibraries';
 import { ensureActiveSegment, labelmapAccess, recordInHostHistory, segmentChanged, type ActiveSegment } from './hostSegmentation';
 import type { HostCommandsManager, HostServicesManager } from './hostTypes';
@@ -61,16 +62,17 @@ export function slicePlanes(cs: HostCornerstone, imageIds: readonly string[]): I
 }
 
 /**
- * [column, row, slice] spacing in mm, the slice step from the positions along the normal; null when the steps differ
- * by more than 1 % (a volume in mL would be wrong) or there is a single slice.
+ * [column, row, slice] spacing in mm, the slice step from the positions along the normal; null when the slices are not
+ * evenly spaced by the same rule as the command line (seg/source.ts evenSpacing: a volume in mL would be wrong) or
+ * there is a single slice.
  */
 export function evenSpacing(planes: readonly ImagePlane[]): [number, number, number] | null {
   if (planes.length < 2) return null;
   const n = normalOf(planes[0]);
-  const steps = planes.slice(1).map((p, i) => Math.abs(dot(p.origin, n) - dot(planes[i].origin, n)));
-  const step = steps[0];
-  if (!(step > 0) || steps.some(s => Math.abs(s - step) > 0.01 * step)) return null;
-  return [planes[0].columnSpacing, planes[0].rowSpacing, step];
+  const positions = planes.map(p => dot(p.origin, n));
+  // ascending along the normal, as the shared rule expects (a viewport may list the slices either way)
+  const step = evenSliceSpacing(positions[0] <= positions[positions.length - 1] ? positions : positions.slice().reverse());
+  return step === undefined ? null : [planes[0].columnSpacing, planes[0].rowSpacing, step];
 }
 
 /** The slice a world point lies on: within half a slice step of its plane (a tenth of a millimetre without a step). */

@@ -52,7 +52,8 @@ export function createMaskOverlay(host: MaskOverlayHost): PreviewOverlay {
 
   const remove = () => {
     canvas?.remove();
-    canvas = null;
+    // The target keeping this overlay lives on in the undo history: let the slice-sized buffers go with the canvas.
+    canvas = source = pixels = null;
   };
 
   return {

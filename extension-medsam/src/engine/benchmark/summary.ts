@@ -25,7 +25,9 @@ export function summarise2D(records: readonly SliceRecord[]): Summary2D {
   const groups = new Map<string, SliceRecord[]>();
   for (const r of records) {
     const key = `${r.case}\u0000${r.target}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
   }
   const perTarget = [...groups.values()].map((g) => ({
     case: g[0].case,
