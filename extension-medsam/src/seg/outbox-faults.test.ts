@@ -77,6 +77,17 @@ describe('write-ahead save', () => {
     expect(list[0].lastError.message).toMatch(/closed or reloaded while the SEG was being sent/);
   });
 
+  it('a tab closed during a retry leaves the entry marked as interrupted, not with the older reason', async () => {
+    const store = memoryStore<OutboxEntry>();
+    const refused = new SegError('STOW_HTTP', 'PACS answered 503', {});
+    await new Outbox(store).save(seg(), async () => Promise.reject(refused), ROOT);
+    expect((await new Outbox(store).list())[0]).toMatchObject({ attempts: 1, lastError: { code: 'STOW_HTTP' } });
+    const hanging = deferred<StowResult>();
+    void new Outbox(store).retry(SOP, () => hanging.promise); // the retrying tab goes away
+    await flush();
+    expect((await new Outbox(store).list())[0]).toMatchObject({ attempts: 2, lastError: { code: 'STOW_INTERRUPTED' } });
+  });
+
   it('a STOW that never answers times out (STOW_TIMEOUT naming the URL) and the SEG waits in the outbox', async () => {
     const { fetch } = pacs(() => null);
     const outbox = new Outbox(memoryStore<OutboxEntry>());

@@ -180,7 +180,7 @@ export class Outbox {
   async save(seg: StowInstance & { seriesInstanceUid: string; description: string }, send: Sender, target: string): Promise<SaveOutcome> {
     const id = seg.sopInstanceUid;
     return this.lock(outboxLockName(id), async () => {
-      const ahead = this.entryFor(seg, target, undefined, () => ({ code: 'STOW_INTERRUPTED', message: INTERRUPTED, at: this.now().toISOString() }));
+      const ahead = this.entryFor(seg, target, undefined, () => this.interrupted());
       let notKept: OutboxError | undefined;
       try {
         await this.store.set(id, ahead);
@@ -197,6 +197,11 @@ export class Outbox {
       await this.store.set(id, { ...ahead, lastError: sent.error }).catch(() => undefined);
       return { stored: false, error: sent.error, outboxId: id };
     });
+  }
+
+  /** The reason an entry holds while it is being sent: true if the page dies before the answer. */
+  private interrupted(): OutboxError {
+    return { code: 'STOW_INTERRUPTED', message: INTERRUPTED, at: this.now().toISOString() };
   }
 
   /** What waits, oldest first, without the bytes. */
@@ -218,15 +223,18 @@ export class Outbox {
    */
   async retry(id: string, send: Sender): Promise<RetryOutcome> {
     return this.lock(outboxLockName(id), async () => {
-      const entry = await this.store.get(id);
-      if (!entry) return { ok: false, gone: true, error: toOutboxError(noEntry(id), this.now()) };
+      const found = await this.store.get(id);
+      if (!found) return { ok: false, gone: true, error: toOutboxError(noEntry(id), this.now()) };
+      // Write-ahead as in save(): if the page dies during this send, the entry says so, not the older reason.
+      const entry = { ...found, attempts: found.attempts + 1, lastError: this.interrupted() };
+      await this.store.set(id, entry).catch(() => undefined); // the old record still holds the SEG
       const sent = await this.attempt(entry, send);
       if (sent.ok) {
         await this.forget(id);
         return sent;
       }
       // Still under the lock: a discard elsewhere waits for it, so this write cannot bring a discarded entry back.
-      await this.store.set(id, { ...entry, attempts: entry.attempts + 1, lastError: sent.error });
+      await this.store.set(id, { ...entry, lastError: sent.error });
       return { ok: false, error: sent.error, gone: false };
     });
   }
