@@ -25,7 +25,7 @@ import { quietDcmjs } from '../../extension-medsam/src/seg/dicom/parse';
 import { checkSources } from '../../extension-medsam/src/seg/source';
 import { REPO_ROOT, readManifest } from '../parity/support/node-models';
 import type { SpeedCellArgs, SpeedCellResult } from './speed-child';
-import { BENCH_RUNTIMES, listOption, loadAverage, machine, median, runBenchChild, type BenchRuntime } from './support';
+import { BENCH_RUNTIMES, integerOption, listOption, loadAverage, machine, median, runBenchChild, type BenchRuntime } from './support';
 
 const USAGE = 'see the header of tests/bench/speed.ts';
 const MODEL_ID = 'litemedsam';
@@ -48,11 +48,7 @@ export interface SpeedOptions {
 
 export function parseSpeedArgs(argv: readonly string[]): SpeedOptions {
   const o: SpeedOptions = { slices: 5, boxes: 20, threads: os.cpus().length, encoderRuns: 3, runtimes: [...BENCH_RUNTIMES], gemmN: 1024, python: true };
-  const count = (name: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} takes an integer >= ${min}; got "${v ?? ''}" (${USAGE})`);
-    return n;
-  };
+  const count = (name: string, v: string | undefined, min: number): number => integerOption(name, v, min, USAGE);
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {

@@ -124,3 +124,10 @@ export function listOption<T extends string>(name: string, value: string | undef
   if (items.length === 0 || bad.length) throw new Error(`${name} takes a comma-separated list of ${allowed.join(', ')}; got "${value ?? ''}"`);
   return items as T[];
 }
+
+/** An integer option value of at least `min`; the error names the option and where its usage is written. */
+export function integerOption(name: string, value: string | undefined, min: number, usage: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} takes an integer >= ${min}; got "${value ?? ''}" (${usage})`);
+  return n;
+}

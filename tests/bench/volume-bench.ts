@@ -15,7 +15,7 @@ import * as path from 'path';
 import type { Precision } from '../../extension-medsam/src/engine/manifest';
 import { REPO_ROOT, readManifest } from '../parity/support/node-models';
 import type { VolumeCellArgs, VolumeCellResult } from './volume-bench-child';
-import { BENCH_RUNTIMES, listOption, loadAverage, machine, mean, runBenchChild, type BenchRuntime } from './support';
+import { BENCH_RUNTIMES, integerOption, listOption, loadAverage, machine, mean, runBenchChild, type BenchRuntime } from './support';
 
 export interface VolumeBenchOptions {
   manifest: string;
@@ -39,11 +39,7 @@ export function parseVolumeBenchArgs(argv: readonly string[]): VolumeBenchOption
     threads: os.cpus().length,
     dicom: path.join(REPO_ROOT, 'tests/data/ct-abdomen-20slice/ct_dicom'),
   };
-  const count = (name: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} takes an integer >= ${min}; got "${v ?? ''}" (${USAGE})`);
-    return n;
-  };
+  const count = (name: string, v: string | undefined, min: number): number => integerOption(name, v, min, USAGE);
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
