@@ -83,4 +83,49 @@ describe('medsam segment with the default model (LiteMedSAM, published weights)'
       expect({ target: f.target, ok: f.dice >= f.minDice, outside: f.outside }).toEqual({ target: f.target, ok: true, outside: 0 });
     }
   }, 120000);
+
+  it('reads each slice while the model runs on the one before, and every mask still lands on its own slice', async () => {
+    // The liver differs from slice to slice: a mask decoded on a neighbour's embedding or written to a neighbour's
+    // frame would lose Dice against that slice's label.
+    const { sources } = readSourceFolder(CT20);
+    const order = checkSources(sources).geometry!.order;
+    const labels = volumeToSlices(readNifti(new Uint8Array(fs.readFileSync(LABELS)), gunzip), sources, 'NIfTI').slices;
+    const { columns, rows } = sources[0];
+    const slices = [4, 5, 9, 15];
+    const boxes = slices.map((z) => {
+      const b = bbox((v) => v === 5, labels[order[z]], columns)!;
+      return { slice: z, box: [Math.max(0, b[0] - PAD), Math.max(0, b[1] - PAD), Math.min(columns, b[2] + PAD), Math.min(rows, b[3] + PAD)] };
+    });
+    const boxesFile = path.join(OUT, 'cli-litemedsam-pipelined.json');
+    const seg = path.join(OUT, 'cli-litemedsam-pipelined.dcm');
+    fs.writeFileSync(boxesFile, JSON.stringify({ segments: [{ target: 'liver', boxes }] }));
+    const r = await run(['segment', '--dicom', CT20, '--boxes', boxesFile, '--out', seg, '--threads', '1']);
+    if (r.code !== 0) throw new Error(r.stderr);
+    expect(r.stderr).toMatch(/segment: 4 slices in \d+\.\d s \(\d+\.\d\d slices\/s\)/);
+    const back = readSeg(new Uint8Array(fs.readFileSync(seg)), sources);
+    const dices = slices.map((z) => {
+      const k = order[z];
+      let inter = 0, sum = 0;
+      back.masks[0][k].forEach((p, i) => {
+        const g = labels[k][i] === 5 ? 1 : 0;
+        inter += p && g ? 1 : 0;
+        sum += (p ? 1 : 0) + g;
+      });
+      return (2 * inter) / sum;
+    });
+    console.log(`medsam segment --threads 1, liver on slices ${slices.join(', ')}: Dice ${dices.map((d) => d.toFixed(4)).join(', ')}`);
+    expect(dices.every((d) => d >= 0.9)).toBe(true);
+    // Slices without a box stay empty.
+    const boxed = new Set(slices.map((z) => order[z]));
+    expect(back.masks[0].every((m, k) => boxed.has(k) || m.every((v) => v === 0))).toBe(true);
+  }, 120000);
+
+  it('refuses a thread count that is not a whole number >= 1 before any work', async () => {
+    const boxesFile = path.join(OUT, 'cli-threads-boxes.json');
+    fs.mkdirSync(OUT, { recursive: true });
+    fs.writeFileSync(boxesFile, JSON.stringify({ segments: [{ target: 'liver', boxes: [{ slice: 0, box: [0, 0, 10, 10] }] }] }));
+    const r = await run(['segment', '--dicom', CT20, '--boxes', boxesFile, '--out', path.join(OUT, 'cli-threads.dcm'), '--threads', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--threads must be a whole number >= 1, got "0"/);
+  });
 });

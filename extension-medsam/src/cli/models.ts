@@ -43,12 +43,14 @@ export async function openModel(
   modelId: string | undefined,
   precision: Precision,
   onProgress?: (p: LoadProgress) => void,
+  /** onnxruntime's threads per model run; undefined: its default (one per physical core). */
+  threads?: number,
 ): Promise<{ session: MedsamSession; entry: ManifestEntry }> {
   const manifest = readManifestFile(manifestFile);
   const entry = modelId === undefined ? defaultModel(manifest, manifestFile) : findModel(manifest, modelId, manifestFile);
   const ort = require('onnxruntime-node') as OrtLike;
   const session = await MedsamSession.create({
-    runtime: { ort, executionProviders: ['cpu'] },
+    runtime: { ort, executionProviders: ['cpu'], sessionOptions: threads === undefined ? undefined : { intraOpNumThreads: threads } },
     entry,
     precision,
     fetchBytes: fsFetchBytes(path.dirname(path.resolve(manifestFile)), entry.provenance?.converter),

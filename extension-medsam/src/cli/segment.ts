@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { clampImageBox, type ImageBox } from '../engine/geometry/box';
+import type { SliceImage } from '../engine/preprocess/types';
 import type { Precision } from '../engine/manifest';
 import { preprocessSlice, segmentBoxes } from '../engine/session/pipeline';
 import { targetById, type Rgb } from '../seg/codes';
@@ -59,8 +60,20 @@ export const SEGMENT_USAGE = `medsam segment (--dicom DIR | --dicomweb URL --stu
   --header "K: V"        an HTTP header for --dicomweb and --stow (repeatable), e.g. "Authorization: Basic ..."
   --timeout S            seconds to wait for each DICOMweb request (--dicomweb, --stow); default 60, and 120 for --stow
   --series-description T the SEG's SeriesDescription
+  --threads N            onnxruntime threads per model run (default: one per physical core)
   --quiet                no progress on stderr
 `;
+
+/** A slice read, decoded and preprocessed ahead of its model run. */
+interface Prepared {
+  slice: SliceImage;
+  input: Float32Array;
+}
+
+/** Runs work on a later turn of the event loop, after the caller's model run has been handed to onnxruntime. */
+function afterModelStarts<T>(work: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => setImmediate(() => work().then(resolve, reject)));
+}
 
 interface BoxSpec {
   slice?: number;
@@ -115,7 +128,7 @@ function headers(values: string[] | undefined): Record<string, string> {
 
 export async function runSegment(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
-    options: ['dicom', 'dicomweb', 'study', 'series', 'boxes', 'markers', 'model', 'manifest', 'precision', 'out', 'nifti', 'stow', 'header', 'series-description', 'timeout'],
+    options: ['dicom', 'dicomweb', 'study', 'series', 'boxes', 'markers', 'model', 'manifest', 'precision', 'out', 'nifti', 'stow', 'header', 'series-description', 'timeout', 'threads'],
     flags: ['label-map', 'quiet', 'help'],
   });
   if (args.flags.has('help')) {
@@ -142,6 +155,9 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   const timeoutS = num(args, 'timeout', 60);
   if (!(timeoutS > 0)) throw new UsageError('--timeout must be a number of seconds > 0');
   const timeoutMs = timeoutS * 1000;
+  const threadsArg = one(args, 'threads');
+  const threads = threadsArg === undefined ? undefined : Number(threadsArg);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads must be a whole number >= 1, got "${threadsArg}"`);
   const precision = (one(args, 'precision') ?? 'fp32') as Precision;
   if (!['fp32', 'fp16', 'int8'].includes(precision)) throw new UsageError(`--precision must be fp32, fp16 or int8`);
   const manifest = one(args, 'manifest') ?? path.resolve(__dirname, '../../../models/manifest.json');
@@ -182,7 +198,7 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
     }),
   );
 
-  const { session, entry } = await openModel(manifest, modelId, precision);
+  const { session, entry } = await openModel(manifest, modelId, precision, undefined, threads);
   if (entry.testModel && !quiet) io.stderr.write(`TEST MODEL: ${entry.displayName}\n`);
   const segments = markers ? markers.segments : specs;
   const seriesDescription = one(args, 'series-description');
@@ -227,22 +243,45 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
     extra,
   });
 
+  /**
+   * The slices with boxes, in series order, each slice's boxes in one decoder batch. The next slice is read, decoded
+   * and preprocessed while the model runs on this one (onnxruntime-node computes on its own threads and leaves this
+   * thread free), so DICOM decoding costs no wall-clock time once the first slice is under way.
+   */
   async function segmentBoxWork(): Promise<(Uint8Array | null)[][]> {
     const pixels = stack.rows * stack.columns;
     const masks: (Uint8Array | null)[][] = specs.map(() => sources.map(() => null));
-    const bar = new Progress('segment', work.size, io.stderr, quiet);
-    let done = 0;
-    bar.update(0);
-    for (const k of order.filter((i) => work.has(i))) {
-      const jobs = work.get(k)!;
+    const slices = order.filter((i) => work.has(i));
+    const bar = new Progress('segment', slices.length, io.stderr, quiet);
+    const profile = entry.profile;
+    const prepare = async (k: number): Promise<Prepared> => {
       const slice = await slicePixels(files[k]);
-      const result = await segmentBoxes(session, preprocessSlice, sources[k].sopInstanceUid, { slice }, { width: slice.columns, height: slice.rows }, jobs.map((j) => j.box));
+      return { slice, input: preprocessSlice({ slice }, profile) };
+    };
+    const started = Date.now();
+    bar.update(0);
+    let next: Promise<Prepared> | undefined = slices.length > 0 ? prepare(slices[0]) : undefined;
+    for (let n = 0; n < slices.length; n++) {
+      const k = slices[n];
+      const jobs = work.get(k)!;
+      const current = await next!;
+      const size = { width: current.slice.columns, height: current.slice.rows };
+      const run = segmentBoxes(session, (p: Prepared) => p.input, sources[k].sopInstanceUid, current, size, jobs.map((j) => j.box));
+      // Started after the model run is under way; a failure surfaces when it is awaited, and only if it is needed.
+      next = n + 1 < slices.length ? afterModelStarts(() => prepare(slices[n + 1])) : undefined;
+      next?.catch(() => undefined);
+      const result = await run;
       jobs.forEach((j, i) => {
         const m = (masks[j.segment][k] ??= new Uint8Array(pixels));
         const r = result.masks[i];
         for (let p = 0; p < pixels; p++) if (r[p]) m[p] = 1;
       });
-      bar.update(++done, `(encode ${result.timings.encodeMs.toFixed(0)} ms, decode ${result.timings.decodeMs.toFixed(0)} ms)`);
+      const perSecond = (n + 1) / ((Date.now() - started) / 1000);
+      bar.update(n + 1, `(${perSecond.toFixed(2)} slices/s; encode ${result.timings.encodeMs.toFixed(0)} ms, decode ${result.timings.decodeMs.toFixed(0)} ms for ${jobs.length} box${jobs.length === 1 ? '' : 'es'})`);
+    }
+    if (!quiet && slices.length > 0) {
+      const seconds = (Date.now() - started) / 1000;
+      io.stderr.write(`segment: ${slices.length} slices in ${seconds.toFixed(1)} s (${(slices.length / seconds).toFixed(2)} slices/s)\n`);
     }
     return masks;
   }
