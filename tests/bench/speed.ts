@@ -5,11 +5,13 @@
  * the same slice, the same boxes and the same thread count.
  *
  *   node -r ./extension-medsam/bin/register-ts.cjs tests/bench/speed.ts [--slices N] [--boxes N] [--threads N]
- *        [--encoder-runs N] [--runtimes node,web-wasm] [--slice Z] [--gemm-n N] [--no-python] [--json FILE]
+ *        [--encoder-runs N] [--runtimes node,web-wasm] [--slice Z] [--gemm-n N] [--no-python] [--no-series] [--json FILE]
  *
  * --slices: how many slices' DICOM decode is timed (default 5); --boxes: single-box decodes (default 20, label boxes
  * of the slice repeated); --slice: the slice (series order; default the middle one). Needs models/litemedsam
  * (`npm run model:litemedsam`) and the Python venv with the checkpoint (scripts/py.sh) for the official column.
+ * Then (unless --no-series) the whole series and a 3D propagation: `medsam segment` vs the official steps
+ * (speed-series.ts).
  * Writes the engine's encoder input and matmul.onnx to tests/out/speed/.
  */
 import { execFile } from 'child_process';
@@ -25,6 +27,7 @@ import { quietDcmjs } from '../../extension-medsam/src/seg/dicom/parse';
 import { checkSources } from '../../extension-medsam/src/seg/source';
 import { REPO_ROOT, readManifest } from '../parity/support/node-models';
 import type { SpeedCellArgs, SpeedCellResult } from './speed-child';
+import { boxesFile, markersFile, runCli, runOfficialSeries, seriesWork, type OfficialSeriesResult } from './speed-series';
 import { BENCH_RUNTIMES, integerOption, listOption, loadAverage, machine, median, runBenchChild, type BenchRuntime } from './support';
 
 const USAGE = 'see the header of tests/bench/speed.ts';
@@ -43,11 +46,13 @@ export interface SpeedOptions {
   slice?: number;
   gemmN: number;
   python: boolean;
+  /** The whole-series and 3D runs (medsam segment vs the official steps). */
+  series: boolean;
   json?: string;
 }
 
 export function parseSpeedArgs(argv: readonly string[]): SpeedOptions {
-  const o: SpeedOptions = { slices: 5, boxes: 20, threads: os.cpus().length, encoderRuns: 3, runtimes: [...BENCH_RUNTIMES], gemmN: 1024, python: true };
+  const o: SpeedOptions = { slices: 5, boxes: 20, threads: os.cpus().length, encoderRuns: 3, runtimes: [...BENCH_RUNTIMES], gemmN: 1024, python: true, series: true };
   const count = (name: string, v: string | undefined, min: number): number => integerOption(name, v, min, USAGE);
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
@@ -60,6 +65,7 @@ export function parseSpeedArgs(argv: readonly string[]): SpeedOptions {
       case '--slice': o.slice = count('--slice', v, 0); i++; break;
       case '--gemm-n': o.gemmN = count('--gemm-n', v, 16); i++; break;
       case '--no-python': o.python = false; break;
+      case '--no-series': o.series = false; break;
       case '--json': o.json = path.resolve(v ?? ''); i++; break;
       default: throw new Error(`unknown argument ${argv[i]} (${USAGE})`);
     }
@@ -231,20 +237,22 @@ async function main(): Promise<void> {
     if (g) rates.push([`onnxruntime ${r} MatMul ${g.n}^2`, g.gflopsPerS]);
   }
   const bestRate = rates.length ? Math.max(...rates.map(([, v]) => v)) : NaN;
+  // The bound is the official model's work (PyTorch's own count); our graphs may do less (the decoder does).
+  const officialGflops = (part: 'encoder' | 'decoder'): number | undefined => py?.flops.torchCheckGflops[part] ?? py?.flops[part].gflops;
   const boundMs = (gflops: number | undefined) => (gflops === undefined || !Number.isFinite(bestRate) ? NaN : (gflops / bestRate) * 1000);
   const rows: SpeedRow[] = STAGES.map(([stage, label]) => ({
     stage: label,
     nodeMs: p50(cells.node?.ms[stage]),
     wasmMs: p50(cells['web-wasm']?.ms[stage]),
     officialMs: p50(py?.ms[stage]),
-    boundMs: stage === 'encoder' ? boundMs(py?.flops.encoder.gflops) : stage === 'decoder' ? boundMs(py?.flops.decoder.gflops) : NaN,
+    boundMs: stage === 'encoder' ? boundMs(officialGflops('encoder')) : stage === 'decoder' ? boundMs(officialGflops('decoder')) : NaN,
   }));
   const sum = (f: (r: SpeedRow) => number) => rows.reduce((s, r) => s + f(r), 0);
   rows.push({ stage: 'one box, cold slice (sum)', nodeMs: sum((r) => r.nodeMs), wasmMs: sum((r) => r.wasmMs), officialMs: sum((r) => r.officialMs), boundMs: rows[2].boundMs + rows[3].boundMs });
 
   out(formatSpeedTable(rows));
   out();
-  out('p50 ms over all runs (encoder runs, DICOM slices, boxes); bound = FLOPs / the best GEMM rate measured in this run (GEMM stages only; "-": not a GEMM stage).');
+  out('p50 ms over all runs (encoder runs, DICOM slices, boxes); bound = the official model\'s FLOPs (torch.utils.flop_counter) / the best GEMM rate measured in this run (GEMM stages only; "-": not a GEMM stage).');
   if (py) {
     const f = py.flops;
     out(`FLOPs (MatMul + Gemm + Conv + ConvTranspose of models/litemedsam/*.fp32.onnx, shapes from onnxruntime-python running the graph, 1 MAC = 2 FLOPs):` +
@@ -256,7 +264,7 @@ async function main(): Promise<void> {
   out(`GEMM rates (GFLOP/s, best run, ${o.threads} threads): ${rates.map(([n, v]) => `${n} ${v.toFixed(1)}`).join('; ') || 'none measured'}`);
   const wasmRate = cells['web-wasm']?.gemm?.gflopsPerS;
   if (py && wasmRate) {
-    out(`bound at WASM's own GEMM rate: encoder ${fmt((py.flops.encoder.gflops / wasmRate) * 1000)} ms, decoder ${fmt((py.flops.decoder.gflops / wasmRate) * 1000)} ms`);
+    out(`bound at WASM's own GEMM rate: encoder ${fmt(((officialGflops('encoder') ?? NaN) / wasmRate) * 1000)} ms, decoder ${fmt(((officialGflops('decoder') ?? NaN) / wasmRate) * 1000)} ms`);
   }
   for (const r of o.runtimes) {
     const c = cells[r];
@@ -264,14 +272,70 @@ async function main(): Promise<void> {
   }
   if (py) out(`official: encoder runs ${py.ms.encoder.map((x) => x.toFixed(0)).join(', ')} ms`);
   out();
+  const series = o.series ? await seriesSection(o, { dicom, sources, files, order, image }, out) : undefined;
   out(`machine: ${cpuModel()}; ${os.cpus().length} cores (nproc); ${machine()}`);
   out(`load average at start: ${loadAtStart}; at end: ${loadAverage()} (other jobs on a shared machine inflate every figure)`);
   out(`date: ${started.toISOString()}`);
   out(`command: node -r ./extension-medsam/bin/register-ts.cjs tests/bench/speed.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
   if (o.json) {
-    fs.writeFileSync(o.json, JSON.stringify({ date: started.toISOString(), machine: machine(), cpu: cpuModel(), loadAtStart, options: o, rows, rates, python: py, ours: cells }, null, 2));
+    fs.writeFileSync(o.json, JSON.stringify({ date: started.toISOString(), machine: machine(), cpu: cpuModel(), loadAtStart, options: o, rows, rates, python: py, ours: cells, series }, null, 2));
     out(`raw figures: ${o.json}`);
   }
+}
+
+interface SeriesInputs {
+  dicom: string;
+  sources: Parameters<typeof seriesWork>[1];
+  files: Parameters<typeof seriesWork>[2];
+  order: readonly number[];
+  image: ImageSize;
+}
+
+/** The whole series and the 3D propagation: `medsam segment` (wall clock) vs the official steps in PyTorch. */
+async function seriesSection(o: SpeedOptions, input: SeriesInputs, out: (s?: string) => void): Promise<object> {
+  const work = seriesWork(path.join(CT20, 'example_seg_dicom.nii.gz'), input.sources, input.files, input.order, input.image);
+  const boxCount = work.slices.reduce((n, s) => n + s.boxes.length, 0);
+  const boxesPath = path.join(OUT, 'series-boxes.json');
+  const markersPath = path.join(OUT, 'series-markers.json');
+  fs.writeFileSync(boxesPath, JSON.stringify(boxesFile(work)));
+  fs.writeFileSync(markersPath, JSON.stringify(markersFile(work)));
+  out(`whole series: ${work.slices.length} slices, ${boxCount} boxes over ${work.labels.length} TotalSegmentator labels (${work.labels.join(', ')}); 3D: ${work.propagate.map((p) => `label ${p.label} from slice ${p.start}`).join(', ')}`);
+  const result: Record<string, unknown> = { slices: work.slices.length, boxes: boxCount, labels: work.labels };
+  const attempt = async <T>(label: string, f: () => Promise<T>): Promise<T | undefined> => {
+    out(`${label} ...`);
+    try {
+      return await f();
+    } catch (e) {
+      out(`  FAILED: ${(e as Error).message.slice(0, 600)}`);
+      return undefined;
+    }
+  };
+  const oursSeries = await attempt('ours: medsam segment --boxes', () => runCli(['--dicom', input.dicom, '--boxes', boxesPath, '--out', path.join(OUT, 'series.seg.dcm')], o.threads));
+  const ours3d = await attempt('ours: medsam segment --markers (propagate)', () => runCli(['--dicom', input.dicom, '--markers', markersPath, '--out', path.join(OUT, 'propagate.seg.dcm')], o.threads));
+  const dicomsInOrder = input.order.map((k) => input.files[k].path);
+  const official = o.python ? await attempt('official PyTorch (models/reference/litemedsam_speed_series.py)', () => runOfficialSeries(work, dicomsInOrder, o.threads, OUT)) : undefined;
+  Object.assign(result, { ours: { series: oursSeries, propagate: ours3d }, official });
+  const s = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(1));
+  const modelMs = (r: { ms: Record<string, number> } | undefined) => (r ? r.ms.encoder + r.ms.decoder + r.ms.postprocess : undefined);
+  const wallRatio = (a: number | undefined, b: number | undefined) => (a && b ? (b / a).toFixed(2) : '-');
+  const rows = [
+    ['run', 'slices', 'boxes', 'ours: medsam segment s (wall: start, model load, DICOM, SEG written)', 'official s (DICOM + preprocess + model)', 'official model work s', 'official / ours'],
+    ['series', String(work.slices.length), String(boxCount), s(oursSeries?.wallMs), s(official?.series.wallMs), s(modelMs(official?.series)), wallRatio(oursSeries?.wallMs, official?.series.wallMs)],
+    ['3D propagate', `${ours3d?.slices ?? '-'} / ${official?.propagate.slices ?? '-'}`, '1 per slice', s(ours3d?.wallMs), s(official?.propagate.wallMs), s(modelMs(official?.propagate)), wallRatio(ours3d?.wallMs, official?.propagate.wallMs)],
+  ];
+  const width = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  const line = (c: string[]) => `| ${c.map((x, j) => x.padEnd(width[j])).join(' | ')} |`;
+  out();
+  out([line(rows[0]), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n'));
+  out();
+  if (oursSeries?.rateLine) out(`ours (medsam segment): ${oursSeries.rateLine}`);
+  if (official) {
+    const stages = (r: OfficialSeriesResult['series']) => Object.entries(r.ms).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ');
+    out(`official series stages: ${stages(official.series)}; 3D stages: ${stages(official.propagate)} (slices per target ${official.propagate.targets.map((t) => `${t.label}: ${t.slices}`).join(', ')}); model load ${(official.loadMs / 1000).toFixed(1)} s (not counted)`);
+  }
+  out('3D slices: ours / official (both stop where the mask is empty; ours reuses embeddings of slices it has already encoded)');
+  out();
+  return result;
 }
 
 if (require.main === module) {
