@@ -4,6 +4,7 @@
 //
 // Environment:
 //   PORT=3000               viewer port (loopback)
+//   OHIF_VERSION=3.13.2     the prebuilt @ohif/app to serve (each version unpacked in .viewer/<version>/)
 //   ORTHANC_PORT=8042       Orthanc HTTP port (default: the first free one from 8042)
 //   ORTHANC_STORAGE=.orthanc Orthanc's storage and index folder
 //   DICOMWEB_URL=...        use this DICOMweb server instead of a local Orthanc (credentials may sit in the URL:
@@ -104,9 +105,9 @@ async function main() {
     const port = portFromEnv('PORT', 3000);
     if (!(await isPortFree(port))) throw new Error(`port ${port} is in use on 127.0.0.1; set PORT to another one`);
 
-    // 1. The prebuilt viewer (cached tarball -> .viewer/dist).
+    // 1. The prebuilt viewer (cached tarball -> .viewer/<OHIF_VERSION>/dist).
     const viewerDir = run('bash', [path.join(root, 'scripts', 'fetch-viewer.sh')], { capture: true }).split('\n').pop();
-    const viewerVersion = fs.readFileSync(path.join(root, '.viewer', 'VERSION'), 'utf8').trim();
+    const viewerVersion = fs.readFileSync(path.join(viewerDir, '..', 'VERSION'), 'utf8').trim();
     done.push(`viewer: @ohif/app@${viewerVersion} in ${path.relative(root, viewerDir)}`);
 
     // 2. The extension and the mode (ES modules in dist/).

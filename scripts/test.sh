@@ -6,6 +6,8 @@
 #   2. unit and parity tests of the TypeScript engine and the OHIF adapters (jest)
 #   3. the viewer host: static server, proxy, headers (node --test)
 #   4. end to end: Orthanc + the prebuilt OHIF viewer + our extension and mode in Debian Chromium
+#   5. the end-to-end smoke on every other prebuilt OHIF version (npm run test:compat --skip-default; about a minute
+#      a version): MEDSAM_COMPAT=ends runs only the oldest and the newest, MEDSAM_COMPAT=0 none
 # and ends with one line "tests: N passed, N failed" that sums them all.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,7 +16,7 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 out="$root/tests/out"
 mkdir -p "$out"
 # Counts are read from these files: a suite that crashes before writing must not report the previous run's.
-rm -f "$out/pytest.xml" "$out/jest.json" "$out/host.tap" "$out/e2e.log"
+rm -f "$out/pytest.xml" "$out/jest.json" "$out/host.tap" "$out/e2e.log" "$out/compat.log"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== installing npm packages (npm ci)"
@@ -65,6 +67,18 @@ node tests/e2e/run.mjs 2>&1 | tee "$out/e2e.log"
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/e2e.log" | tail -1)
 p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)
 add_counts "${p:-0}" "${f:-1}"
+
+if [ "${MEDSAM_COMPAT:-all}" != "0" ]; then
+  echo "== OHIF versions: the end-to-end smoke on the other prebuilt viewers (npm run test:compat)"
+  compat_args=(--skip-default)
+  [ "${MEDSAM_COMPAT:-all}" = "ends" ] && compat_args+=(--ends)
+  # dist/ was built by the end-to-end run just before.
+  MEDSAM_SKIP_BUILD=1 node scripts/test-compat.mjs "${compat_args[@]}" 2>&1 | tee "$out/compat.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  line=$(grep -E '^compat: [0-9]+ passed, [0-9]+ failed$' "$out/compat.log" | tail -1)
+  p=$(echo "$line" | cut -d' ' -f2); f=$(echo "$line" | cut -d' ' -f4)
+  add_counts "${p:-0}" "${f:-1}"
+fi
 
 echo "tests: $passed passed, $failed failed"
 exit $status

@@ -5,6 +5,7 @@
 import { getCommandsModule } from './ohif/commandsModule';
 import { getHostCornerstone } from './ohif/hostLibraries';
 import { listSegments } from './ohif/hostSegmentation';
+import { hostSupportProblems, unsupportedHostMessage } from './ohif/hostSupport';
 import { jumpToSlice, prepareVolumeScene, segmentVolumesMl } from './ohif/hostVolume';
 import { EXTENSION_ID, SERVICE_NAME } from './ohif/ids';
 import type { MedsamService } from './ohif/medsamService';
@@ -49,6 +50,8 @@ const extension = {
     if (!service) return;
     try {
       const cs = getHostCornerstone(extensionManager);
+      const missing = hostSupportProblems(cs, servicesManager.services);
+      if (missing.length) throw new Error(unsupportedHostMessage(missing));
       registerMedsamBoxTool({ cs, service, servicesManager, commandsManager });
       service.setSaver(
         createHostSaver({ services: servicesManager.services, extensionManager, cs, outbox: openOutbox(), ledger: service.ledger, stowTimeoutMs: service.settings.stowTimeoutMs }),
@@ -58,7 +61,8 @@ const extension = {
         jumpTo: (viewportId, slice) => jumpToSlice(cs, servicesManager.services, viewportId, slice),
       });
     } catch (e) {
-      service.reportError(`MedSAM box tool unavailable: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      service.reportUnsupportedHost(message.startsWith('MedSAM cannot run') ? message : `MedSAM cannot run in this viewer: ${message}`);
     }
     const { segmentationService, viewportGridService, toolbarService } = servicesManager.services;
     // Volumes in mL read every labelmap slice: measured once the segmentation has been still for a moment, not on

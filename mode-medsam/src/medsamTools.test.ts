@@ -1,4 +1,4 @@
-import { addMedsamToMode, keepMedsamPanelInFront, MEDSAM_BOX_BUTTON, withMedsamOnModeEnter } from './medsamTools';
+import { addMedsamToMode, keepMedsamPanelInFront, MEDSAM_BOX_BUTTON, medsamToolbarSections, withMedsamOnModeEnter } from './medsamTools';
 
 /** A stand-in for OHIF's panelService: activatePanel broadcasts ACTIVATE_PANEL to the subscribers, as the host's does. */
 function fakePanelService() {
@@ -52,6 +52,15 @@ describe('the MedSAM additions to the segmentation mode', () => {
       'command medsamLoadModel',
     ]);
     expect(MEDSAM_BOX_BUTTON.props.evaluate).toContain('evaluate.cornerstoneTool');
+  });
+
+  it("on OHIF 3.11's single segmentation toolbox (SegmentationTools, no LabelMapTools) the buttons go there", () => {
+    const { ctx, calls } = fakeHost(['default']);
+    (ctx.servicesManager.services.toolbarService as Record<string, unknown>).state = { buttonSections: { primary: [], SegmentationTools: ['BrushTools'] } };
+    addMedsamToMode(ctx);
+    expect(calls.filter(c => c.startsWith('section'))).toEqual(['section primary MedsamBox,Bidirectional', 'section SegmentationTools MedsamBox,Bidirectional']);
+    expect(medsamToolbarSections({ state: { buttonSections: { LabelMapTools: [], SegmentationTools: [] } } })).toEqual(['primary', 'LabelMapTools']);
+    expect(medsamToolbarSections({})).toEqual(['primary', 'LabelMapTools']);
   });
 
   it('runs after the host onModeEnter, with the mode as this', () => {

@@ -62,6 +62,18 @@ export const MEDSAM_VOLUME_HOTKEY = { commandName: 'medsamSegmentVolume', label:
 
 /** The host's toolbar sections that get the button: the main bar and the labelmap tools of the segmentation panel. */
 export const MEDSAM_TOOLBAR_SECTIONS = ['primary', 'LabelMapTools'];
+/** OHIF 3.11's segmentation panel has one toolbox for all segmentation types, named so. */
+export const SINGLE_TOOLBOX_SECTION = 'SegmentationTools';
+
+/**
+ * The sections to add the buttons to on this host: OHIF 3.12 and later split the panel's toolbox into labelmap and
+ * contour ones (LabelMapTools); 3.11 has the single SegmentationTools, which the host has filled by now.
+ */
+export function medsamToolbarSections(toolbarService: { state?: { buttonSections?: Record<string, unknown> } }): string[] {
+  const sections = toolbarService.state?.buttonSections;
+  const single = !!sections && SINGLE_TOOLBOX_SECTION in sections && !('LabelMapTools' in sections);
+  return single ? ['primary', SINGLE_TOOLBOX_SECTION] : [...MEDSAM_TOOLBAR_SECTIONS];
+}
 
 interface ModeContext {
   servicesManager: { services: Record<string, any> };
@@ -78,7 +90,7 @@ export function addMedsamToMode({ servicesManager, commandsManager }: ModeContex
   if (toolbarService) {
     toolbarService.register([MEDSAM_BOX_BUTTON, MEDSAM_MARKER_BUTTON]);
     // updateSection appends to an existing section (the host's buttons stay).
-    for (const section of MEDSAM_TOOLBAR_SECTIONS) toolbarService.updateSection(section, [BOX_TOOL_BUTTON_ID, MARKER_TOOL_NAME]);
+    for (const section of medsamToolbarSections(toolbarService)) toolbarService.updateSection(section, [BOX_TOOL_BUTTON_ID, MARKER_TOOL_NAME]);
   }
   // Read by the viewer right after onModeEnter (ohif.hotkeyBindings), at mode scope: gone when the mode exits.
   customizationService?.setCustomizations?.({ 'ohif.hotkeyBindings': { $push: [MEDSAM_HOTKEY, MEDSAM_MARKER_HOTKEY, MEDSAM_VOLUME_HOTKEY] } });
@@ -114,14 +126,18 @@ export function keepMedsamPanelInFront(
   return () => subscription?.unsubscribe?.();
 }
 
-/** Wraps the segmentation mode's onModeEnter (immutability-helper $apply). */
-export function withMedsamOnModeEnter(original: ((this: unknown, ctx: ModeContext) => void) | undefined) {
+/**
+ * Wraps the segmentation mode's onModeEnter (immutability-helper $apply, or by hand on OHIF 3.11/3.12). Our
+ * unsubscribe goes where the host's onModeExit will call it: the mode instance's _unsubscriptions (OHIF 3.13's base
+ * mode sets it), else `collect` (whose owner ends it on mode exit).
+ */
+export function withMedsamOnModeEnter(original: ((this: unknown, ctx: ModeContext) => void) | undefined, collect?: Array<() => void>) {
   return function medsamOnModeEnter(this: unknown, ctx: ModeContext): void {
     original?.call(this, ctx);
     addMedsamToMode(ctx);
     const unsubscribe = keepMedsamPanelInFront(ctx);
-    // The host's onModeExit calls what the mode instance collected in _unsubscriptions (the base mode's onModeEnter sets it).
     const collected = (this as { _unsubscriptions?: Array<() => void> } | undefined)?._unsubscriptions;
     if (Array.isArray(collected)) collected.push(unsubscribe);
+    else collect?.push(unsubscribe);
   };
 }

@@ -22,14 +22,17 @@ function run(command, args) {
 }
 
 /**
- * Starts Orthanc (temporary storage) + the viewer host. Builds dist/ first unless MEDSAM_SKIP_BUILD=1.
+ * Starts Orthanc (temporary storage) + the viewer host with the prebuilt viewer OHIF_VERSION (default:
+ * fetch-viewer.sh's). Builds dist/ first unless MEDSAM_SKIP_BUILD=1.
  * `modelsDir` is served at /medsam-models/ (default: models/, or MEDSAM_MODELS_DIR).
- * Returns { origin, orthancUrl, orthanc: { stop(), start(), fetch() }, samples, stop }. Orthanc wants its password:
- * tests reach its REST API with orthanc.fetch('/instances', init), which sends it.
+ * Returns { origin, orthancUrl, orthanc: { stop(), start(), fetch() }, samples, viewerVersion, stop }. Orthanc wants
+ * its password: tests reach its REST API with orthanc.fetch('/instances', init), which sends it.
  */
 export async function startStack({ log = () => {}, modelsDir } = {}) {
   ensureSystemPackages(['orthanc', 'chromium'], log);
   const viewerDir = run('bash', ['scripts/fetch-viewer.sh']).split('\n').pop();
+  const viewerVersion = fs.readFileSync(path.join(viewerDir, '..', 'VERSION'), 'utf8').trim();
+  log(`viewer @ohif/app@${viewerVersion}`);
   if (process.env.MEDSAM_SKIP_BUILD !== '1') {
     log('building dist/ (webpack)');
     run(path.join(root, 'node_modules', '.bin', 'webpack'), ['--mode', 'production']);
@@ -80,7 +83,7 @@ export async function startStack({ log = () => {}, modelsDir } = {}) {
     );
     const origin = `http://127.0.0.1:${port}`;
     log(`viewer at ${origin}`);
-    return { origin, orthancUrl: orthanc.url, orthanc: orthancControl, samples: readSamples(root), stop };
+    return { origin, orthancUrl: orthanc.url, orthanc: orthancControl, samples: readSamples(root), viewerVersion, stop };
   } catch (e) {
     await stop();
     throw e;

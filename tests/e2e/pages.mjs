@@ -390,6 +390,48 @@ export class MedsamTool {
       return s.previewPending && s.status === 'ready' && live && !live.busy && same(live.shownBox, live.box);
     }, null, { timeout, polling: 50 });
   }
+  /** Clicks "Save to PACS" in the MedSAM panel and returns the service state once the save is stored or failed. */
+  async save(timeout = 60000) {
+    await this.openPanel();
+    await this.page.locator('[data-cy="medsam-save"]').click();
+    await this.page.waitForFunction(() => ['stored', 'failed'].includes(window.services.medsamService.getState().save.status), null, { timeout, polling: 100 });
+    return this.state();
+  }
+
+  /**
+   * Foreground voxel indices (value 1) per source SOP Instance UID over every slice of the viewport, for the active
+   * segmentation or `segmentationId` (e.g. a SEG the host loaded back).
+   */
+  labelmapBySop(segmentationId = null) {
+    return this.page.evaluate(
+      ([segId, id]) => {
+        const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+        const active = segId ? { segmentationId: segId } : window.services.segmentationService.getActiveSegmentation(viewport.id);
+        // cornerstone3D 4.x (OHIF 3.11/3.12) maps source to labelmap images only for segmentations shown in a
+        // viewport; the segmentation's own index-aligned lists serve one that was loaded but not shown.
+        const labelmap = window.services.segmentationService.getSegmentation(active.segmentationId)?.representationData?.Labelmap;
+        const labelmapIdsOf = imageId => {
+          const mapped = window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(imageId, active.segmentationId);
+          if (mapped?.length) return mapped;
+          const k = labelmap?.referencedImageIds?.indexOf(imageId) ?? -1;
+          return k >= 0 && labelmap.imageIds?.[k] ? [labelmap.imageIds[k]] : [];
+        };
+        const out = {};
+        for (const imageId of viewport.getImageIds()) {
+          const sop = window.cornerstone.metaData.get('instance', imageId)?.SOPInstanceUID;
+          const indices = [];
+          for (const labelmapId of labelmapIdsOf(imageId)) {
+            const image = window.cornerstone.cache.getImage(labelmapId);
+            const values = image.voxelManager ? image.voxelManager.getScalarData() : image.getPixelData();
+            for (let i = 0; i < values.length; i++) if (values[i] === 1) indices.push(i);
+          }
+          out[sop] = indices;
+        }
+        return out;
+      },
+      [segmentationId, this.viewportId],
+    );
+  }
 }
 
 /** Pixels whose centres lie inside a box given in pixel-edge image coordinates. */

@@ -211,6 +211,14 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
       return true;
     };
 
+    /**
+     * OHIF 3.11 (cornerstone3D 4.5) passes Enter and Esc only to labelmap tools that answer true here, and the base
+     * class answers from its own preview data, which this tool never fills; later hosts ask every labelmap tool.
+     */
+    shouldResolvePreviewRequests(): boolean {
+      return preview.hasPreview || service.volume.hasPreview || service.volume.isRunning;
+    }
+
     /** OHIF's Enter (acceptPreview command) calls this on every labelmap tool: a box preview, else a volume run's. */
     acceptPreview(): void {
       if (!preview.hasPreview) return void service.volume.accept();

@@ -88,6 +88,24 @@ describe('MedsamService state', () => {
     expect(created.config.modelBaseUrl).toBe('/m/');
   });
 
+  it('an unsupported viewer: one console error, the message stays in the panel across mode entries, no model is loaded', async () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { deps, manifestLoads } = harness();
+      const service = new MedsamService({}, deps);
+      service.reportUnsupportedHost('MedSAM cannot run in this viewer: it lacks X');
+      service.reportUnsupportedHost('MedSAM cannot run in this viewer: it lacks X');
+      service.onModeEnter();
+      expect(await service.loadModel()).toBe(false);
+      expect(service.getState()).toMatchObject({ status: 'error', message: 'MedSAM cannot run in this viewer: it lacks X' });
+      expect(service.unsupportedHost).toBe('MedSAM cannot run in this viewer: it lacks X');
+      expect(manifestLoads).toEqual([]);
+      expect(error).toHaveBeenCalledTimes(1);
+    } finally {
+      error.mockRestore();
+    }
+  });
+
   it('clears an error when a mode is entered again', () => {
     const service = new MedsamService();
     service.setState({ status: 'error', message: 'model URL 404' });

@@ -201,6 +201,7 @@ export class MedsamService {
   private volumeViewportId: string | null = null;
   /** Boxes accepted with the box tool, by source image and segment: key slices of "Segment volume". */
   private readonly acceptedBoxes = new Map<string, AcceptedBox>();
+  private hostProblem: string | null = null;
   /** What MedSAM wrote into each labelmap slice: tells hand edits apart (re-runs keep them; the SEG says MANUAL). */
   readonly ledger = new MedsamLedger();
   /** "Segment volume" runs. */
@@ -258,7 +259,9 @@ export class MedsamService {
 
   /** OHIF calls this on every service when a mode is entered. */
   onModeEnter(): void {
-    if (this.state.status === 'error') this.setState({ status: 'idle', message: null });
+    // The viewer does not change within a page: what it lacks stays said.
+    if (this.hostProblem) this.setState({ status: 'error', message: this.hostProblem });
+    else if (this.state.status === 'error') this.setState({ status: 'idle', message: null });
   }
 
   onModeExit(): void {
@@ -303,6 +306,10 @@ export class MedsamService {
 
   /** Loads the model (once; again after a failure or a crashed worker). Resolves true when the engine is ready. */
   loadModel(): Promise<boolean> {
+    if (this.hostProblem) {
+      this.setState({ status: 'error', message: this.hostProblem });
+      return Promise.resolve(false);
+    }
     this.dropDeadEngine();
     if (this.engine) return Promise.resolve(true);
     this.loading ??= this.load().finally(() => {
@@ -588,6 +595,21 @@ export class MedsamService {
   /** Shows an error in the panel (from the box tool: no segmentation, no pixel data...). */
   reportError(message: string): void {
     this.setState({ message });
+  }
+
+  /**
+   * The viewer lacks what MedSAM needs: said once in the console and kept in the panel (status error, so the box
+   * button is disabled); no model is downloaded. The rest of the viewer is left to work.
+   */
+  reportUnsupportedHost(message: string): void {
+    if (this.hostProblem !== message) console.error(message);
+    this.hostProblem = message;
+    this.setState({ status: 'error', message });
+  }
+
+  /** Why this viewer cannot run MedSAM (null: it can, as far as the checks on mode entry saw). */
+  get unsupportedHost(): string | null {
+    return this.hostProblem;
   }
 
   /** Called on every segmentation event, preview paints included: the panel re-renders only when the list changed. */
