@@ -13,9 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { clampImageBox, type ImageBox } from '../engine/geometry/box';
-import type { SliceImage } from '../engine/preprocess/types';
 import type { Precision } from '../engine/manifest';
-import { preprocessSlice, segmentBoxes } from '../engine/session/pipeline';
+import { segmentBoxes } from '../engine/session/pipeline';
 import { targetById, type Rgb } from '../seg/codes';
 import { SegError } from '../seg/errors';
 import { checkSources } from '../seg/source';
@@ -29,7 +28,7 @@ import { readDicomwebSeries, seriesUrl } from './dicomweb-series';
 import type { Io } from './main';
 import { readMarkers } from './markers-file';
 import { openModel } from './models';
-import { slicePixels } from './pixels';
+import { afterModelStarts, prepareSlice, preparedInput, type PreparedSlice } from './prepared-slice';
 import { Progress } from './progress';
 import { checkSegOutput, writeSegmentOutputs } from './segment-output';
 import { segmentMarkers } from './segment-volume';
@@ -63,17 +62,6 @@ export const SEGMENT_USAGE = `medsam segment (--dicom DIR | --dicomweb URL --stu
   --threads N            onnxruntime threads per model run (default: one per physical core)
   --quiet                no progress on stderr
 `;
-
-/** A slice read, decoded and preprocessed ahead of its model run. */
-interface Prepared {
-  slice: SliceImage;
-  input: Float32Array;
-}
-
-/** Runs work on a later turn of the event loop, after the caller's model run has been handed to onnxruntime. */
-function afterModelStarts<T>(work: () => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => setImmediate(() => work().then(resolve, reject)));
-}
 
 interface BoxSpec {
   slice?: number;
@@ -253,23 +241,17 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
     const masks: (Uint8Array | null)[][] = specs.map(() => sources.map(() => null));
     const slices = order.filter((i) => work.has(i));
     const bar = new Progress('segment', slices.length, io.stderr, quiet);
-    const profile = entry.profile;
-    const prepare = async (k: number): Promise<Prepared> => {
-      const slice = await slicePixels(files[k]);
-      return { slice, input: preprocessSlice({ slice }, profile) };
-    };
+    const prepare = (k: number): Promise<PreparedSlice> => prepareSlice(files[k], entry.profile);
     const started = Date.now();
     bar.update(0);
-    let next: Promise<Prepared> | undefined = slices.length > 0 ? prepare(slices[0]) : undefined;
+    let next: Promise<PreparedSlice> | undefined = slices.length > 0 ? prepare(slices[0]) : undefined;
     for (let n = 0; n < slices.length; n++) {
       const k = slices[n];
       const jobs = work.get(k)!;
       const current = await next!;
       const size = { width: current.slice.columns, height: current.slice.rows };
-      const run = segmentBoxes(session, (p: Prepared) => p.input, sources[k].sopInstanceUid, current, size, jobs.map((j) => j.box));
-      // Started after the model run is under way; a failure surfaces when it is awaited, and only if it is needed.
+      const run = segmentBoxes(session, preparedInput, sources[k].sopInstanceUid, current, size, jobs.map((j) => j.box));
       next = n + 1 < slices.length ? afterModelStarts(() => prepare(slices[n + 1])) : undefined;
-      next?.catch(() => undefined);
       const result = await run;
       jobs.forEach((j, i) => {
         const m = (masks[j.segment][k] ??= new Uint8Array(pixels));
