@@ -26,8 +26,8 @@ venv="$(bash scripts/setup-python.sh)" || { echo "could not set up the Python en
 echo "== the default model: LiteMedSAM's published weights (npm run model:litemedsam)"
 bash scripts/model-litemedsam.sh || { echo "could not make LiteMedSAM (see above); the real-model tests need it"; exit 1; }
 
-echo "== system packages: Orthanc, Chromium, dicom3tools (apt when root)"
-node --input-type=module -e "import { ensureSystemPackages } from './scripts/lib/system-deps.mjs'; ensureSystemPackages(['orthanc', 'chromium', 'dicom3tools']);" || exit 1
+echo "== system packages: Orthanc, Chromium, dicom3tools, dcmtk (apt when root)"
+node --input-type=module -e "import { ensureSystemPackages } from './scripts/lib/system-deps.mjs'; ensureSystemPackages(['orthanc', 'chromium', 'dicom3tools', 'dcmtk']);" || exit 1
 
 passed=0; failed=0; status=0
 add_counts() { passed=$((passed + $1)); failed=$((failed + $2)); }

@@ -6,6 +6,8 @@ masks the writer was given, voxel for voxel. Segment descriptions are compared t
 
 EXPECTED.json: {"seg": path, "masks": path of raw uint8 [segments][sources][rows][columns],
                 "sources": [SOPInstanceUID in mask order], "rows": R, "columns": C,
+                "sourceFrames": [frame number per source] (optional: the slices are frames of one multi-frame
+                                 instance, named by their ReferencedFrameNumber),
                 "segments": [{"number": n, "label": s, "category": [value, scheme], "type": [value, scheme],
                               "algorithmType": s, "rgb": [r, g, b]}],
                 "segmentationType": "BINARY" | "LABELMAP"}
@@ -49,13 +51,24 @@ def main() -> int:
         if rgb is None or max(abs(a - b) for a, b in zip(rgb, s['rgb'])) > 1:
             problems.append(f'segment {s["number"]}: colour {rgb} != {s["rgb"]}')
 
-    # (instances, rows, columns, segments); frames absent from the SEG are empty by definition.
-    pixels = seg.get_pixels_by_source_instance(
-        source_sop_instance_uids=uids,
-        segment_numbers=numbers,
-        assert_missing_frames_are_empty=True,
-        combine_segments=False,
-    )
+    # (instances or frames, rows, columns, segments); frames absent from the SEG are empty by definition.
+    if spec.get('sourceFrames'):
+        if len(set(uids)) != 1:
+            problems.append('sourceFrames given for slices of several instances')
+        pixels = seg.get_pixels_by_source_frame(
+            source_sop_instance_uid=uids[0],
+            source_frame_numbers=spec['sourceFrames'],
+            segment_numbers=numbers,
+            assert_missing_frames_are_empty=True,
+            combine_segments=False,
+        )
+    else:
+        pixels = seg.get_pixels_by_source_instance(
+            source_sop_instance_uids=uids,
+            segment_numbers=numbers,
+            assert_missing_frames_are_empty=True,
+            combine_segments=False,
+        )
     got = np.moveaxis(np.asarray(pixels), 3, 0).astype(np.uint8)
     if got.shape != expected.shape:
         problems.append(f'shape {got.shape} != {expected.shape}')

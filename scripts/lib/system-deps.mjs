@@ -1,5 +1,5 @@
 // Debian packages the project runs (Orthanc for the archive, Chromium for the end-to-end tests, dicom3tools to
-// validate DICOM SEG).
+// validate DICOM SEG, dcmtk to encode the test files of every transfer syntax).
 // Installed through apt when we are root; otherwise the one command to run is printed.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +20,12 @@ const FEATURES = {
   dicom3tools: {
     files: ['/usr/bin/dciodvfy'],
     packages: ['dicom3tools'],
+  },
+  // dcmtk's encoders write the JPEG, JPEG-LS, RLE, deflated and big-endian files the decoding tests read
+  // (tests/seg/encodings.ts), and its IJG decoder gives the lossy ones' reference.
+  dcmtk: {
+    files: ['/usr/bin/dcmcjpeg', '/usr/bin/dcmcjpls', '/usr/bin/dcmcrle', '/usr/bin/dcmconv', '/usr/bin/dcmdjpeg'],
+    packages: ['dcmtk'],
   },
 };
 

@@ -51,6 +51,8 @@ export interface HighdicomSpec {
   columns: number;
   segmentationType: 'BINARY' | 'LABELMAP';
   segments: { number: number; label: string; category: [string, string]; type: [string, string]; algorithmType: string; rgb: readonly number[] }[];
+  /** For the frames of one multi-frame instance (sources repeating its UID): each slice's frame number. */
+  sourceFrames?: number[];
   /** masks[segment][source] in the order of `sources`; null = empty. */
   masks: (Uint8Array | null)[][];
 }

@@ -11,7 +11,7 @@ import type { BenchCase, BenchSlice, BenchTarget } from '../engine/benchmark/typ
 import type { SliceInput } from '../engine/session/pipeline';
 import type { SliceImage } from '../engine/preprocess/types';
 import { SegError } from '../seg/errors';
-import { checkSources } from '../seg/source';
+import { checkSources, sliceName } from '../seg/source';
 import { InputError, UsageError } from './args';
 import { readDicomFile, readSourceFolder } from './dicom-folder';
 import { readLabels } from './labels';
@@ -59,7 +59,7 @@ export function readVolumeSet(o: VolumeSetOptions): BenchCase<SliceInput> {
   for (const n of o.targets?.keys() ?? []) if (!taken.has(n)) throw new UsageError(`--target ${n}: no label or segment ${n} in ${o.labels.join(', ')}`);
   const name = o.name ?? path.basename(path.resolve(o.dicom));
   const slices: BenchSlice<SliceInput>[] = order.map((k) => ({
-    id: `${name}:${sources[k].sopInstanceUid}`,
+    id: `${name}:${sliceName(sources[k])}`,
     size: { width: sources[k].columns, height: sources[k].rows },
     pixelSpacingMm: g ? [g.pixelSpacing[0], g.pixelSpacing[1]] : null,
     load: once(async () => ({ slice: await slicePixels(files[k]) })),

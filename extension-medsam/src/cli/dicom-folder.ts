@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDicom, type Naturalized } from '../seg/dicom/parse';
-import { sourceFromNaturalized, type SourceImage } from '../seg/source';
+import { frameDatasets, numberOfFrames, sourcesOfInstance } from '../seg/multiframe';
+import type { SourceImage } from '../seg/source';
 import type { Io } from './main';
 
 export interface DicomFile {
@@ -11,6 +12,11 @@ export interface DicomFile {
   transferSyntaxUid: string;
   /** DS and IS values as written in the file (parse.ts), for messages about values that are not numbers. */
   numberText?: Record<string, string>;
+  /**
+   * One frame (0-based) of a multi-frame file: `dataset` is then that frame's (its functional groups lifted to the
+   * top level, seg/multiframe.ts) and the pixels read are that frame's.
+   */
+  frame?: number;
 }
 
 function isPart10(file: string): boolean {
@@ -86,7 +92,25 @@ export function readDicomFile(file: string, options: { withoutPixelData?: boolea
   return { path: file, ...parsed };
 }
 
-/** The image instances of a folder (files with Rows and a SOP class other than SEG), as sources. */
+/**
+ * Image files as slices: a single-frame file is one, a multi-frame file (enhanced CT/MR, a cine, a multi-frame
+ * capture) one per frame, each with its frame's dataset. files[k] and sources[k] describe the same slice.
+ */
+export function slicesOfFiles(images: readonly DicomFile[]): { files: DicomFile[]; sources: SourceImage[] } {
+  const files: DicomFile[] = [];
+  const sources: SourceImage[] = [];
+  for (const image of images) {
+    const frames = frameDatasets(image.dataset);
+    const frameSources = sourcesOfInstance(image.dataset);
+    frames.forEach((dataset, k) => {
+      files.push(frames.length === 1 && numberOfFrames(image.dataset) === 1 ? image : { ...image, dataset, frame: k });
+      sources.push(frameSources[k]);
+    });
+  }
+  return { files, sources };
+}
+
+/** The image instances of a folder (files with Rows and a SOP class other than SEG), as slices (slicesOfFiles). */
 export function readSourceFolder(
   dir: string,
   options: { withoutPixelData?: boolean; onSkip?: (path: string, why: string) => void } = { withoutPixelData: true },
@@ -94,5 +118,5 @@ export function readSourceFolder(
   const files = listDicomFiles(dir, options.onSkip)
     .map((f) => readDicomFile(f, options))
     .filter((f) => f.dataset.Rows !== undefined && f.dataset.Modality !== 'SEG');
-  return { files, sources: files.map((f) => sourceFromNaturalized(f.dataset)) };
+  return slicesOfFiles(files);
 }

@@ -6,8 +6,8 @@
 import { parseDicom } from '../seg/dicom/parse';
 import { SegError } from '../seg/errors';
 import { parseMultipart } from '../seg/multipart';
-import { sourceFromNaturalized, type SourceImage } from '../seg/source';
-import type { DicomFile } from './dicom-folder';
+import type { SourceImage } from '../seg/source';
+import { slicesOfFiles, type DicomFile } from './dicom-folder';
 
 export interface DicomwebSeries {
   /** DICOMweb root, e.g. http://127.0.0.1:8042/dicom-web. */
@@ -112,5 +112,5 @@ export async function readDicomwebSeries(s: DicomwebSeries): Promise<{ files: Di
   const files: DicomFile[] = images.map((p) => ({ path: `${url}/instances/${String(p.dataset.SOPInstanceUID ?? '?')}`, ...p }));
   const instanceNumber = (f: DicomFile): number => Number(f.dataset.InstanceNumber ?? Number.POSITIVE_INFINITY);
   files.sort((a, b) => instanceNumber(a) - instanceNumber(b) || String(a.dataset.SOPInstanceUID).localeCompare(String(b.dataset.SOPInstanceUID)));
-  return { files, sources: files.map((f) => sourceFromNaturalized(f.dataset)) };
+  return slicesOfFiles(files);
 }

@@ -1,102 +1,108 @@
 /**
- * Pixel data of a DICOM file as the engine's SliceImage: native (uncompressed) little-endian data, and JPEG 2000
- * (lossless and lossy; the 20-slice sample CT) through OpenJPEG compiled to WebAssembly
- * (@cornerstonejs/codec-openjpeg). Other compressed transfer syntaxes are refused with their UID.
+ * Pixel data of one frame of a DICOM file as the engine's SliceImage, in every transfer syntax the viewer decodes
+ * (codecs/: native little and big endian, deflated, JPEG baseline/extended/lossless, JPEG-LS, JPEG 2000, RLE).
+ * Other transfer syntaxes are refused with their UID and name.
  */
-import { decodeNativePixelData } from '../engine/preprocess/pixels';
+import { storedValueRange } from '../engine/preprocess/photometric';
 import type { SliceImage } from '../engine/preprocess/types';
 import { SegError } from '../seg/errors';
 import type { DicomFile } from './dicom-folder';
 import { concatBytes } from '../seg/dicom/bytes';
+import { decodeFrame, isEncapsulated, unsupportedTransferSyntax, SUPPORTED_TRANSFER_SYNTAXES, type FrameDescription } from './codecs';
 import { rescaleOf } from './rescale';
+import { numberOfFrames } from '../seg/multiframe';
 
-const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99']);
-const JPEG2000 = new Set(['1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91']);
-
-interface J2KDecoder {
-  getEncodedBuffer(length: number): Uint8Array;
-  decode(): void;
-  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned: boolean };
-  getDecodedBuffer(): Uint8Array;
-  delete?(): void;
-}
-
-let codec: Promise<{ J2KDecoder: new () => J2KDecoder }> | undefined;
-
-function openjpeg(): Promise<{ J2KDecoder: new () => J2KDecoder }> {
-  // The WASM module prints its progress to stdout unless told otherwise; stdout carries results here.
-  codec ??= (require('@cornerstonejs/codec-openjpeg/decodewasmjs') as (m: object) => Promise<{ J2KDecoder: new () => J2KDecoder }>)({
-    print: () => undefined,
-    printErr: () => undefined,
-  });
-  return codec;
-}
-
-function frameBytes(file: DicomFile): Uint8Array {
-  const parts = (Array.isArray(file.dataset.PixelData) ? file.dataset.PixelData : [file.dataset.PixelData]).filter(Boolean) as ArrayBuffer[];
+function pixelDataParts(file: DicomFile): ArrayBuffer[] {
+  const parts = (Array.isArray(file.dataset.PixelData) ? file.dataset.PixelData : [file.dataset.PixelData]).filter(Boolean) as (ArrayBuffer | ArrayBuffer[])[];
   if (parts.length === 0) throw new SegError('INVALID_SOURCE', `${file.path} has no pixel data`, { file: file.path });
-  return concatBytes(parts);
+  // dcmjs gives a frame of several fragments as a list of them when it reads the offset table.
+  return parts.map((p) => (Array.isArray(p) ? concatBytes(p).buffer as ArrayBuffer : p));
 }
 
-export async function slicePixels(file: DicomFile): Promise<SliceImage> {
-  const ds = file.dataset;
-  const rows = Number(ds.Rows);
-  const columns = Number(ds.Columns);
-  const samplesPerPixel = Number(ds.SamplesPerPixel ?? 1) as 1 | 3;
-  if ((ds.NumberOfFrames !== undefined && Number(ds.NumberOfFrames) !== 1) || (samplesPerPixel !== 1 && samplesPerPixel !== 3)) {
-    throw new SegError('INVALID_SOURCE', `${file.path}: only single-frame grey or RGB images are segmented`, { file: file.path });
+function frameCount(file: DicomFile): number {
+  return numberOfFrames(file.dataset);
+}
+
+/**
+ * Whether a fragment starts a new compressed frame: JPEG (SOI), JPEG 2000 (SOC) and RLE (a header of 1..15
+ * segments) frames each begin their first fragment. Used only when the offset table is empty and there are more
+ * fragments than frames (PS3.5 A.4 allows it).
+ */
+function startsFrame(part: ArrayBuffer, ts: string): boolean {
+  const b = new Uint8Array(part, 0, Math.min(4, part.byteLength));
+  if (ts === '1.2.840.10008.1.2.5') return b.length === 4 && b[0] >= 1 && b[0] <= 15 && b[1] === 0 && b[2] === 0 && b[3] === 0;
+  return b[0] === 0xff && (b[1] === 0xd8 || b[1] === 0x4f);
+}
+
+function frameBytes(file: DicomFile, frame: number, d: FrameDescription): Uint8Array {
+  const frames = frameCount(file);
+  const parts = pixelDataParts(file);
+  if (!isEncapsulated(file.transferSyntaxUid)) {
+    const all = concatBytes(parts);
+    const size = (d.rows * d.columns * d.samplesPerPixel * d.bitsAllocated) / 8;
+    if (all.length < size * frames) {
+      throw new SegError('INVALID_SOURCE', `${file.path}: pixel data has ${all.length} bytes; ${frames} frame(s) of ${d.rows}x${d.columns}x${d.samplesPerPixel} at ${d.bitsAllocated} bits need ${size * frames}`, { file: file.path });
+    }
+    return all.subarray(size * frame, size * (frame + 1));
   }
-  const rescale = rescaleOf(file);
-  const common = {
-    rows,
-    columns,
+  if (frames === 1) return concatBytes(parts);
+  if (parts.length === frames) return new Uint8Array(parts[frame]);
+  const starts = parts.map((p, i) => (i === 0 || startsFrame(p, file.transferSyntaxUid) ? i : -1)).filter((i) => i >= 0);
+  if (starts.length !== frames) {
+    throw new SegError('INVALID_SOURCE', `${file.path}: ${parts.length} pixel data fragments without an offset table cannot be split into ${frames} frames`, { file: file.path });
+  }
+  return concatBytes(parts.slice(starts[frame], starts[frame + 1] ?? parts.length));
+}
+
+/** The Image Pixel module of a file, for its frame decoder. */
+export function frameDescription(file: DicomFile, frame = file.frame ?? 0): FrameDescription {
+  const ds = file.dataset;
+  const samplesPerPixel = Number(ds.SamplesPerPixel ?? 1) as 1 | 3;
+  const bitsAllocated = Number(ds.BitsAllocated);
+  const frames = frameCount(file);
+  return {
+    rows: Number(ds.Rows),
+    columns: Number(ds.Columns),
     samplesPerPixel,
+    bitsAllocated,
+    bitsStored: Number(ds.BitsStored ?? bitsAllocated),
+    pixelRepresentation: Number(ds.PixelRepresentation ?? 0) as 0 | 1,
+    planarConfiguration: Number(ds.PlanarConfiguration ?? 0) as 0 | 1,
+    photometricInterpretation: ds.PhotometricInterpretation !== undefined ? String(ds.PhotometricInterpretation) : undefined,
+    where: frames > 1 ? `${file.path} (frame ${frame + 1} of ${frames})` : file.path,
+    transferSyntaxUid: file.transferSyntaxUid,
+  };
+}
+
+/** Stops before any work on a file whose pixel data the command line cannot read. */
+export function checkReadable(file: DicomFile): void {
+  if (!SUPPORTED_TRANSFER_SYNTAXES.includes(file.transferSyntaxUid)) throw unsupportedTransferSyntax(file.path, file.transferSyntaxUid);
+}
+
+/** Frame `frame` (0-based; default the file's own, DicomFile.frame) of a file as a slice for the engine. */
+export async function slicePixels(file: DicomFile, frame = file.frame ?? 0): Promise<SliceImage> {
+  const ds = file.dataset;
+  const d = frameDescription(file, frame);
+  if (d.samplesPerPixel !== 1 && d.samplesPerPixel !== 3) {
+    throw new SegError('INVALID_SOURCE', `${d.where}: only grey or RGB images are segmented (SamplesPerPixel ${d.samplesPerPixel})`, { file: file.path });
+  }
+  if (!(frame >= 0 && frame < frameCount(file))) {
+    throw new SegError('INVALID_SOURCE', `${file.path} has ${frameCount(file)} frame(s); frame ${frame + 1} was asked for`, { file: file.path });
+  }
+  checkReadable(file);
+  const rescale = rescaleOf(file);
+  const { pixels, planar } = await decodeFrame(frameBytes(file, frame, d), d);
+  return {
+    rows: d.rows,
+    columns: d.columns,
+    samplesPerPixel: d.samplesPerPixel,
+    pixels,
+    planar,
     // Invalid values count as absent (rescale.ts); the command line has warned about them before inference.
     rescaleSlope: rescale.slope,
     rescaleIntercept: rescale.intercept,
     modality: ds.Modality !== undefined ? String(ds.Modality) : undefined,
+    photometricInterpretation: d.photometricInterpretation,
+    pixelValueRange: storedValueRange(d.bitsStored, d.pixelRepresentation === 1),
   };
-  const bytes = frameBytes(file);
-  if (NATIVE.has(file.transferSyntaxUid)) {
-    const pixels = decodeNativePixelData(bytes, {
-      rows,
-      columns,
-      samplesPerPixel,
-      bitsAllocated: Number(ds.BitsAllocated) as 8 | 16,
-      bitsStored: Number(ds.BitsStored ?? ds.BitsAllocated),
-      pixelRepresentation: Number(ds.PixelRepresentation ?? 0) as 0 | 1,
-      planarConfiguration: Number(ds.PlanarConfiguration ?? 0) as 0 | 1,
-    });
-    return { ...common, pixels, planar: Number(ds.PlanarConfiguration ?? 0) === 1 };
-  }
-  if (JPEG2000.has(file.transferSyntaxUid)) {
-    const { J2KDecoder } = await openjpeg();
-    const decoder = new J2KDecoder();
-    try {
-      decoder.getEncodedBuffer(bytes.length).set(bytes);
-      decoder.decode();
-      const info = decoder.getFrameInfo();
-      if (info.width !== columns || info.height !== rows || info.componentCount !== samplesPerPixel) {
-        throw new SegError('INVALID_SOURCE', `${file.path}: the JPEG 2000 frame is ${info.width}x${info.height}x${info.componentCount}, the header says ${columns}x${rows}x${samplesPerPixel}`, {});
-      }
-      const decoded = decoder.getDecodedBuffer().slice();
-      const pixels = decodeNativePixelData(decoded, {
-        rows,
-        columns,
-        samplesPerPixel,
-        bitsAllocated: info.bitsPerSample <= 8 ? 8 : 16,
-        bitsStored: info.bitsPerSample,
-        pixelRepresentation: info.isSigned ? 1 : 0,
-        // OpenJPEG gives components interleaved.
-        planarConfiguration: 0,
-      });
-      return { ...common, pixels, planar: false };
-    } finally {
-      decoder.delete?.();
-    }
-  }
-  throw new SegError('INVALID_SOURCE', `${file.path}: transfer syntax ${file.transferSyntaxUid} is not supported by the command line (native and JPEG 2000 are)`, {
-    file: file.path,
-    transferSyntaxUid: file.transferSyntaxUid,
-  });
 }

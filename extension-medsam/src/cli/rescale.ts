@@ -52,8 +52,10 @@ export function warnRescaleProblems(files: readonly DicomFile[], io: Io): Rescal
   }
   for (const group of groups.values()) {
     const { keyword, value, why } = group[0];
-    const names = group.slice(0, 3).map((p) => p.file).join(', ');
-    const more = group.length > 3 ? ` and ${group.length - 3} more file(s)` : '';
+    // The frames of a multi-frame file share its path: each file is named once.
+    const files = [...new Set(group.map((p) => p.file))];
+    const names = files.slice(0, 3).join(', ');
+    const more = files.length > 3 ? ` and ${files.length - 3} more file(s)` : '';
     const instead = keyword === 'RescaleSlope' ? '1' : '0';
     io.stderr.write(`medsam: warning: ${names}${more}: ${keyword} "${value}" ${why}; using ${instead}, as for an absent ${keyword}\n`);
   }

@@ -9,7 +9,7 @@ import { segmentBoxes } from '../engine/session/pipeline';
 import { planVolumeRun, type KeySlice } from '../engine/volume/plan';
 import { reviewQueue, volumeMl } from '../engine/volume/review';
 import { doneSlices, runVolume } from '../engine/volume/run';
-import type { SourceImage } from '../seg/source';
+import { sliceName, type SourceImage } from '../seg/source';
 import { UsageError } from './args';
 import type { DicomFile } from './dicom-folder';
 import type { Io } from './main';
@@ -58,7 +58,7 @@ export async function segmentMarkers(input: MarkerRunInput): Promise<{ masks: (U
       plan,
       segmentSlice: async (z, box, signal) => {
         const current = await prefetch.take(z);
-        const run = segmentBoxes(session, preparedInput, sources[order[z]].sopInstanceUid, current, image, [box], { signal });
+        const run = segmentBoxes(session, preparedInput, sliceName(sources[order[z]]), current, image, [box], { signal });
         prefetch.after(z);
         const r = await run;
         return { mask: r.masks[0], iou: r.iou[0] };

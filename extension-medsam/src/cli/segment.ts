@@ -17,7 +17,7 @@ import type { Precision } from '../engine/manifest';
 import { segmentBoxes } from '../engine/session/pipeline';
 import { targetById, type Rgb } from '../seg/codes';
 import { SegError } from '../seg/errors';
-import { checkSources } from '../seg/source';
+import { checkSources, sliceName } from '../seg/source';
 import type { SegmentationKind } from '../seg/writer';
 import { InputError, UsageError, num, one, parseArgs, required } from './args';
 import { describeJson, isObject } from './json-input';
@@ -28,6 +28,7 @@ import { readDicomwebSeries, seriesUrl } from './dicomweb-series';
 import type { Io } from './main';
 import { readMarkers } from './markers-file';
 import { openModel } from './models';
+import { checkReadable } from './pixels';
 import { afterModelStarts, prepareSlice, preparedInput, type PreparedSlice } from './prepared-slice';
 import { Progress } from './progress';
 import { checkSegOutput, writeSegmentOutputs } from './segment-output';
@@ -36,7 +37,9 @@ import { segmentMarkers } from './segment-volume';
 export const SEGMENT_USAGE = `medsam segment (--dicom DIR | --dicomweb URL --study UID --series UID) (--boxes FILE | --markers FILE)
                [--model ID] --out SEG.dcm [options]
 
-  --dicom DIR            the DICOM series (one series; native or JPEG 2000 pixel data)
+  --dicom DIR            the DICOM series (one series), in any of these transfer syntaxes: implicit/explicit
+                         VR little endian, deflated, explicit big endian, JPEG baseline 8-bit and extended
+                         12-bit, JPEG lossless (57, 70), JPEG-LS (80, 81), JPEG 2000 (90, 91), RLE
   --dicomweb URL         instead of --dicom: retrieve the series by WADO-RS from this DICOMweb root
                          (e.g. http://127.0.0.1:8042/dicom-web), with --study UID and --series UID
   --boxes FILE           boxes JSON: {"segments": [{"target": "liver" | "label": "...", "color": [r,g,b],
@@ -159,6 +162,8 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   if (sources.length === 0) throw new SegError('INVALID_SOURCE', `No DICOM images in ${dir}`, {});
   const stack = checkSources(sources);
   warnRescaleProblems(files, io);
+  // A transfer syntax the CLI cannot decode stops the run here, before the model is loaded.
+  files.forEach(checkReadable);
   const order = stack.geometry?.order ?? sources.map((_, i) => i);
 
   const sliceOf = (b: BoxSpec, where: string): number => {
@@ -250,7 +255,7 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
       const jobs = work.get(k)!;
       const current = await next!;
       const size = { width: current.slice.columns, height: current.slice.rows };
-      const run = segmentBoxes(session, preparedInput, sources[k].sopInstanceUid, current, size, jobs.map((j) => j.box));
+      const run = segmentBoxes(session, preparedInput, sliceName(sources[k]), current, size, jobs.map((j) => j.box));
       next = n + 1 < slices.length ? afterModelStarts(() => prepare(slices[n + 1])) : undefined;
       const result = await run;
       jobs.forEach((j, i) => {

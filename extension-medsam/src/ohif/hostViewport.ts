@@ -31,6 +31,8 @@ export function sliceImageFor(cs: HostCornerstone, imageId: string, viewport?: a
     samplesPerPixel: pixel.samplesPerPixel,
     rescaleSlope: lut.rescaleSlope,
     rescaleIntercept: lut.rescaleIntercept,
+    bitsStored: pixel.bitsStored,
+    pixelRepresentation: pixel.pixelRepresentation,
   });
 }
 

@@ -14,6 +14,7 @@ import type { HostCornerstone } from './hostLibraries';
 import type { HostExtensionManager, HostServicesManager } from './hostTypes';
 import type { MedsamLedger } from './medsamLedger';
 import { buildSegExport, type ExportModel, type ExportSlice, type HostSegment } from './segExport';
+import { numberOfFrames } from '../seg/multiframe';
 
 export interface SaveReport {
   outcome: SaveOutcome;
@@ -95,13 +96,19 @@ export function gatherActiveSegmentation(services: HostServicesManager['services
   if (!displaySet) throw new Error('the active viewport shows no image series');
   const dataSource = extensionManager.getActiveDataSource?.()?.[0];
   const seg = cs.tools.segmentation;
-  const slices: Array<ExportSlice & { tracked: Array<{ labelmapImageId: string; labels: ArrayLike<number> }> }> = displaySet.instances.map((instance: any) => {
-    // The labelmap images are keyed by the source image id (cornerstone's referenced image id).
-    const imageId: string | undefined = instance.imageId ?? dataSource?.getImageIdsForInstance?.({ instance });
-    const ids: string[] = imageId ? seg.getLabelmapImageIdsForImageId?.(imageId, segmentation.segmentationId) ?? [] : [];
-    const read = ids.map(id => ({ labelmapImageId: id, labels: labelsOf(cs.core.cache.getImage(id)) }));
-    const tracked = read.filter((l): l is { labelmapImageId: string; labels: ArrayLike<number> } => l.labels !== null);
-    return { instance, layers: tracked.map(l => l.labels), tracked };
+  // One slice per frame: a multi-frame instance (enhanced CT/MR, a cine) has an image id per frame (from 1).
+  const slices: Array<ExportSlice & { tracked: Array<{ labelmapImageId: string; labels: ArrayLike<number> }> }> = displaySet.instances.flatMap((instance: any) => {
+    const frames = numberOfFrames(instance);
+    return Array.from({ length: frames }, (_, f) => {
+      const frame = frames > 1 ? f + 1 : undefined;
+      // The labelmap images are keyed by the source image id (cornerstone's referenced image id).
+      const imageId: string | undefined =
+        frame === undefined ? (instance.imageId ?? dataSource?.getImageIdsForInstance?.({ instance })) : dataSource?.getImageIdsForInstance?.({ instance, frame });
+      const ids: string[] = imageId ? seg.getLabelmapImageIdsForImageId?.(imageId, segmentation.segmentationId) ?? [] : [];
+      const read = ids.map(id => ({ labelmapImageId: id, labels: labelsOf(cs.core.cache.getImage(id)) }));
+      const tracked = read.filter((l): l is { labelmapImageId: string; labels: ArrayLike<number> } => l.labels !== null);
+      return { instance, ...(frame !== undefined ? { frame } : {}), layers: tracked.map(l => l.labels), tracked };
+    });
   });
   const segments: HostSegment[] = Object.values<any>(segmentation.segments ?? {})
     .filter(s => s?.segmentIndex)

@@ -98,6 +98,34 @@ describe('buildSegExport', () => {
   });
 });
 
+describe('buildSegExport of a multi-frame instance', () => {
+  it('writes a SEG that references each frame of an enhanced image by its number', () => {
+    const { ImagePositionPatient: _p, ImageOrientationPatient: _o, PixelSpacing: _s, SliceThickness: _t, ...rest } = instance(0);
+    const enhanced = {
+      ...rest,
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.2.1',
+      NumberOfFrames: 3,
+      SharedFunctionalGroupsSequence: [{ PixelMeasuresSequence: [{ PixelSpacing: [0.7, 0.7], SliceThickness: 2.5 }], PlaneOrientationSequence: [{ ImageOrientationPatient: [1, 0, 0, 0, 1, 0] }] }],
+      // Frames stored head to feet.
+      PerFrameFunctionalGroupsSequence: [5, 2.5, 0].map((z) => ({ PlanePositionSequence: [{ ImagePositionPatient: [0, 0, z] }] })),
+    };
+    const mark = new Uint8Array(ROWS * COLUMNS);
+    mark[2] = 1;
+    const out = buildSegExport({
+      slices: [1, 2, 3].map((frame) => ({ instance: enhanced, frame, layers: frame === 3 ? [mark] : [] })),
+      segments: [{ segmentIndex: 1, label: 'Liver', color: null }],
+      model: MODEL,
+      editedByHand: false,
+    });
+    expect(out.input.sources.map((s) => [s.referencedFrameNumber, s.imagePositionPatient?.[2]])).toEqual([[1, 5], [2, 2.5], [3, 0]]);
+    const seg = writeSeg(out.input);
+    const item = (seg.dataset.PerFrameFunctionalGroupsSequence as any[])[0].DerivationImageSequence[0].SourceImageSequence[0];
+    expect([item.ReferencedSOPInstanceUID, item.ReferencedFrameNumber]).toEqual(['1.2.3.4.1', 3]);
+    const back = readSeg(seg.bytes, out.input.sources);
+    expect(back.masks[0].map((m) => m[2])).toEqual([0, 0, 1]);
+  });
+});
+
 describe('describeSegment', () => {
   it('codes the segment from the chosen target, whatever its label says', () => {
     const kidney = targetById('kidney-left')!;

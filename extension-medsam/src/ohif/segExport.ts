@@ -4,7 +4,8 @@
  * host adapter (saveSegmentation.ts) reads the labelmap layers and instances and passes them in.
  */
 import { resolveTarget, type Rgb, type SegmentTarget } from '../seg/codes';
-import { sourceFromNaturalized } from '../seg/source';
+import { sourcesOfInstance } from '../seg/multiframe';
+import { sourceFromNaturalized, type SourceImage } from '../seg/source';
 import { medsamAlgorithm, type SegInput, type SegmentAlgorithmType, type SegmentDescription } from '../seg/writer';
 
 export interface HostSegment {
@@ -21,6 +22,8 @@ export interface HostSegment {
 export interface ExportSlice {
   /** The source instance as the host's metadata store holds it (naturalized keywords). */
   instance: Record<string, unknown>;
+  /** For a multi-frame instance: which frame (from 1) this slice is; the SEG references it by that number. */
+  frame?: number;
   /** The labelmap layers that hold this slice's labels (values are segment indices); empty when none. */
   layers: ReadonlyArray<ArrayLike<number>>;
 }
@@ -66,6 +69,13 @@ export function describeSegment(segment: HostSegment, algorithmType: SegmentAlgo
   };
 }
 
+/** Frame `frame` (from 1) of a multi-frame instance as a source: its functional groups' geometry, its number. */
+function frameSource(instance: Record<string, unknown>, frame: number): SourceImage {
+  const source = sourcesOfInstance(instance)[frame - 1];
+  if (!source) throw new Error(`the instance ${String(instance.SOPInstanceUID)} has no frame ${frame}`);
+  return source;
+}
+
 export function buildSegExport(req: ExportRequest): ExportResult {
   if (req.slices.length === 0) throw new Error('the viewport shows no source images to save a segmentation for');
   const notes: string[] = [];
@@ -107,7 +117,7 @@ export function buildSegExport(req: ExportRequest): ExportResult {
   if (written.length === 0) throw new Error('the segmentation is empty: draw a box and accept it (Enter) before saving');
   if (skipped.length) notes.push(`empty segments not saved: ${skipped.map(s => s.label).join(', ')}`);
   const input: SegInput = {
-    sources: req.slices.map(s => sourceFromNaturalized(s.instance)),
+    sources: req.slices.map(s => (s.frame === undefined ? sourceFromNaturalized(s.instance) : frameSource(s.instance, s.frame))),
     segments: written.map(s => describeSegment(s, algorithmTypeOf(s), req.model)),
     masks,
     options: { seriesDescription: req.seriesDescription ?? 'MedSAM segmentation' },

@@ -4,7 +4,7 @@
  * RescaleIntercept to the pixel data (image.preScale.scaled); then the engine must not apply them again.
  */
 import { MedsamError } from '../engine/errors';
-import type { IntensityOptions, PixelArray, SliceImage } from '../engine/preprocess';
+import { storedValueRange, type IntensityOptions, type PixelArray, type SliceImage } from '../engine/preprocess';
 import type { SliceInput } from '../engine/session/pipeline';
 
 /** The parts of cornerstone's IImage that are read here. */
@@ -30,6 +30,9 @@ export interface SliceMetadata {
   samplesPerPixel?: number;
   rescaleSlope?: number;
   rescaleIntercept?: number;
+  /** imagePixelModule's bitsStored and pixelRepresentation: the range MONOCHROME1 is inverted over. */
+  bitsStored?: number;
+  pixelRepresentation?: number;
 }
 
 function pixelsOf(image: CornerstoneImageLike): ArrayLike<number> | undefined {
@@ -88,17 +91,35 @@ export function sliceFromCornerstoneImage(image: CornerstoneImageLike, meta: Sli
   }
 
   const scaled = image.preScale?.scaled === true;
+  const slope = finiteOr(image.slope, meta.rescaleSlope, 1);
+  const intercept = finiteOr(image.intercept, meta.rescaleIntercept, 0);
   const slice: SliceImage = {
     rows,
     columns,
     samplesPerPixel: 1,
     pixels: asEnginePixels(pixels),
     // Already modality values when the loader pre-scaled them: applying the rescale again would shift CT by -1024 HU twice.
-    rescaleSlope: scaled ? 1 : (finiteOr(image.slope, meta.rescaleSlope, 1)),
-    rescaleIntercept: scaled ? 0 : (finiteOr(image.intercept, meta.rescaleIntercept, 0)),
+    rescaleSlope: scaled ? 1 : slope,
+    rescaleIntercept: scaled ? 0 : intercept,
     modality,
+    // cornerstone leaves MONOCHROME1 pixels as stored (it inverts at display); the engine inverts them as the CLI does.
+    photometricInterpretation: meta.photometricInterpretation ?? image.photometricInterpretation,
+    pixelValueRange: valueRange(meta, scaled ? finiteOr(image.preScale?.scalingParameters?.rescaleSlope, slope) : 1, scaled ? finiteOr(image.preScale?.scalingParameters?.rescaleIntercept, intercept) : 0),
   };
   return { slice, intensity };
+}
+
+/**
+ * The range the pixel data can hold, in the units the viewer hands out: the stored range of BitsStored and
+ * PixelRepresentation, rescaled when the loader pre-scaled the pixels (the same range the CLI takes, in its units).
+ */
+function valueRange(meta: SliceMetadata, slope: number, intercept: number): [number, number] | undefined {
+  const bits = Number(meta.bitsStored);
+  if (!Number.isInteger(bits) || bits < 1 || bits > 32) return undefined;
+  const [lo, hi] = storedValueRange(bits, Number(meta.pixelRepresentation) === 1);
+  const a = lo * slope + intercept;
+  const b = hi * slope + intercept;
+  return a <= b ? [a, b] : [b, a];
 }
 
 function finiteOr(...values: Array<number | undefined>): number {

@@ -2,7 +2,8 @@
  * DICOM SEG -> per-segment masks on the caller's slices (the source images, or any grid of slices with geometry).
  * Reads BINARY (bit-packed across frames), LABELMAP (8/16-bit segment numbers) and FRACTIONAL (thresholded at half
  * of MaximumFractionalValue) SEGs in uncompressed transfer syntaxes. Each frame is placed on a slice by the SOP
- * Instance UID its DerivationImageSequence references, else (when the caller allows it) by its
+ * Instance UID (and, for a multi-frame source, the ReferencedFrameNumber) its DerivationImageSequence references,
+ * else (when the caller allows it) by its
  * ImagePositionPatient; a frame that fits no slice is an error, never dropped.
  */
 import type { Code, Rgb } from './codes';
@@ -16,6 +17,8 @@ import type { SegmentAlgorithmType } from './writer';
 
 export interface SliceTarget extends SliceGeometry {
   sopInstanceUid?: string;
+  /** The frame (from 1) of a multi-frame instance that this slice is; SEG frames that reference it by number land here. */
+  referencedFrameNumber?: number;
 }
 
 export interface SegSegmentInfo {
@@ -135,8 +138,10 @@ export function readSeg(input: Uint8Array | ArrayBuffer | ParsedDicom, slices: r
       throw new SegError('UNMATCHED_FRAME', `The SEG is ${rows}x${columns}, slice ${k + 1} is ${s.rows}x${s.columns}`, { slice: k });
     }
   }
+  // A single-frame slice by its UID; a frame of a multi-frame instance by its UID and frame number.
+  const sliceKey = (uid: string, frame?: number): string => (frame === undefined ? uid : `${uid}\u0000${frame}`);
   const uidToSlice = new Map<string, number>();
-  slices.forEach((s, k) => s.sopInstanceUid && uidToSlice.set(s.sopInstanceUid, k));
+  slices.forEach((s, k) => s.sopInstanceUid && uidToSlice.set(sliceKey(s.sopInstanceUid, s.referencedFrameNumber), k));
 
   const shared = items(ds, 'SharedFunctionalGroupsSequence')[0];
   const perFrame = items(ds, 'PerFrameFunctionalGroupsSequence');
@@ -159,8 +164,12 @@ export function readSeg(input: Uint8Array | ArrayBuffer | ParsedDicom, slices: r
     const derivation = pf ? items(pf, 'DerivationImageSequence') : [];
     for (const d of derivation) {
       for (const src of items(d, 'SourceImageSequence')) {
-        const k = uidToSlice.get(String(first(src, 'ReferencedSOPInstanceUID')));
-        if (k !== undefined && slice === undefined) slice = k;
+        const uid = String(first(src, 'ReferencedSOPInstanceUID'));
+        const frames = values(src, 'ReferencedFrameNumber').map(Number);
+        for (const key of frames.length > 0 ? frames.map((n) => sliceKey(uid, n)) : [sliceKey(uid)]) {
+          const k = uidToSlice.get(key);
+          if (k !== undefined && slice === undefined) slice = k;
+        }
       }
     }
     if (slice !== undefined) byUid++;

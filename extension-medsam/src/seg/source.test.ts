@@ -76,7 +76,8 @@ describe('checkSources', () => {
     [{ pixelSpacing: [0.5, 0.7] as const }, /PixelSpacing/],
     [{ imagePositionPatient: [-10, -20, 100] as const }, /same position/],
     [{ sopInstanceUid: '1.2.3.4.5.1' }, /given twice/],
-    [{ numberOfFrames: 3 }, /single-frame/],
+    [{ numberOfFrames: 3 }, /has 3 frames; each frame is a slice of its own/],
+    [{ numberOfFrames: 3, referencedFrameNumber: 4 }, /frame 4 does not exist/],
     [{ imagePositionPatient: undefined }, /no ImagePositionPatient/],
   ])('refuses inconsistent sources (%o)', (change, message) => {
     expect(() => checkSources(broken(change))).toThrow(message);
@@ -86,5 +87,13 @@ describe('checkSources', () => {
     const flat = { ...ok[0], imagePositionPatient: undefined, imageOrientationPatient: undefined, frameOfReferenceUid: undefined };
     expect(checkSources([flat]).geometry).toBeNull();
     expect(() => checkSources([flat, { ...flat, sopInstanceUid: '1.9' }])).toThrow(/only a single image/);
+  });
+
+  it('takes the frames of a multi-frame instance as slices: by position, or by frame number without geometry', () => {
+    const frames = ok.map((s, i) => ({ ...s, sopInstanceUid: '1.2.3.9', numberOfFrames: 4, referencedFrameNumber: i + 1 }));
+    expect(checkSources(frames).geometry?.order).toEqual([3, 2, 1, 0]);
+    expect(() => checkSources([...frames, frames[1]])).toThrow(/1\.2\.3\.9 frame 2 is given twice/);
+    const cine = frames.map((s) => ({ ...s, imagePositionPatient: undefined, imageOrientationPatient: undefined, frameOfReferenceUid: undefined }));
+    expect(checkSources(cine).geometry).toBeNull();
   });
 });

@@ -50,6 +50,11 @@ export interface SourceImage extends SliceGeometry {
   modality?: string;
   instanceNumber?: number;
   numberOfFrames?: number;
+  /**
+   * For one frame of a multi-frame instance: its number (from 1), written as ReferencedFrameNumber wherever the SEG
+   * references this slice (multiframe.ts makes such sources). Absent for a single-frame instance.
+   */
+  referencedFrameNumber?: number;
   /** PatientOrientation (e.g. "L\\P"), copied into a SEG of images without patient geometry. */
   patientOrientation?: string;
   patientStudy: Partial<Record<CopiedKeyword, string>>;
@@ -234,9 +239,18 @@ const SPACING_TOLERANCE = 1e-4;
 const POSITION_TOLERANCE = 1e-3;
 
 /**
+ * A slice's name: its instance, and the frame of a multi-frame one. For messages, and as a key wherever slices are
+ * told apart (the frames of one instance share its SOP Instance UID).
+ */
+export function sliceName(s: Pick<SourceImage, 'sopInstanceUid' | 'referencedFrameNumber'>): string {
+  return s.referencedFrameNumber === undefined ? s.sopInstanceUid : `${s.sopInstanceUid} frame ${s.referencedFrameNumber}`;
+}
+
+/**
  * Checks that the sources can form one SEG, as highdicom does: one study, one series, one frame of reference,
- * one size, one orientation and pixel spacing, single-frame images, distinct instances at distinct positions.
- * Throws INCONSISTENT_SOURCES or INVALID_SOURCE naming the first offending instance.
+ * one size, one orientation and pixel spacing, distinct slices (single-frame instances, or frames of multi-frame
+ * ones each named by its referencedFrameNumber) at distinct positions. Throws INCONSISTENT_SOURCES or
+ * INVALID_SOURCE naming the first offending instance.
  */
 export function checkSources(sources: readonly SourceImage[]): SourceStack {
   if (sources.length === 0) throw new SegError('INVALID_SOURCE', 'A SEG needs at least one source image', {});
@@ -250,14 +264,21 @@ export function checkSources(sources: readonly SourceImage[]): SourceStack {
     );
   };
   for (const s of sources) {
-    if (seen.has(s.sopInstanceUid)) {
-      throw new SegError('INCONSISTENT_SOURCES', `Source image ${s.sopInstanceUid} is given twice`, { sopInstanceUid: s.sopInstanceUid });
+    const key = sliceName(s);
+    if (seen.has(key)) {
+      throw new SegError('INCONSISTENT_SOURCES', `Source image ${key} is given twice`, { sopInstanceUid: s.sopInstanceUid });
     }
-    seen.add(s.sopInstanceUid);
-    if ((s.numberOfFrames ?? 1) !== 1) {
-      throw new SegError('INVALID_SOURCE', `Source image ${s.sopInstanceUid} has ${s.numberOfFrames} frames; only single-frame sources are supported`, {
-        sopInstanceUid: s.sopInstanceUid,
-      });
+    seen.add(key);
+    const frames = s.numberOfFrames ?? 1;
+    const frame = s.referencedFrameNumber;
+    if (frame === undefined ? frames !== 1 : !(Number.isInteger(frame) && frame >= 1 && frame <= frames)) {
+      throw new SegError(
+        'INVALID_SOURCE',
+        frame === undefined
+          ? `Source image ${s.sopInstanceUid} has ${frames} frames; each frame is a slice of its own (give one source per frame with its referencedFrameNumber)`
+          : `Source image ${s.sopInstanceUid} has ${frames} frame(s); frame ${frame} does not exist`,
+        { sopInstanceUid: s.sopInstanceUid },
+      );
     }
     if (s.studyInstanceUid !== first.studyInstanceUid) mismatch(s, 'StudyInstanceUID', s.studyInstanceUid, first.studyInstanceUid);
     if (s.seriesInstanceUid !== first.seriesInstanceUid) mismatch(s, 'SeriesInstanceUID', s.seriesInstanceUid, first.seriesInstanceUid);
@@ -272,7 +293,8 @@ export function checkSources(sources: readonly SourceImage[]): SourceStack {
   const located = sources.filter((s) => s.imagePositionPatient && s.imageOrientationPatient);
   const base = { sources, rows: first.rows, columns: first.columns, studyInstanceUid: first.studyInstanceUid, seriesInstanceUid: first.seriesInstanceUid };
   if (located.length === 0) {
-    if (sources.length > 1) {
+    // The frames of one instance (a cine) are ordered by their number: they need no patient coordinates for that.
+    if (sources.length > 1 && !sources.every((s) => s.sopInstanceUid === first.sopInstanceUid && s.referencedFrameNumber !== undefined)) {
       throw new SegError(
         'INVALID_SOURCE',
         `The ${sources.length} source images have no ImagePositionPatient/ImageOrientationPatient; without a patient coordinate system only a single image can be segmented per SEG`,
@@ -283,7 +305,7 @@ export function checkSources(sources: readonly SourceImage[]): SourceStack {
   }
   if (located.length !== sources.length) {
     const s = sources.find((x) => !x.imagePositionPatient || !x.imageOrientationPatient)!;
-    throw new SegError('INVALID_SOURCE', `Source image ${s.sopInstanceUid} has no ImagePositionPatient/ImageOrientationPatient while others do`, {
+    throw new SegError('INVALID_SOURCE', `Source image ${sliceName(s)} has no ImagePositionPatient/ImageOrientationPatient while others do`, {
       sopInstanceUid: s.sopInstanceUid,
     });
   }
@@ -310,8 +332,8 @@ export function checkSources(sources: readonly SourceImage[]): SourceStack {
   const order = sources.map((_, i) => i).sort((a, b) => distance[a] - distance[b]);
   for (let k = 1; k < order.length; k++) {
     if (distance[order[k]] - distance[order[k - 1]] < POSITION_TOLERANCE) {
-      const a = sources[order[k - 1]].sopInstanceUid;
-      const b = sources[order[k]].sopInstanceUid;
+      const a = sliceName(sources[order[k - 1]]);
+      const b = sliceName(sources[order[k]]);
       throw new SegError('INCONSISTENT_SOURCES', `Source images ${a} and ${b} lie at the same position; a SEG frame must map to one slice`, {
         sopInstanceUids: [a, b],
       });

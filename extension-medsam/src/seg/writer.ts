@@ -4,8 +4,10 @@
  *  - classic BINARY SEG (SOP class 1.2.840.10008.5.1.4.1.1.66.4, 1 bit per pixel, frames packed without padding) by
  *    default, or a LABELMAP SEG (1.2.840.10008.5.1.4.1.1.66.7, 8/16-bit segment numbers) on request;
  *  - ReferencedSeriesSequence with every source instance; per-frame SegmentIdentification (BINARY), DerivationImage
- *    with SourceImageSequence, PlanePosition; shared PixelMeasures and PlaneOrientation; a dimension index on
- *    ReferencedSegmentNumber (BINARY) and ImagePositionPatient;
+ *    with SourceImageSequence (and ReferencedFrameNumber for a frame of a multi-frame source), PlanePosition; shared
+ *    PixelMeasures and PlaneOrientation; a dimension index on ReferencedSegmentNumber (BINARY) and
+ *    ImagePositionPatient (images without patient geometry, a cine's frames say, have none: their frames are told
+ *    apart by the frame they reference, as highdicom reads them);
  *  - per segment: number from 1, label, SNOMED CT category and type, algorithm type/name/identification, colour.
  * Empty frames are omitted (a segment may end up with no frame); when every mask is empty, every frame is kept,
  * as highdicom does, because a SEG needs at least one frame.
@@ -224,7 +226,11 @@ export function buildSeg(input: SegInput): BuiltSeg {
     ReferencedSeriesSequence: [
       {
         SeriesInstanceUID: first.seriesInstanceUid,
-        ReferencedInstanceSequence: order.map((k) => ({ ReferencedSOPClassUID: sources[k].sopClassUid, ReferencedSOPInstanceUID: sources[k].sopInstanceUid })),
+        // Once per instance: the frames of a multi-frame instance are told apart in the per-frame groups.
+        ReferencedInstanceSequence: [...new Map(order.map((k) => [sources[k].sopInstanceUid, sources[k]])).values()].map((src) => ({
+          ReferencedSOPClassUID: src.sopClassUid,
+          ReferencedSOPInstanceUID: src.sopInstanceUid,
+        })),
       },
     ],
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionOrganizationUid }],

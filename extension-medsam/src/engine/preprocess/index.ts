@@ -8,3 +8,4 @@ export { normaliseIntensity, resolveIntensity, numpyUint8, CT_WINDOWS, PERCENTIL
 export { decodeNativePixelData, validateSliceImage, MAX_IMAGE_SIDE, MAX_IMAGE_SAMPLES } from './pixels';
 export { resizeSplineUint8 } from './resize-spline';
 export { resizeAreaUint8, longestSideSize } from './resize-area';
+export { asMonochrome2, isMonochrome1, storedValueRange } from './photometric';

@@ -8,6 +8,7 @@
  */
 import { MedsamError } from '../errors';
 import type { Uint8Image } from './resize-spline';
+import { asMonochrome2 } from './photometric';
 import type { CtWindowName, IntensityOptions, SliceImage, WindowWidthLevel } from './types';
 
 /** Window width and level in HU, as the paper and radiopaedia give them. */
@@ -256,9 +257,11 @@ function windowOf(window: CtWindowName | WindowWidthLevel): WindowWidthLevel {
 
 /**
  * Applies the intensity normalisation and returns the uint8 image (grey: 1 channel; RGB: 3 channels interleaved, as
- * numpy holds H x W x 3). The slice must have passed validateSliceImage.
+ * numpy holds H x W x 3); a MONOCHROME1 slice is inverted first (photometric.ts). The slice must have passed
+ * validateSliceImage.
  */
-export function normaliseIntensity(image: SliceImage, options: IntensityOptions): Uint8Image {
+export function normaliseIntensity(slice: SliceImage, options: IntensityOptions): Uint8Image {
+  const image = asMonochrome2(slice);
   const resolved = resolveIntensity(options, image);
   const values = new ModalityValues(image);
   const channels = image.samplesPerPixel;

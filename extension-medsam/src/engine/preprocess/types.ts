@@ -21,6 +21,17 @@ export interface SliceImage {
   rescaleIntercept?: number;
   /** DICOM Modality (CT, MR, CR, DX, US, MG, ...); chooses the normalisation when the intensity kind is 'auto'. */
   modality?: string;
+  /**
+   * DICOM PhotometricInterpretation of a grey slice. MONOCHROME1 (lowest value white) is inverted before the
+   * intensity step (photometric.ts); absent means MONOCHROME2.
+   */
+  photometricInterpretation?: string;
+  /**
+   * The least and greatest value `pixels` can hold, in its own units (stored values; modality values when the host
+   * has rescaled them already): from BitsStored and PixelRepresentation, not the slice's own extremes. MONOCHROME1
+   * is inverted over it; without it, over the slice's own min..max.
+   */
+  pixelValueRange?: readonly [number, number];
 }
 
 export type CtWindowName = 'soft-tissue' | 'lung' | 'brain';

@@ -23,6 +23,8 @@ export function perFrameGroups(frames: readonly FrameInfo[], sources: readonly S
             {
               ReferencedSOPClassUID: src.sopClassUid,
               ReferencedSOPInstanceUID: src.sopInstanceUid,
+              // A frame of a multi-frame source: which one (PS3.3 C.7.6.16.2.6, Image SOP Instance Reference Macro).
+              ...(src.referencedFrameNumber !== undefined ? { ReferencedFrameNumber: src.referencedFrameNumber } : {}),
               PurposeOfReferenceCodeSequence: [codeItem(DCM_CODES.sourceImageForProcessing)],
               SpatialLocationsPreserved: 'YES',
             },
