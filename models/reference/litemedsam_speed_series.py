@@ -8,9 +8,13 @@ loaded strictly into medsam_export.lite.build_lite_sam()):
   series      per slice with boxes: pydicom read + pixel_array, preprocessing (intensity, litemedsam_256, min-max,
               pad), image_encoder; per box, one box per call: resize_box_to_256, prompt_encoder,
               mask_decoder(multimask_output=False), litemedsam_mask (crop, bilinear, sigmoid > 0.5)
-  propagate   LiteMedSAM's 3D loop: from the start slice's box, each next slice (up, then down) is encoded and
-              segmented with the previous mask's bounding box padded by 3 px of the 256 input (scaled to the slice),
-              until the mask is empty or the target's slice range ends; every slice is encoded.
+  propagate   the same per-slice steps along our propagation rule (engine/volume/plan.ts, as `medsam segment
+              --markers` with one key slice runs it), so that both sides do the same slices: from the start slice's
+              box, each next slice (up, then down) is encoded and segmented with the previous mask's bounding box
+              (pixel edges, max + 1) padded by 3 px of the 256 input scaled to the slice (6 px on 512) and clamped to
+              the image, until the mask is empty or [zMin, zMax] ends; every slice is encoded. (The official
+              MedSAM_infer_npz_3D differs: it starts at the middle of the 3D box's z range with the 3D box, keeps
+              going past an empty mask with the start box, and stops at the box's z limits.)
 
 Input (--series FILE): {"slices": [{"dicom": path, "boxes": [[x0, y0, x1, y1], ...]}],
                         "propagate": [{"label": n, "dicoms": [path per slice, series order], "start": z,
@@ -100,12 +104,13 @@ class Official:
 
 
 def padded_bbox(mask: np.ndarray) -> list[float] | None:
+    """The mask's bounding box in pixel edges (max + 1), padded and clamped to the image, as the engine pads it."""
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         return None
     h, w = mask.shape
     pad = PROPAGATE_PAD_256 * max(h, w) / 256
-    return [max(0.0, xs.min() - pad), max(0.0, ys.min() - pad), min(w - 1.0, xs.max() + pad), min(h - 1.0, ys.max() + pad)]
+    return [max(0.0, xs.min() - pad), max(0.0, ys.min() - pad), min(float(w), xs.max() + 1 + pad), min(float(h), ys.max() + 1 + pad)]
 
 
 def propagate(official: Official, job: dict) -> int:

@@ -39,9 +39,11 @@ describe('speed benchmark: whole series and 3D work', () => {
     const b = boxesFile(work) as { segments: Array<{ label: string; boxes: Array<{ slice: number; box: number[] }> }> };
     expect(b.segments).toHaveLength(12);
     expect(b.segments.reduce((n, s) => n + s.boxes.length, 0)).toBe(work.slices.reduce((n, s) => n + s.boxes.length, 0));
-    const m = markersFile(work) as { mode: string; segments: Array<{ target: string; keySlices: unknown[] }> };
-    expect(m.mode).toBe('propagate');
-    expect(m.segments.map((s) => s.keySlices.length)).toEqual([1, 1]);
+    for (const p of work.propagate) {
+      const m = markersFile(p) as { mode: string; segments: Array<{ target: string; keySlices: Array<{ slice: number }> }> };
+      expect(m.mode).toBe('propagate');
+      expect(m.segments).toEqual([{ target: p.target, keySlices: [{ slice: p.start, box: [p.box.x0, p.box.y0, p.box.x1, p.box.y1] }] }]);
+    }
   });
 
   it('runs the series part unless told not to', () => {

@@ -1,11 +1,15 @@
 /**
- * The whole-series part of the speed benchmark (issue 13): `medsam segment` on onnxruntime-node (a child process, wall
- * clock from start to the SEG written, model loading included) against the official LiteMedSAM steps in PyTorch
- * (models/reference/litemedsam_speed_series.py, model loading excluded) on the same slices and boxes:
+ * The whole-series part of the speed benchmark (issue 13): `medsam segment` on onnxruntime-node (a child process) against
+ * the official LiteMedSAM steps in PyTorch (models/reference/litemedsam_speed_series.py) on the same slices and boxes.
+ * Compared: the time from the first slice read to the last mask on each side (the CLI's own "N slices in S s" line;
+ * Python's loop), model loading and process start excluded on both; the CLI's whole process time is shown beside it.
+ * Runs:
  *   series     every slice of tests/data/ct-abdomen-20slice with its TotalSegmentator label boxes (the 12 largest
  *              labels, on each slice where they have >= 200 px, +5 px), all boxes of a slice in one decoder batch on our side, one box per call officially;
- *   propagate  3D from one box on the middle slice of each target (liver, spleen): each next slice's box is the
- *              previous mask's bounding box padded by LiteMedSAM's 3 px of 256, until the mask is empty.
+ *   propagate  3D from one box on the middle slice of each target (liver, spleen), one target per run on each side:
+ *              each next slice's box is the previous mask's bounding box padded by LiteMedSAM's 3 px of 256, until the
+ *              mask is empty (our propagation rule on both sides; the official script's own 3D loop differs, see
+ *              litemedsam_speed_series.py).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -76,12 +80,9 @@ export function boxesFile(work: SeriesWork): object {
   };
 }
 
-/** The CLI's markers file for the propagation run: one key slice per target, propagated to the volume's edge. */
-export function markersFile(work: SeriesWork): object {
-  return {
-    mode: 'propagate',
-    segments: work.propagate.map((p) => ({ target: p.target, keySlices: [{ slice: p.start, box: asArray(p.box) }] })),
-  };
+/** The CLI's markers file for one target's propagation run: one key slice, propagated to the volume's edge. */
+export function markersFile(p: SeriesWork['propagate'][number]): object {
+  return { mode: 'propagate', segments: [{ target: p.target, keySlices: [{ slice: p.start, box: asArray(p.box) }] }] };
 }
 
 export interface OfficialSeriesResult {
@@ -115,11 +116,15 @@ export function runOfficialSeries(work: SeriesWork, dicomsInOrder: readonly stri
 }
 
 export interface CliRunResult {
-  wallMs: number;
-  /** The slices/s line `medsam segment` printed (box runs), if any. */
-  rateLine?: string;
-  slices?: number;
+  /** The child process from spawn to exit: Node start, model load, reading the folder, writing the SEG. */
+  processMs: number;
+  /** The CLI's own "N slices in S s" lines (one for boxes, one per segment for --markers), summed. */
+  loopMs: number;
+  rateLines: string[];
+  slices: number;
 }
+
+const RATE_LINE = /^(?:segment|volume [^:]+): (\d+) slices in ([\d.]+) s/;
 
 /** `medsam segment` in a child process, timed from spawn to exit. */
 export function runCli(args: string[], threads: number): Promise<CliRunResult> {
@@ -127,17 +132,17 @@ export function runCli(args: string[], threads: number): Promise<CliRunResult> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [path.join(REPO_ROOT, 'extension-medsam/bin/medsam.cjs'), 'segment', ...args, '--threads', String(threads)],
       { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60 * 1000 }, (error, stdout, stderr) => {
-        const wallMs = performance.now() - t0;
+        const processMs = performance.now() - t0;
         if (error) return reject(new Error(`medsam segment: ${error.message}\n${stderr.split('\n').slice(-6).join('\n')}`));
-        const rateLine = stderr.split('\n').find((l) => /^segment: \d+ slices in/.test(l));
-        let slices: number | undefined;
-        try {
-          const summary = JSON.parse(stdout) as { volume?: Array<{ slices?: number[] }> };
-          if (summary.volume) slices = summary.volume.reduce((n, s) => n + (s.slices?.length ?? 0), 0);
-        } catch {
-          // the summary is informative only here
-        }
-        resolve({ wallMs, rateLine, slices });
+        const rateLines = stderr.split('\n').filter((l) => RATE_LINE.test(l));
+        if (rateLines.length === 0) return reject(new Error(`medsam segment printed no "N slices in S s" line:\n${stderr.split('\n').slice(-6).join('\n')}`));
+        const parsed = rateLines.map((l) => RATE_LINE.exec(l)!);
+        resolve({
+          processMs,
+          loopMs: parsed.reduce((ms, m) => ms + Number(m[2]) * 1000, 0),
+          rateLines,
+          slices: parsed.reduce((n, m) => n + Number(m[1]), 0),
+        });
       });
   });
 }

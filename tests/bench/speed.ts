@@ -27,7 +27,7 @@ import { quietDcmjs } from '../../extension-medsam/src/seg/dicom/parse';
 import { checkSources } from '../../extension-medsam/src/seg/source';
 import { REPO_ROOT, readManifest } from '../parity/support/node-models';
 import type { SpeedCellArgs, SpeedCellResult } from './speed-child';
-import { boxesFile, markersFile, runCli, runOfficialSeries, seriesWork, type OfficialSeriesResult } from './speed-series';
+import { boxesFile, markersFile, runCli, runOfficialSeries, seriesWork, type CliRunResult, type OfficialSeriesResult } from './speed-series';
 import { BENCH_RUNTIMES, integerOption, listOption, loadAverage, machine, median, runBenchChild, type BenchRuntime } from './support';
 
 const USAGE = 'see the header of tests/bench/speed.ts';
@@ -138,7 +138,7 @@ const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b
 
 /** A Markdown table: the figures are p50 ms; ratios are node / WASM. */
 export function formatSpeedTable(rows: readonly SpeedRow[]): string {
-  const head = ['stage', 'ours node ms', 'ours WASM ms', 'official PyTorch ms', 'bound ms', 'ours/official (node / WASM)', 'ours/bound (node / WASM)'];
+  const head = ['stage', 'ours node ms', 'ours WASM ms', 'official PyTorch ms', 'bound ms (official FLOPs)', 'ours/official (node / WASM)', 'ours/bound (node / WASM)'];
   const cells = [
     head,
     ...rows.map((r) => [
@@ -296,10 +296,8 @@ async function seriesSection(o: SpeedOptions, input: SeriesInputs, out: (s?: str
   const work = seriesWork(path.join(CT20, 'example_seg_dicom.nii.gz'), input.sources, input.files, input.order, input.image);
   const boxCount = work.slices.reduce((n, s) => n + s.boxes.length, 0);
   const boxesPath = path.join(OUT, 'series-boxes.json');
-  const markersPath = path.join(OUT, 'series-markers.json');
   fs.writeFileSync(boxesPath, JSON.stringify(boxesFile(work)));
-  fs.writeFileSync(markersPath, JSON.stringify(markersFile(work)));
-  out(`whole series: ${work.slices.length} slices, ${boxCount} boxes over ${work.labels.length} TotalSegmentator labels (${work.labels.join(', ')}); 3D: ${work.propagate.map((p) => `label ${p.label} from slice ${p.start}`).join(', ')}`);
+  out(`whole series: ${work.slices.length} slices, ${boxCount} boxes over ${work.labels.length} TotalSegmentator labels (${work.labels.join(', ')}); 3D: ${work.propagate.map((p) => `${p.target} from slice ${p.start}`).join(', ')}`);
   const result: Record<string, unknown> = { slices: work.slices.length, boxes: boxCount, labels: work.labels };
   const attempt = async <T>(label: string, f: () => Promise<T>): Promise<T | undefined> => {
     out(`${label} ...`);
@@ -311,29 +309,39 @@ async function seriesSection(o: SpeedOptions, input: SeriesInputs, out: (s?: str
     }
   };
   const oursSeries = await attempt('ours: medsam segment --boxes', () => runCli(['--dicom', input.dicom, '--boxes', boxesPath, '--out', path.join(OUT, 'series.seg.dcm')], o.threads));
-  const ours3d = await attempt('ours: medsam segment --markers (propagate)', () => runCli(['--dicom', input.dicom, '--markers', markersPath, '--out', path.join(OUT, 'propagate.seg.dcm')], o.threads));
+  // One target per run, as on the official side: the embedding cache is not shared between targets.
+  const ours3dRuns: CliRunResult[] = [];
+  for (const p of work.propagate) {
+    const markersPath = path.join(OUT, `series-markers-${p.target}.json`);
+    fs.writeFileSync(markersPath, JSON.stringify(markersFile(p)));
+    const r = await attempt(`ours: medsam segment --markers (propagate ${p.target})`, () => runCli(['--dicom', input.dicom, '--markers', markersPath, '--out', path.join(OUT, `propagate-${p.target}.seg.dcm`)], o.threads));
+    if (r) ours3dRuns.push(r);
+  }
+  const ours3d = ours3dRuns.length === work.propagate.length && ours3dRuns.length > 0
+    ? { processMs: ours3dRuns.reduce((a, r) => a + r.processMs, 0), loopMs: ours3dRuns.reduce((a, r) => a + r.loopMs, 0), slices: ours3dRuns.reduce((a, r) => a + r.slices, 0), rateLines: ours3dRuns.flatMap((r) => r.rateLines) }
+    : undefined;
   const dicomsInOrder = input.order.map((k) => input.files[k].path);
   const official = o.python ? await attempt('official PyTorch (models/reference/litemedsam_speed_series.py)', () => runOfficialSeries(work, dicomsInOrder, o.threads, OUT)) : undefined;
   Object.assign(result, { ours: { series: oursSeries, propagate: ours3d }, official });
   const s = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(1));
   const modelMs = (r: { ms: Record<string, number> } | undefined) => (r ? r.ms.encoder + r.ms.decoder + r.ms.postprocess : undefined);
-  const wallRatio = (a: number | undefined, b: number | undefined) => (a && b ? (b / a).toFixed(2) : '-');
+  const speedup = (ours: number | undefined, theirs: number | undefined) => (ours && theirs ? (theirs / ours).toFixed(2) : '-');
   const rows = [
-    ['run', 'slices', 'boxes', 'ours: medsam segment s (wall: start, model load, DICOM, SEG written)', 'official s (DICOM + preprocess + model)', 'official model work s', 'official / ours'],
-    ['series', String(work.slices.length), String(boxCount), s(oursSeries?.wallMs), s(official?.series.wallMs), s(modelMs(official?.series)), wallRatio(oursSeries?.wallMs, official?.series.wallMs)],
-    ['3D propagate', `${ours3d?.slices ?? '-'} / ${official?.propagate.slices ?? '-'}`, '1 per slice', s(ours3d?.wallMs), s(official?.propagate.wallMs), s(modelMs(official?.propagate)), wallRatio(ours3d?.wallMs, official?.propagate.wallMs)],
+    ['run', 'slices (ours / official)', 'boxes', 'ours s (first read to last mask)', 'ours process s (start to SEG written)', 'official s (DICOM + preprocess + model)', 'official model work s', 'official / ours'],
+    ['series', `${oursSeries?.slices ?? '-'} / ${official?.series.slices ?? '-'}`, String(boxCount), s(oursSeries?.loopMs), s(oursSeries?.processMs), s(official?.series.wallMs), s(modelMs(official?.series)), speedup(oursSeries?.loopMs, official?.series.wallMs)],
+    ['3D propagate', `${ours3d?.slices ?? '-'} / ${official?.propagate.slices ?? '-'}`, '1 per slice', s(ours3d?.loopMs), s(ours3d?.processMs), s(official?.propagate.wallMs), s(modelMs(official?.propagate)), speedup(ours3d?.loopMs, official?.propagate.wallMs)],
   ];
   const width = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   const line = (c: string[]) => `| ${c.map((x, j) => x.padEnd(width[j])).join(' | ')} |`;
   out();
   out([line(rows[0]), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n'));
   out();
-  if (oursSeries?.rateLine) out(`ours (medsam segment): ${oursSeries.rateLine}`);
+  for (const l of [...(oursSeries?.rateLines ?? []), ...(ours3d?.rateLines ?? [])]) out(`ours: ${l}`);
   if (official) {
     const stages = (r: OfficialSeriesResult['series']) => Object.entries(r.ms).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ');
     out(`official series stages: ${stages(official.series)}; 3D stages: ${stages(official.propagate)} (slices per target ${official.propagate.targets.map((t) => `${t.label}: ${t.slices}`).join(', ')}); model load ${(official.loadMs / 1000).toFixed(1)} s (not counted)`);
   }
-  out('3D slices: ours / official (both stop where the mask is empty; ours reuses embeddings of slices it has already encoded)');
+  out('3D: both sides stop where the mask is empty (our propagation rule); slice counts may differ by a slice or two where a mask vanishes at the edge');
   out();
   return result;
 }

@@ -5,7 +5,7 @@
  */
 import { clampImageBox, type ImageSize } from '../engine/geometry/box';
 import type { MedsamSession } from '../engine/session/session';
-import { segmentBoxes } from '../engine/session/pipeline';
+import { preprocessSlice, segmentBoxes } from '../engine/session/pipeline';
 import { planVolumeRun, type KeySlice } from '../engine/volume/plan';
 import { reviewQueue, volumeMl } from '../engine/volume/review';
 import { doneSlices, runVolume } from '../engine/volume/run';
@@ -14,7 +14,7 @@ import { UsageError } from './args';
 import type { DicomFile } from './dicom-folder';
 import type { Io } from './main';
 import { linesToSegments, type KeySliceSpec, type MarkersFile } from './markers-file';
-import { afterModelStarts, prepareSlice, preparedInput, type PreparedSlice } from './prepared-slice';
+import { slicePixels } from './pixels';
 
 export interface MarkerRunInput {
   io: Io;
@@ -53,14 +53,13 @@ export async function segmentMarkers(input: MarkerRunInput): Promise<{ masks: (U
     // The propagation padding follows the model's profile unless the markers file sets propagatePadPx.
     const plan = planVolumeRun(keys, order.length, image, { profile: session.entry.profile, ...markers });
     const name = spec.label ?? spec.target ?? `segment ${si + 1}`;
-    const prefetch = slicePrefetch(plan.steps.map((step) => step.slice), (z) => prepareSlice(files[order[z]], session.entry.profile));
+    const started = Date.now();
     const result = await runVolume({
       plan,
       segmentSlice: async (z, box, signal) => {
-        const current = await prefetch.take(z);
-        const run = segmentBoxes(session, preparedInput, sliceName(sources[order[z]]), current, image, [box], { signal });
-        prefetch.after(z);
-        const r = await run;
+        const k = order[z];
+        const slice = await slicePixels(files[k]);
+        const r = await segmentBoxes(session, preprocessSlice, sliceName(sources[k]), { slice }, image, [box], { signal });
         return { mask: r.masks[0], iou: r.iou[0] };
       },
       onProgress: (p) => {
@@ -68,6 +67,11 @@ export async function segmentMarkers(input: MarkerRunInput): Promise<{ masks: (U
       },
     });
     if (result.status === 'failed') throw result.error;
+    if (!quiet) {
+      const done = doneSlices(result).length;
+      const seconds = (Date.now() - started) / 1000;
+      io.stderr.write(`volume ${name}: ${done} slices in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(2)} slices/s)\n`);
+    }
     complete &&= result.status === 'complete';
     masks.push(sources.map((_, k) => {
       const z = order.indexOf(k);
@@ -87,21 +91,3 @@ export async function segmentMarkers(input: MarkerRunInput): Promise<{ masks: (U
   return { masks, report, complete };
 }
 
-/**
- * The next slice of the plan's visiting order is read and preprocessed while the model runs on this one. When a
- * propagation stops early, the slice prepared for the direction it left is dropped.
- */
-function slicePrefetch(visit: readonly number[], prepare: (z: number) => Promise<PreparedSlice>): { take(z: number): Promise<PreparedSlice>; after(z: number): void } {
-  let ahead: { z: number; slice: Promise<PreparedSlice> } | undefined;
-  return {
-    take(z) {
-      const hit = ahead?.z === z ? ahead.slice : undefined;
-      ahead = undefined;
-      return hit ?? prepare(z);
-    },
-    after(z) {
-      const next = visit[visit.indexOf(z) + 1];
-      if (next !== undefined) ahead = { z: next, slice: afterModelStarts(() => prepare(next)) };
-    },
-  };
-}

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { clampImageBox, type ImageBox } from '../engine/geometry/box';
 import type { Precision } from '../engine/manifest';
-import { segmentBoxes } from '../engine/session/pipeline';
+import { preprocessSlice, segmentBoxes } from '../engine/session/pipeline';
 import { targetById, type Rgb } from '../seg/codes';
 import { SegError } from '../seg/errors';
 import { checkSources, sliceName } from '../seg/source';
@@ -28,8 +28,7 @@ import { readDicomwebSeries, seriesUrl } from './dicomweb-series';
 import type { Io } from './main';
 import { readMarkers } from './markers-file';
 import { openModel } from './models';
-import { checkReadable } from './pixels';
-import { afterModelStarts, prepareSlice, preparedInput, type PreparedSlice } from './prepared-slice';
+import { checkReadable, slicePixels } from './pixels';
 import { Progress } from './progress';
 import { checkSegOutput, writeSegmentOutputs } from './segment-output';
 import { segmentMarkers } from './segment-volume';
@@ -147,7 +146,7 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   if (!(timeoutS > 0)) throw new UsageError('--timeout must be a number of seconds > 0');
   const timeoutMs = timeoutS * 1000;
   const threadsArg = one(args, 'threads');
-  const threads = threadsArg === undefined ? undefined : Number(threadsArg);
+  const threads = threadsArg === undefined ? undefined : /^\d+$/.test(threadsArg) ? Number(threadsArg) : NaN;
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads must be a whole number >= 1, got "${threadsArg}"`);
   const precision = (one(args, 'precision') ?? 'fp32') as Precision;
   if (!['fp32', 'fp16', 'int8'].includes(precision)) throw new UsageError(`--precision must be fp32, fp16 or int8`);
@@ -237,27 +236,23 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   });
 
   /**
-   * The slices with boxes, in series order, each slice's boxes in one decoder batch. The next slice is read, decoded
-   * and preprocessed while the model runs on this one (onnxruntime-node computes on its own threads and leaves this
-   * thread free), so DICOM decoding costs no wall-clock time once the first slice is under way.
+   * The slices with boxes, in series order, each slice's boxes in one decoder batch. (onnxruntime-node's run holds
+   * this thread until it returns, so reading the next slice during a model run would need a worker thread: at about
+   * 0.1 s of a 0.7 s slice on two cores, not worth one yet.)
    */
   async function segmentBoxWork(): Promise<(Uint8Array | null)[][]> {
     const pixels = stack.rows * stack.columns;
     const masks: (Uint8Array | null)[][] = specs.map(() => sources.map(() => null));
     const slices = order.filter((i) => work.has(i));
     const bar = new Progress('segment', slices.length, io.stderr, quiet);
-    const prepare = (k: number): Promise<PreparedSlice> => prepareSlice(files[k], entry.profile);
     const started = Date.now();
     bar.update(0);
-    let next: Promise<PreparedSlice> | undefined = slices.length > 0 ? prepare(slices[0]) : undefined;
     for (let n = 0; n < slices.length; n++) {
       const k = slices[n];
       const jobs = work.get(k)!;
-      const current = await next!;
-      const size = { width: current.slice.columns, height: current.slice.rows };
-      const run = segmentBoxes(session, preparedInput, sliceName(sources[k]), current, size, jobs.map((j) => j.box));
-      next = n + 1 < slices.length ? afterModelStarts(() => prepare(slices[n + 1])) : undefined;
-      const result = await run;
+      const slice = await slicePixels(files[k]);
+      const size = { width: slice.columns, height: slice.rows };
+      const result = await segmentBoxes(session, preprocessSlice, sliceName(sources[k]), { slice }, size, jobs.map((j) => j.box));
       jobs.forEach((j, i) => {
         const m = (masks[j.segment][k] ??= new Uint8Array(pixels));
         const r = result.masks[i];
