@@ -35,7 +35,7 @@ export interface MedsamConfig {
   precision: Precision | null;
   executionProviders: WorkerExecutionProvider[] | null;
   numThreads: number;
-  /** Folder URL (ending in /) of ort-wasm-simd-threaded.jsep.{mjs,wasm}. */
+  /** Folder URL (ending in /) of onnxruntime-web's runtimes (ort-wasm-simd-threaded[.jsep].{mjs,wasm}). */
   wasmPaths: string;
   cacheModels: boolean;
   stowTimeoutMs: number;

@@ -33,6 +33,11 @@ export function detectWebPlatform(): WebPlatform {
   };
 }
 
+/** Whether the viewer's settings leave WebGPU in the running (default: yes, where it exists). */
+export function wantsWebGpu(params: Pick<InitParams, 'executionProviders'>): boolean {
+  return !params.executionProviders || params.executionProviders.includes('webgpu');
+}
+
 export function defaultProviders(platform: WebPlatform): WorkerExecutionProvider[] {
   return platform.hasWebGpu ? ['webgpu', 'wasm'] : ['wasm'];
 }
