@@ -7,7 +7,7 @@
 // Two more tests play a viewer MedSAM cannot use on each real host (the built mode or extension loaded through a
 // wrapper that hides a piece): it must say why in the panel and the console, and the viewer must keep working.
 import assert from 'node:assert/strict';
-import { ct20Labels, labelMask, maskBox, TS_LABEL } from '../fixtures/references.mjs';
+import { TS_LABEL, ct20Labels, largestLabelSlice, maskBox } from '../fixtures/references.mjs';
 import { getJson, onCt, segSeries, value } from '../fixtures/archive.mjs';
 import { MedsamTool, MedsamViewer, overlap, sample, sopOfImageId, StudyList } from '../pages.mjs';
 
@@ -57,12 +57,8 @@ export const tests = [
         consoleErrors = opened.consoleErrors;
         assert.equal(state.model.id, 'litemedsam', 'the default model is LiteMedSAM');
 
-        let chosen = null;
-        for (const [sop, labels] of reference.labels) {
-          const liver = labelMask(labels, TS_LABEL.liver);
-          const pixels = liver.reduce((n, v) => n + v, 0);
-          if (!chosen || pixels > chosen.pixels) chosen = { sop, liver, pixels };
-        }
+        const largest = largestLabelSlice(reference, TS_LABEL.liver);
+        const chosen = { ...largest, liver: largest.mask };
         const dice = await step(times, 'box->mask', async () => {
           const slice = await tool.sliceOfSop(chosen.sop);
           assert.ok(slice >= 0, 'the liver slice is in the viewport');

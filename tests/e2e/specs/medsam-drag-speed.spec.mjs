@@ -5,7 +5,7 @@
 // Asserts behaviour only (a preview during the drag, the last preview is the final box's); the speed is a figure,
 // never a pass/fail: it depends on the machine and its load.
 import assert from 'node:assert/strict';
-import { ct20Labels, labelMask, maskBox, TS_LABEL } from '../fixtures/references.mjs';
+import { TS_LABEL, ct20Labels, largestLabelSlice, maskBox } from '../fixtures/references.mjs';
 import { openWithModel, sample } from '../pages.mjs';
 
 const DRAG_MOVES = 40;
@@ -66,12 +66,8 @@ export const tests = [
       const { page, tool, state } = await openWithModel(openPage, stack, ct, null);
       assert.equal(state.model.id, 'litemedsam', 'the default model is LiteMedSAM');
 
-      let chosen = null;
-      for (const [sop, labels] of reference.labels) {
-        const liver = labelMask(labels, TS_LABEL.liver);
-        const pixels = liver.reduce((n, v) => n + v, 0);
-        if (!chosen || pixels > chosen.pixels) chosen = { sop, liver, pixels };
-      }
+      const largest = largestLabelSlice(reference, TS_LABEL.liver);
+      const chosen = { ...largest, liver: largest.mask };
       await tool.showSlice(await tool.sliceOfSop(chosen.sop));
       await tool.activateBoxTool();
       const liverBox = maskBox(chosen.liver, reference.columns, reference.rows, PAD);

@@ -9,7 +9,7 @@
 // Kvasir-SEG's terms are not an open licence, so nothing made from its images is committed).
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ct20Labels, cliSegmentBoxes, deleteStudy, kvasirCase, labelMask, maskBox, secondaryCaptureRgb, TS_LABEL } from '../fixtures/references.mjs';
+import { TS_LABEL, cliSegmentBoxes, ct20Labels, deleteStudy, kvasirCase, labelMask, largestLabelSlice, maskBox, secondaryCaptureRgb } from '../fixtures/references.mjs';
 import { storeSeries } from '../fixtures/phantom.mjs';
 import { decodeMask, openWithModel, overlap, sample, sopOfImageId } from '../pages.mjs';
 
@@ -65,12 +65,8 @@ export const tests = [
       const { page, tool, pageErrors } = await openDefault(openPage, stack, ct, log);
 
       // The slice with the most liver.
-      let chosen = null;
-      for (const [sop, labels] of reference.labels) {
-        const liver = labelMask(labels, TS_LABEL.liver);
-        const pixels = liver.reduce((n, v) => n + v, 0);
-        if (!chosen || pixels > chosen.pixels) chosen = { sop, liver, pixels };
-      }
+      const largest = largestLabelSlice(reference, TS_LABEL.liver);
+      const chosen = { ...largest, liver: largest.mask };
       const slice = await tool.sliceOfSop(chosen.sop);
       assert.ok(slice >= 0, 'the slice is in the viewport');
       await tool.showSlice(slice);
