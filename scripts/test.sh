@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (npm packages, the Python model tooling, the LiteMedSAM model), then runs
-# the typecheck (counted as one test) and every suite:
+# the typecheck and the lint (each counted as one test) and every suite:
 #   1. model export + ONNX Runtime vs PyTorch parity on the tiny random model, the torch-free converter against the
 #      torch export with LiteMedSAM's real weights (pytest, models/tests)
 #   2. unit and parity tests of the TypeScript engine and the OHIF adapters (jest)
@@ -34,6 +34,9 @@ add_counts() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
 echo "== typecheck (tsc --noEmit, strict, the whole tree)"
 if npx tsc -p tsconfig.json --noEmit; then add_counts 1 0; else add_counts 0 1; status=1; fi
+
+echo "== lint (eslint: architecture boundaries, import cycles, typescript-eslint; eslint.config.mjs)"
+if npx eslint .; then add_counts 1 0; else add_counts 0 1; status=1; fi
 
 echo "== models: export and ONNX Runtime vs PyTorch parity (pytest)"
 "$venv/bin/python" -m pytest -q -s models/tests --junitxml="$out/pytest.xml" || status=1

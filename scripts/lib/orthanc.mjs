@@ -201,6 +201,6 @@ export async function startOrthanc({ root, port, storageDir, logFile, onSpawn })
   } catch (e) {
     await stop();
     const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
-    throw new Error(`${e.message}\n--- ${logFile} (last lines) ---\n${tail}`);
+    throw new Error(`${e.message}\n--- ${logFile} (last lines) ---\n${tail}`, { cause: e });
   }
 }

@@ -355,7 +355,7 @@ export class MedsamTool {
         const state = window.services.medsamService.getState();
         return { volume: state.volume, status: state.status, message: state.message };
       });
-      throw new Error(`volume phase ${phase} not reached: ${JSON.stringify(s)}`);
+      throw new Error(`volume phase ${phase} not reached: ${JSON.stringify(s)}`, { cause: e });
     }
   }
 

@@ -34,9 +34,13 @@ function file(name: string, content: string | Uint8Array): string {
 
 const boxes = (slice = 1): string => file(`boxes-${slice}.json`, JSON.stringify({ segments: [{ target: 'liver', boxes: [{ slice, box: [4, 4, 28, 28] }] }] }));
 
-async function segment(series: string, extra: string[] = []): Promise<{ code: number; stdout: string; stderr: string; summary: Record<string, any> }> {
+// The command's JSON summary, read field by field as each test needs.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON under test
+type Summary = Record<string, any>;
+
+async function segment(series: string, extra: string[] = []): Promise<{ code: number; stdout: string; stderr: string; summary: Summary }> {
   const r = await run(['segment', '--dicom', series, '--boxes', boxes(), '--model', 'bright-in-box', '--out', path.join(DIR, `${path.basename(series)}.dcm`), ...extra]);
-  let summary: Record<string, any> = {};
+  let summary: Summary = {};
   try {
     summary = JSON.parse(r.stdout);
   } catch {

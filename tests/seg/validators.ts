@@ -73,7 +73,7 @@ export function highdicomRoundTrip(python: string, spec: HighdicomSpec, name: st
     output = execFileSync(python, [path.join(ROOT, 'models/reference/seg_check.py'), specFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
-    throw new Error(`highdicom round trip failed for ${name}:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+    throw new Error(`highdicom round trip failed for ${name}:\n${err.stdout ?? ''}${err.stderr ?? ''}`, { cause: e });
   }
   return { figures: JSON.parse(output.split('\n')[0]), output };
 }

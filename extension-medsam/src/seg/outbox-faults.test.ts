@@ -181,7 +181,7 @@ describe('two tabs retrying one entry', () => {
     const store = memoryStore<OutboxEntry>();
     await waiting(store);
     let stowed = false;
-    const { fetch, calls } = pacs((method, url) => {
+    const { fetch, calls } = pacs((method, _url) => {
       if (method === 'GET') return { status: 200, body: JSON.stringify(stowed ? [{ '00080018': { vr: 'UI', Value: [SOP] } }] : []) };
       if (stowed) return { status: 409, body: duplicate(SOP) };
       stowed = true;

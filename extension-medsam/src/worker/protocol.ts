@@ -9,7 +9,7 @@
  * because a viewer usually keeps its own pixel buffer.
  */
 import type { MedsamErrorCode } from '../engine/errors';
-import type { ImageBox, ImageSize } from '../engine/geometry/box';
+import type { ImageBox } from '../engine/geometry/box';
 import type { Manifest, Precision, PreprocessingProfileId } from '../engine/manifest';
 import type { SliceInput } from '../engine/session/pipeline';
 

@@ -251,7 +251,7 @@ async function emptyStoredList({ stack, openPage, log }, ct, before) {
   assert.deepEqual(added, [state.save.seriesInstanceUid]);
 }
 
-async function pickedTargetLabelMap({ stack, openPage, log }, ct, before) {
+async function pickedTargetLabelMap({ stack, openPage, log }, ct, _before) {
   const { page } = await boxAccepted(openPage, stack, ct);
   await openPanel(page);
   const liver = targetById('liver');

@@ -37,6 +37,7 @@ export interface Uint8Image {
 }
 
 /** ndimage's pole of the cubic B-spline prefilter, sqrt(3) - 2, as the literal SciPy uses. */
+// eslint-disable-next-line no-loss-of-precision -- SciPy's literal, kept as written so the source can be compared
 const POLE = -0.267949192431122706472553658494127633;
 /** ndimage's filter gain for one pole: gain = 1.0; gain *= (1 - z) * (1 - 1/z). */
 const GAIN = 1.0 * ((1.0 - POLE) * (1.0 - 1.0 / POLE));

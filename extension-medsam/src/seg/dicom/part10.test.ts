@@ -86,6 +86,7 @@ describe('explicit VR little endian encoding', () => {
 
 describe('value formatting', () => {
   it('fits any finite number into 16 DS characters, keeping as much precision as fits', () => {
+    // eslint-disable-next-line no-loss-of-precision -- a number with more digits than a double holds, on purpose
     for (const n of [0, -0, 1, -1.5, 0.810547, 1 / 3, -235.199997, 123456789.123456789, 1e-9, -1.2345678901234e-12, 6.02e23, -249.51171875]) {
       const s = formatDS(n);
       expect(s.length).toBeLessThanOrEqual(16);

@@ -189,6 +189,7 @@ function encodeDataset(ds: Dataset, path: string): Uint8Array {
 }
 
 function hasNonAscii(v: unknown): boolean {
+  // eslint-disable-next-line no-control-regex -- the range starts at NUL: every non-ASCII character
   if (typeof v === 'string') return /[^\x00-\x7f]/.test(v);
   if (Array.isArray(v)) return v.some(hasNonAscii);
   if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !isOtherBytes(v)) return Object.values(v).some(hasNonAscii);

@@ -24,10 +24,12 @@ export function checkText(keyword: string, vr: VR, value: string): void {
     fail(`is longer than the ${max} characters ${vr} allows`);
   }
   if (FREE_TEXT.has(vr)) {
+    // eslint-disable-next-line no-control-regex -- PS3.5 6.1: the control characters free text may not hold
     if (/[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]/.test(value)) fail('contains control characters');
     return;
   }
   if (value.includes('\\')) fail('contains a backslash (the value separator)');
+  // eslint-disable-next-line no-control-regex -- other VRs hold no control characters at all
   if (/[\x00-\x1f]/.test(value)) fail('contains control characters');
   switch (vr) {
     case 'CS':
