@@ -4,7 +4,7 @@ import type { BenchOptions, SliceRecord, VolumeRecord } from '../engine/benchmar
 import type { ModelInfo } from './benchmark-model';
 
 /**
- * Published DSC / NSD (%) to read the figures against (../shared/docs/medsam-pipeline.md, "Published accuracy
+ * Published DSC / NSD (%) to read the figures against (docs/pipeline.md, "Metrics and published
  * figures"): LiteMedSAM per modality on the MedSAM-on-Laptop validation set; MedSAM ViT-B overall only.
  */
 const PUBLISHED: Record<string, { overall: [number, number]; modality: Record<string, [number, number]> }> = {

@@ -6,7 +6,7 @@
  * File paths are relative to the manifest's own URL or folder.
  */
 
-/** How an image becomes the encoder input and how logits become a mask; see ../shared/docs/medsam-pipeline.md. */
+/** How an image becomes the encoder input and how logits become a mask; see docs/pipeline.md. */
 export type PreprocessingProfileId =
   /** MedSAM: straight resize to 1024x1024 (bicubic spline, anti-aliased), per-image min-max to [0,1], box * 1024/[W,H]. */
   | 'medsam-1024-stretch'

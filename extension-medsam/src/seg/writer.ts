@@ -1,5 +1,5 @@
 /**
- * Segmentation -> DICOM SEG (PS3.3 A.51), following ../shared/docs/dicom-seg.md:
+ * Segmentation -> DICOM SEG (PS3.3 A.51), following docs/pipeline.md ("DICOM SEG rules followed"):
  *  - same study as the sources, a new series; patient and study attributes copied; the sources' frame of reference;
  *  - classic BINARY SEG (SOP class 1.2.840.10008.5.1.4.1.1.66.4, 1 bit per pixel, frames packed without padding) by
  *    default, or a LABELMAP SEG (1.2.840.10008.5.1.4.1.1.66.7, 8/16-bit segment numbers) on request;

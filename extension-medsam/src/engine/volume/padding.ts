@@ -1,6 +1,6 @@
 /**
  * How much a propagated box grows around the previous slice's mask, per model profile, as the official 3D scripts do
- * (../../../../shared/docs/medsam-pipeline.md, "3D"):
+ * (docs/pipeline.md, "3D"):
  *  - MedSAM (seg_3dnii_sparse_marker): the previous mask's bounding box + 5 px in image pixels;
  *  - LiteMedSAM (CVPR24_LiteMedSAM_infer.py, get_bbox256): + 3 px in the 256 model space, i.e. 3 * max(H, W) / 256
  *    image pixels (6 px on a 512 x 512 slice). A fixed 5 image px would give LiteMedSAM a tighter box than it was

@@ -1,7 +1,7 @@
 /**
  * Which slices a volume run visits, in which order, and where each slice's box comes from.
  *
- * Two modes, both from ../../../../shared/docs/medsam-pipeline.md ("3D"):
+ * Two modes, both from docs/pipeline.md ("3D"):
  *  - 'interpolate' (the paper's annotation study): each key slice's box is the rectangle covering its marks, slices
  *    between key slices get boxes interpolated from the neighbouring key slices, every slice of the range is run.
  *  - 'propagate' (the official sparse-marker script, and single-box propagation from one accepted slice): a slice's box
