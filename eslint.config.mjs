@@ -11,9 +11,21 @@ const SRC = 'extension-medsam/src';
 /** Which folder may not import which (tests may use the command line's readers to get real data). */
 function boundaries({ tests }) {
   return [
-    { target: `${SRC}/engine`, from: [`${SRC}/ohif`, `${SRC}/seg`, `${SRC}/cli`, `${SRC}/worker`], message: 'the engine is pure: adapters import it, never the reverse' },
-    { target: `${SRC}/seg`, from: tests ? [`${SRC}/ohif`, `${SRC}/worker`] : [`${SRC}/ohif`, `${SRC}/cli`, `${SRC}/worker`], message: 'seg/ is host-free: OHIF and the command line use it' },
-    { target: `${SRC}/worker`, from: [`${SRC}/ohif`, `${SRC}/cli`], message: 'the worker runs the engine without a host' },
+    {
+      target: `${SRC}/engine`,
+      from: [`${SRC}/ohif`, `${SRC}/seg`, `${SRC}/cli`, `${SRC}/worker`],
+      message: 'the engine is pure: adapters import it, never the reverse',
+    },
+    {
+      target: `${SRC}/seg`,
+      from: tests ? [`${SRC}/ohif`, `${SRC}/worker`] : [`${SRC}/ohif`, `${SRC}/cli`, `${SRC}/worker`],
+      message: 'seg/ is host-free: OHIF and the command line use it',
+    },
+    {
+      target: `${SRC}/worker`,
+      from: [`${SRC}/ohif`, `${SRC}/cli`],
+      message: 'the worker runs the engine without a host',
+    },
     { target: `${SRC}/cli`, from: [`${SRC}/ohif`, `${SRC}/worker`], message: 'the command line has no browser host' },
   ];
 }
@@ -26,13 +38,18 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
     settings: {
-      'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'] })],
+      'import-x/resolver-next': [
+        importX.createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'] }),
+      ],
       'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs', '.cjs'],
     },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-restricted-paths': ['error', { zones: boundaries({ tests: false }) }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // A variable set before a try block and again inside it reads more plainly than the alternatives here.
       'no-useless-assignment': 'off',
       // A variable a closure reads before the test assigns it (a fake that appears later) must stay let.

@@ -31,14 +31,17 @@ const ORT_RUNTIME_FILES = [
 class EmitOrtRuntimePlugin {
   apply(compiler) {
     compiler.hooks.thisCompilation.tap('EmitOrtRuntimePlugin', compilation => {
-      compilation.hooks.processAssets.tap({ name: 'EmitOrtRuntimePlugin', stage: compilation.constructor.PROCESS_ASSETS_STAGE_ADDITIONAL }, () => {
-        for (const file of ORT_RUNTIME_FILES) {
-          const from = path.join(ORT_DIST, file);
-          compilation.fileDependencies.add(from);
-          // minimized: emitted as published (Terser would otherwise rewrite the .mjs glue).
-          compilation.emitAsset(`ort/${file}`, new sources.RawSource(fs.readFileSync(from)), { minimized: true });
-        }
-      });
+      compilation.hooks.processAssets.tap(
+        { name: 'EmitOrtRuntimePlugin', stage: compilation.constructor.PROCESS_ASSETS_STAGE_ADDITIONAL },
+        () => {
+          for (const file of ORT_RUNTIME_FILES) {
+            const from = path.join(ORT_DIST, file);
+            compilation.fileDependencies.add(from);
+            // minimized: emitted as published (Terser would otherwise rewrite the .mjs glue).
+            compilation.emitAsset(`ort/${file}`, new sources.RawSource(fs.readFileSync(from)), { minimized: true });
+          }
+        },
+      );
     });
   }
 }
@@ -92,7 +95,11 @@ function esModuleBuild(name, entry, { plugins = [] } = {}) {
       externals: [
         ({ request }, callback) =>
           /^(@ohif\/|@cornerstonejs\/)/.test(request ?? '')
-            ? callback(new Error(`${name}: do not import ${request}; take it from the host (see extension-medsam/src/ohif/hostLibraries.ts)`))
+            ? callback(
+                new Error(
+                  `${name}: do not import ${request}; take it from the host (see extension-medsam/src/ohif/hostLibraries.ts)`,
+                ),
+              )
             : callback(),
       ],
       plugins,

@@ -15,7 +15,10 @@ const force = args.includes('--force');
 const url = (args.find(a => !a.startsWith('--')) ?? 'http://127.0.0.1:8042').replace(/\/+$/, '');
 
 try {
-  const orthanc = orthancClient(url, readOrthancCredentials(path.resolve(root, process.env.ORTHANC_STORAGE || '.orthanc')));
+  const orthanc = orthancClient(
+    url,
+    readOrthancCredentials(path.resolve(root, process.env.ORTHANC_STORAGE || '.orthanc')),
+  );
   const samples = readSamples(root);
   const before = await countInstances(orthanc);
   if (before > 0 && !force) {

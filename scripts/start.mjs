@@ -40,8 +40,13 @@ function portFromEnv(name, fallback) {
 
 /** Runs a command with its output shown; throws when it fails. Returns its stdout when `capture`. */
 function run(command, args, { capture = false } = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'], encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
   return capture ? result.stdout.trim() : '';
 }
 
@@ -61,19 +66,29 @@ function ensureModels() {
   let served = servedManifest(modelsDir);
   if (served?.dropped.some(d => d.makeWith === 'npm run model:litemedsam')) {
     log('making LiteMedSAM from its published weights (npm run model:litemedsam; first start only)');
-    const result = spawnSync('bash', [path.join(root, 'scripts', 'model-litemedsam.sh'), '--manifest', path.join(modelsDir, 'manifest.json')], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    if (result.status !== 0) log('LiteMedSAM could not be made (see the line above); the viewer starts with the test models');
+    const result = spawnSync(
+      'bash',
+      [path.join(root, 'scripts', 'model-litemedsam.sh'), '--manifest', path.join(modelsDir, 'manifest.json')],
+      {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    if (result.status !== 0)
+      log('LiteMedSAM could not be made (see the line above); the viewer starts with the test models');
     served = servedManifest(modelsDir);
   }
   if (!served) return [`models: ${modelsDir}/manifest.json is missing or unreadable; the viewer will say so`];
   const lines = [];
   const first = served.manifest.models.find(m => !m.testModel) ?? served.manifest.models[0];
-  if (first) lines.push(`model: the default is ${first.displayName} (${first.id})${first.testModel ? ', a TEST MODEL: its masks are not anatomy' : ''}`);
+  if (first)
+    lines.push(
+      `model: the default is ${first.displayName} (${first.id})${first.testModel ? ', a TEST MODEL: its masks are not anatomy' : ''}`,
+    );
   for (const d of served.dropped) {
-    lines.push(`  model ${d.id} left out: ${d.missing} is missing${d.makeWith ? ` (make it with: ${d.makeWith})` : ''}`);
+    lines.push(
+      `  model ${d.id} left out: ${d.missing} is missing${d.makeWith ? ` (make it with: ${d.makeWith})` : ''}`,
+    );
   }
   return lines;
 }
@@ -106,7 +121,9 @@ async function main() {
     if (!(await isPortFree(port))) throw new Error(`port ${port} is in use on 127.0.0.1; set PORT to another one`);
 
     // 1. The prebuilt viewer (cached tarball -> .viewer/<OHIF_VERSION>/dist).
-    const viewerDir = run('bash', [path.join(root, 'scripts', 'fetch-viewer.sh')], { capture: true }).split('\n').pop();
+    const viewerDir = run('bash', [path.join(root, 'scripts', 'fetch-viewer.sh')], { capture: true })
+      .split('\n')
+      .pop();
     const viewerVersion = fs.readFileSync(path.join(viewerDir, '..', 'VERSION'), 'utf8').trim();
     done.push(`viewer: @ohif/app@${viewerVersion} in ${path.relative(root, viewerDir)}`);
 
@@ -139,9 +156,15 @@ async function main() {
       const storageDir = path.resolve(root, process.env.ORTHANC_STORAGE || '.orthanc');
       log(`starting Orthanc on 127.0.0.1:${orthancPort} (storage ${storageDir})`);
       const orthanc = await startOrthanc({ root, port: orthancPort, storageDir, onSpawn: stop => cleanups.push(stop) });
-      orthanc.child.once('exit', (code, signal) => stopAll(1, `Orthanc stopped unexpectedly (${signal ?? code}); see ${orthanc.logFile}`));
-      done.push(`orthanc: ${orthanc.version} at ${orthanc.url} (pid ${orthanc.child.pid}, log ${path.relative(root, orthanc.logFile)})`);
-      done.push(`  password-protected; the proxy holds the credentials (${path.relative(root, credentialsFile(storageDir))})`);
+      orthanc.child.once('exit', (code, signal) =>
+        stopAll(1, `Orthanc stopped unexpectedly (${signal ?? code}); see ${orthanc.logFile}`),
+      );
+      done.push(
+        `orthanc: ${orthanc.version} at ${orthanc.url} (pid ${orthanc.child.pid}, log ${path.relative(root, orthanc.logFile)})`,
+      );
+      done.push(
+        `  password-protected; the proxy holds the credentials (${path.relative(root, credentialsFile(storageDir))})`,
+      );
 
       const samples = await ensureSamples(orthanc.client, root);
       if (samples.loaded) done.push(`samples: loaded ${samples.loaded} instances into the empty archive`);
@@ -153,8 +176,12 @@ async function main() {
 
     // 5. The viewer host.
     const maxUploadMb = Number(process.env.MEDSAM_MAX_UPLOAD_MB || 512);
-    if (!(maxUploadMb > 0)) throw new Error(`MEDSAM_MAX_UPLOAD_MB=${process.env.MEDSAM_MAX_UPLOAD_MB} is not a size in MB`);
-    const extraHosts = (process.env.MEDSAM_HOSTS ?? '').split(',').map(h => h.trim()).filter(Boolean);
+    if (!(maxUploadMb > 0))
+      throw new Error(`MEDSAM_MAX_UPLOAD_MB=${process.env.MEDSAM_MAX_UPLOAD_MB} is not a size in MB`);
+    const extraHosts = (process.env.MEDSAM_HOSTS ?? '')
+      .split(',')
+      .map(h => h.trim())
+      .filter(Boolean);
     const server = createViewerServer({
       viewerDir,
       ...projectServeOptions(root),

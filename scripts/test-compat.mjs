@@ -65,7 +65,9 @@ function table(rows, def) {
     const name = r.version === def ? `${r.version} (default)` : r.version;
     const result = r.unsupported ? 'unsupported' : r.passed ? 'pass' : 'FAIL';
     const time = r.seconds === undefined ? '' : `${r.seconds.toFixed(0)} s`;
-    lines.push(`| ${name} | ${result} | ${r.tests ?? ''} | ${time} | ${r.dice ?? ''} | ${r.reloaded ?? ''} | ${r.steps ?? ''} | ${r.consoleErrors ?? ''} | ${r.reason ?? ''} |`);
+    lines.push(
+      `| ${name} | ${result} | ${r.tests ?? ''} | ${time} | ${r.dice ?? ''} | ${r.reloaded ?? ''} | ${r.steps ?? ''} | ${r.consoleErrors ?? ''} | ${r.reason ?? ''} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -78,7 +80,10 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   if (process.env.MEDSAM_SKIP_BUILD !== '1') {
     log('building dist/ (webpack), once for every version');
-    const built = spawnSync(path.join(root, 'node_modules', '.bin', 'webpack'), ['--mode', 'production'], { cwd: root, stdio: 'inherit' });
+    const built = spawnSync(path.join(root, 'node_modules', '.bin', 'webpack'), ['--mode', 'production'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     if (built.status !== 0) throw new Error('webpack failed');
   }
   const started = Date.now();
@@ -98,7 +103,9 @@ async function main() {
   console.log(md);
   const passed = rows.filter(r => r.passed).length;
   const failed = rows.filter(r => !r.passed && !r.unsupported).length;
-  log(`${rows.length} versions in ${((Date.now() - started) / 1000).toFixed(0)} s; table in ${path.relative(root, path.join(outDir, 'compat.md'))}`);
+  log(
+    `${rows.length} versions in ${((Date.now() - started) / 1000).toFixed(0)} s; table in ${path.relative(root, path.join(outDir, 'compat.md'))}`,
+  );
   console.log(`compat: ${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
 }

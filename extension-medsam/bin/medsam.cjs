@@ -9,6 +9,6 @@ require('./register-ts.cjs');
 
 require(path.join(__dirname, '..', 'src', 'cli', 'main.ts'))
   .main(process.argv.slice(2))
-  .then((code) => {
+  .then(code => {
     process.exitCode = code;
   });

@@ -18,7 +18,15 @@ import { getServicesModule, serviceConfiguration } from './ohif/servicesModule';
 import { getToolbarModule } from './ohif/toolbarModule';
 import type { HostModuleArgs } from './ohif/hostTypes';
 
-export { EXTENSION_ID, PANEL_ID, SERVICE_NAME, BOX_TOOL_NAME, BOX_TOOL_BUTTON_ID, BOX_TOOL_EVALUATOR, TOOL_GROUP_IDS } from './ohif/ids';
+export {
+  EXTENSION_ID,
+  PANEL_ID,
+  SERVICE_NAME,
+  BOX_TOOL_NAME,
+  BOX_TOOL_BUTTON_ID,
+  BOX_TOOL_EVALUATOR,
+  TOOL_GROUP_IDS,
+} from './ohif/ids';
 export type { MedsamState, MedsamStatus, MedsamDevice, MedsamModelInfo } from './ohif/medsamService';
 
 let unsubscribers: Array<() => void> = [];
@@ -54,15 +62,25 @@ const extension = {
       if (missing.length) throw new Error(unsupportedHostMessage(missing));
       registerMedsamBoxTool({ cs, service, servicesManager, commandsManager });
       service.setSaver(
-        createHostSaver({ services: servicesManager.services, extensionManager, cs, outbox: openOutbox(), ledger: service.ledger, stowTimeoutMs: service.settings.stowTimeoutMs }),
+        createHostSaver({
+          services: servicesManager.services,
+          extensionManager,
+          cs,
+          outbox: openOutbox(),
+          ledger: service.ledger,
+          stowTimeoutMs: service.settings.stowTimeoutMs,
+        }),
       );
       service.setVolumeHost({
-        prepare: acceptedBoxes => prepareVolumeScene({ cs, services: servicesManager.services, commandsManager, acceptedBoxes }),
+        prepare: acceptedBoxes =>
+          prepareVolumeScene({ cs, services: servicesManager.services, commandsManager, acceptedBoxes }),
         jumpTo: (viewportId, slice) => jumpToSlice(cs, servicesManager.services, viewportId, slice),
       });
     } catch (e) {
       const message = (e as Error).message;
-      service.reportUnsupportedHost(message.startsWith('MedSAM cannot run') ? message : `MedSAM cannot run in this viewer: ${message}`);
+      service.reportUnsupportedHost(
+        message.startsWith('MedSAM cannot run') ? message : `MedSAM cannot run in this viewer: ${message}`,
+      );
     }
     const { segmentationService, viewportGridService, toolbarService } = servicesManager.services;
     // Volumes in mL read every labelmap slice: measured once the segmentation has been still for a moment, not on
@@ -91,10 +109,19 @@ const extension = {
     const removed = segmentationService?.EVENTS?.SEGMENTATION_REMOVED;
     if (removed) {
       // A new segmentation may reuse the id: MedSAM's record of the old one must not count as the new one's.
-      const sub = segmentationService.subscribe(removed, (evt: { segmentationId?: string }) => evt?.segmentationId && service.forgetSegmentation(evt.segmentationId));
+      const sub = segmentationService.subscribe(
+        removed,
+        (evt: { segmentationId?: string }) => evt?.segmentationId && service.forgetSegmentation(evt.segmentationId),
+      );
       unsubscribers.push(sub.unsubscribe);
     }
-    for (const name of ['SEGMENTATION_MODIFIED', 'SEGMENTATION_ADDED', 'SEGMENTATION_REMOVED', 'SEGMENTATION_DATA_MODIFIED', 'SEGMENTATION_REPRESENTATION_MODIFIED']) {
+    for (const name of [
+      'SEGMENTATION_MODIFIED',
+      'SEGMENTATION_ADDED',
+      'SEGMENTATION_REMOVED',
+      'SEGMENTATION_DATA_MODIFIED',
+      'SEGMENTATION_REPRESENTATION_MODIFIED',
+    ]) {
       const event = segmentationService?.EVENTS?.[name];
       if (event) unsubscribers.push(segmentationService.subscribe(event, refreshSegments).unsubscribe);
     }

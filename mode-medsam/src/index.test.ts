@@ -6,9 +6,15 @@ function fakeSegmentationMode() {
   const module = {
     id: '@ohif/mode-segmentation',
     modeInstance: { id: '@ohif/mode-segmentation', routeName: 'segmentation' },
-    modeFactory(this: { modeInstance: Record<string, unknown> }, { modeConfiguration }: { modeConfiguration?: unknown }) {
+    modeFactory(
+      this: { modeInstance: Record<string, unknown> },
+      { modeConfiguration }: { modeConfiguration?: unknown },
+    ) {
       calls.push({ self: this, modeConfiguration });
-      return { ...this.modeInstance, applied: [...((this.modeInstance.applied as unknown[]) ?? []), modeConfiguration] };
+      return {
+        ...this.modeInstance,
+        applied: [...((this.modeInstance.applied as unknown[]) ?? []), modeConfiguration],
+      };
     },
   };
   return { module, calls };
@@ -44,15 +50,22 @@ describe('MedSAM mode', () => {
     const error = jest.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const none = (await mode.modeFactory({ loadModules: async () => [undefined] })) as Record<string, any>;
-      const noFactory = (await mode.modeFactory({ loadModules: async () => [{ id: '@ohif/mode-segmentation' }] })) as Record<string, any>;
+      const noFactory = (await mode.modeFactory({
+        loadModules: async () => [{ id: '@ohif/mode-segmentation' }],
+      })) as Record<string, any>;
       expect(error.mock.calls).toEqual([[NO_SEGMENTATION_MODE_MESSAGE], [NO_SEGMENTATION_MODE_MESSAGE]]);
       expect(NO_SEGMENTATION_MODE_MESSAGE).toContain('@ohif/mode-segmentation');
       for (const m of [none, noFactory]) {
         expect([m.id, m.routeName]).toEqual([MODE_ID, ROUTE_NAME]);
-        expect(m.isValidMode({ modalities: 'CT' })).toEqual({ valid: false, description: NO_SEGMENTATION_MODE_MESSAGE });
+        expect(m.isValidMode({ modalities: 'CT' })).toEqual({
+          valid: false,
+          description: NO_SEGMENTATION_MODE_MESSAGE,
+        });
         expect(m.routes[0].layoutTemplate().props.rightPanels).toEqual(['@medsam/extension-medsam.panelModule.medsam']);
         const reported: string[] = [];
-        m.onModeEnter({ servicesManager: { services: { medsamService: { reportUnsupportedHost: (x: string) => reported.push(x) } } } });
+        m.onModeEnter({
+          servicesManager: { services: { medsamService: { reportUnsupportedHost: (x: string) => reported.push(x) } } },
+        });
         expect(reported).toEqual([NO_SEGMENTATION_MODE_MESSAGE]);
       }
     } finally {
@@ -108,7 +121,10 @@ describe('MedSAM mode', () => {
 
     it('keeps the host mode and makes the same changes by hand: id, route, name, validity, panel first', async () => {
       const { module } = plainSegmentationMode();
-      const instance = (await mode.modeFactory({ modeConfiguration: {}, loadModules: async () => [module] })) as Record<string, any>;
+      const instance = (await mode.modeFactory({ modeConfiguration: {}, loadModules: async () => [module] })) as Record<
+        string,
+        any
+      >;
       expect([instance.id, instance.routeName, instance.displayName]).toEqual([MODE_ID, ROUTE_NAME, 'MedSAM']);
       expect(instance.extensions).toEqual({ '@ohif/extension-default': '^3.0.0' });
       expect(instance.isValidMode({ modalities: 'CT' }).valid).toBe(true);
@@ -121,7 +137,10 @@ describe('MedSAM mode', () => {
 
     it('runs the host enter first, and ends its own subscription on mode exit', async () => {
       const { module, log } = plainSegmentationMode();
-      const instance = (await mode.modeFactory({ modeConfiguration: {}, loadModules: async () => [module] })) as Record<string, any>;
+      const instance = (await mode.modeFactory({ modeConfiguration: {}, loadModules: async () => [module] })) as Record<
+        string,
+        any
+      >;
       const { ctx, subscriptions } = services();
       instance.onModeEnter(ctx);
       expect(log).toEqual(['host enter']);
@@ -135,7 +154,10 @@ describe('MedSAM mode', () => {
       const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
       try {
         const { module } = plainSegmentationMode();
-        const instance = (await mode.modeFactory({ modeConfiguration: { displayName: { $set: 'x' } }, loadModules: async () => [module] })) as Record<string, any>;
+        const instance = (await mode.modeFactory({
+          modeConfiguration: { displayName: { $set: 'x' } },
+          loadModules: async () => [module],
+        })) as Record<string, any>;
         expect(instance.displayName).toBe('MedSAM');
         expect(instance.configured).toEqual({});
         expect(warn).toHaveBeenCalledTimes(1);
@@ -149,7 +171,9 @@ describe('MedSAM mode', () => {
   it('names its route, its id and the MedSAM panel first on the right', () => {
     expect(mode.id).toBe(MODE_ID);
     expect(MEDSAM_MODE_COMMANDS.routeName.$set).toBe(ROUTE_NAME);
-    expect(MEDSAM_MODE_COMMANDS.routes[0].layoutInstance.props.rightPanels.$unshift).toEqual(['@medsam/extension-medsam.panelModule.medsam']);
+    expect(MEDSAM_MODE_COMMANDS.routes[0].layoutInstance.props.rightPanels.$unshift).toEqual([
+      '@medsam/extension-medsam.panelModule.medsam',
+    ]);
     expect(MEDSAM_MODE_COMMANDS.isValidMode.$set({ modalities: 'CT' }).valid).toBe(true);
     expect(MEDSAM_MODE_COMMANDS.isValidMode.$set({ modalities: 'SR' }).valid).toBe(false);
   });

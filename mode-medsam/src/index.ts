@@ -21,13 +21,19 @@ const SEGMENTATION_MODE = '@ohif/mode-segmentation';
 interface CommandsModeModule {
   id: string;
   modeInstance: Record<string, unknown>;
-  modeFactory(this: { modeInstance: Record<string, unknown> }, args: { modeConfiguration?: unknown }): Record<string, unknown>;
+  modeFactory(
+    this: { modeInstance: Record<string, unknown> },
+    args: { modeConfiguration?: unknown },
+  ): Record<string, unknown>;
 }
 
 /** OHIF 3.11 and 3.12: the factory returns the finished mode object and ignores modeConfiguration. */
 interface PlainModeModule {
   id: string;
-  modeFactory(args: { modeConfiguration?: unknown; loadModules?: LoadModules }): Record<string, unknown> | Promise<Record<string, unknown>>;
+  modeFactory(args: {
+    modeConfiguration?: unknown;
+    loadModules?: LoadModules;
+  }): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 type LoadModules = (names: string[]) => Promise<unknown[]>;
@@ -89,7 +95,10 @@ export function medsamFromPlainMode(base: Record<string, unknown>): Record<strin
       ...first,
       ...(first.layoutInstance ? { layoutInstance: withMedsamPanel(first.layoutInstance) } : {}),
       ...(typeof template === 'function'
-        ? { layoutTemplate: (...args: unknown[]) => withMedsamPanel((template as (...a: unknown[]) => unknown)(...args)) }
+        ? {
+            layoutTemplate: (...args: unknown[]) =>
+              withMedsamPanel((template as (...a: unknown[]) => unknown)(...args)),
+          }
         : {}),
     };
   }
@@ -108,9 +117,16 @@ export function medsamFromPlainMode(base: Record<string, unknown>): Record<strin
   };
 }
 
-async function modeFactory({ modeConfiguration, loadModules }: { modeConfiguration?: unknown; loadModules: LoadModules }) {
+async function modeFactory({
+  modeConfiguration,
+  loadModules,
+}: {
+  modeConfiguration?: unknown;
+  loadModules: LoadModules;
+}) {
   const [segmentation] = await loadModules([SEGMENTATION_MODE]);
-  const hasSiteConfig = !!modeConfiguration && typeof modeConfiguration === 'object' && Object.keys(modeConfiguration).length > 0;
+  const hasSiteConfig =
+    !!modeConfiguration && typeof modeConfiguration === 'object' && Object.keys(modeConfiguration).length > 0;
   if (isCommandsModule(segmentation)) {
     // The host's own factory applies the commands with the host's immutability-helper; a second call layers
     // the site's modesConfiguration['@medsam/mode-medsam'] on top of ours.
@@ -120,7 +136,9 @@ async function modeFactory({ modeConfiguration, loadModules }: { modeConfigurati
   if (isPlainModule(segmentation)) {
     if (hasSiteConfig) {
       // The host's own modes ignore modesConfiguration too; saying so beats applying a partial copy of its rules.
-      console.warn(`MedSAM mode: modesConfiguration['${MODE_ID}'] is not applied: this viewer's modes take no configuration (OHIF 3.13 or later applies it)`);
+      console.warn(
+        `MedSAM mode: modesConfiguration['${MODE_ID}'] is not applied: this viewer's modes take no configuration (OHIF 3.13 or later applies it)`,
+      );
     }
     return medsamFromPlainMode(await segmentation.modeFactory({ modeConfiguration: {}, loadModules }));
   }
@@ -155,7 +173,9 @@ export function unavailableMode(message: string): Record<string, unknown> {
           props: {
             leftPanels: [],
             rightPanels: [PANEL_ID],
-            viewports: [{ namespace: '@ohif/extension-cornerstone.viewportModule.cornerstone', displaySetsToDisplay: [stack] }],
+            viewports: [
+              { namespace: '@ohif/extension-cornerstone.viewportModule.cornerstone', displaySetsToDisplay: [stack] },
+            ],
           },
         }),
       },

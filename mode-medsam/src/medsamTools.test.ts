@@ -1,4 +1,10 @@
-import { addMedsamToMode, keepMedsamPanelInFront, MEDSAM_BOX_BUTTON, medsamToolbarSections, withMedsamOnModeEnter } from './medsamTools';
+import {
+  addMedsamToMode,
+  keepMedsamPanelInFront,
+  MEDSAM_BOX_BUTTON,
+  medsamToolbarSections,
+  withMedsamOnModeEnter,
+} from './medsamTools';
 
 /** A stand-in for OHIF's panelService: activatePanel broadcasts ACTIVATE_PANEL to the subscribers, as the host's does. */
 function fakePanelService() {
@@ -26,13 +32,17 @@ function fakeHost(groups = ['default', 'mpr', 'volume3d']) {
   const services = {
     toolGroupService: {
       getToolGroup: (id: string) => (groups.includes(id) ? {} : undefined),
-      addToolsToToolGroup: (id: string, tools: { passive: Array<{ toolName: string }> }) => calls.push(`tools ${id} ${tools.passive.map(t => t.toolName)}`),
+      addToolsToToolGroup: (id: string, tools: { passive: Array<{ toolName: string }> }) =>
+        calls.push(`tools ${id} ${tools.passive.map(t => t.toolName)}`),
     },
     toolbarService: {
       register: (buttons: Array<{ id: string }>) => calls.push(`register ${buttons.map(b => b.id)}`),
       updateSection: (key: string, ids: string[]) => calls.push(`section ${key} ${ids}`),
     },
-    customizationService: { setCustomizations: (c: Record<string, { $push: Array<{ keys: string[] }> }>) => calls.push(`hotkey ${c['ohif.hotkeyBindings'].$push.map(h => h.keys)}`) },
+    customizationService: {
+      setCustomizations: (c: Record<string, { $push: Array<{ keys: string[] }> }>) =>
+        calls.push(`hotkey ${c['ohif.hotkeyBindings'].$push.map(h => h.keys)}`),
+    },
   };
   const commandsManager = { runCommand: (name: string) => calls.push(`command ${name}`) };
   return { ctx: { servicesManager: { services }, commandsManager }, calls };
@@ -56,10 +66,18 @@ describe('the MedSAM additions to the segmentation mode', () => {
 
   it("on OHIF 3.11's single segmentation toolbox (SegmentationTools, no LabelMapTools) the buttons go there", () => {
     const { ctx, calls } = fakeHost(['default']);
-    (ctx.servicesManager.services.toolbarService as Record<string, unknown>).state = { buttonSections: { primary: [], SegmentationTools: ['BrushTools'] } };
+    (ctx.servicesManager.services.toolbarService as Record<string, unknown>).state = {
+      buttonSections: { primary: [], SegmentationTools: ['BrushTools'] },
+    };
     addMedsamToMode(ctx);
-    expect(calls.filter(c => c.startsWith('section'))).toEqual(['section primary MedsamBox,Bidirectional', 'section SegmentationTools MedsamBox,Bidirectional']);
-    expect(medsamToolbarSections({ state: { buttonSections: { LabelMapTools: [], SegmentationTools: [] } } })).toEqual(['primary', 'LabelMapTools']);
+    expect(calls.filter(c => c.startsWith('section'))).toEqual([
+      'section primary MedsamBox,Bidirectional',
+      'section SegmentationTools MedsamBox,Bidirectional',
+    ]);
+    expect(medsamToolbarSections({ state: { buttonSections: { LabelMapTools: [], SegmentationTools: [] } } })).toEqual([
+      'primary',
+      'LabelMapTools',
+    ]);
     expect(medsamToolbarSections({})).toEqual(['primary', 'LabelMapTools']);
   });
 
@@ -90,7 +108,10 @@ describe('the MedSAM additions to the segmentation mode', () => {
     shown = true;
     panelService.activatePanel('@ohif/extension-default.panelModule.measurements', true);
     await Promise.resolve();
-    expect(activated.slice(2)).toEqual([`${LABELMAP_PANEL} (force)`, '@ohif/extension-default.panelModule.measurements (force)']);
+    expect(activated.slice(2)).toEqual([
+      `${LABELMAP_PANEL} (force)`,
+      '@ohif/extension-default.panelModule.measurements (force)',
+    ]);
 
     unsubscribe();
     expect(listeners.size).toBe(0);

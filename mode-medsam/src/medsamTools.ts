@@ -36,7 +36,8 @@ export const MEDSAM_MARKER_BUTTON = {
     type: 'tool',
     icon: 'tool-bidirectional',
     label: 'Key-slice marker',
-    tooltip: 'Key-slice marker (K): long and short axes on a few slices, then Segment volume (shift+M) in the MedSAM panel',
+    tooltip:
+      'Key-slice marker (K): long and short axes on a few slices, then Segment volume (shift+M) in the MedSAM panel',
     commands: { commandName: 'setToolActiveToolbar', commandOptions: { toolGroupIds: [...TOOL_GROUP_IDS] } },
     evaluate: 'evaluate.cornerstoneTool',
   },
@@ -58,7 +59,12 @@ export const MEDSAM_MARKER_HOTKEY = {
   isEditable: true,
 };
 
-export const MEDSAM_VOLUME_HOTKEY = { commandName: 'medsamSegmentVolume', label: 'MedSAM: segment volume', keys: ['shift+m'], isEditable: true };
+export const MEDSAM_VOLUME_HOTKEY = {
+  commandName: 'medsamSegmentVolume',
+  label: 'MedSAM: segment volume',
+  keys: ['shift+m'],
+  isEditable: true,
+};
 
 /** The host's toolbar sections that get the button: the main bar and the labelmap tools of the segmentation panel. */
 export const MEDSAM_TOOLBAR_SECTIONS = ['primary', 'LabelMapTools'];
@@ -69,7 +75,9 @@ export const SINGLE_TOOLBOX_SECTION = 'SegmentationTools';
  * The sections to add the buttons to on this host: OHIF 3.12 and later split the panel's toolbox into labelmap and
  * contour ones (LabelMapTools); 3.11 has the single SegmentationTools, which the host has filled by now.
  */
-export function medsamToolbarSections(toolbarService: { state?: { buttonSections?: Record<string, unknown> } }): string[] {
+export function medsamToolbarSections(toolbarService: {
+  state?: { buttonSections?: Record<string, unknown> };
+}): string[] {
   const sections = toolbarService.state?.buttonSections;
   const single = !!sections && SINGLE_TOOLBOX_SECTION in sections && !('LabelMapTools' in sections);
   return single ? ['primary', SINGLE_TOOLBOX_SECTION] : [...MEDSAM_TOOLBAR_SECTIONS];
@@ -84,16 +92,21 @@ export function addMedsamToMode({ servicesManager, commandsManager }: ModeContex
   const { toolGroupService, toolbarService, customizationService } = servicesManager.services;
   for (const toolGroupId of TOOL_GROUP_IDS) {
     if (toolGroupService?.getToolGroup(toolGroupId)) {
-      toolGroupService.addToolsToToolGroup(toolGroupId, { passive: [{ toolName: BOX_TOOL_NAME }, { toolName: MARKER_TOOL_NAME }] });
+      toolGroupService.addToolsToToolGroup(toolGroupId, {
+        passive: [{ toolName: BOX_TOOL_NAME }, { toolName: MARKER_TOOL_NAME }],
+      });
     }
   }
   if (toolbarService) {
     toolbarService.register([MEDSAM_BOX_BUTTON, MEDSAM_MARKER_BUTTON]);
     // updateSection appends to an existing section (the host's buttons stay).
-    for (const section of medsamToolbarSections(toolbarService)) toolbarService.updateSection(section, [BOX_TOOL_BUTTON_ID, MARKER_TOOL_NAME]);
+    for (const section of medsamToolbarSections(toolbarService))
+      toolbarService.updateSection(section, [BOX_TOOL_BUTTON_ID, MARKER_TOOL_NAME]);
   }
   // Read by the viewer right after onModeEnter (ohif.hotkeyBindings), at mode scope: gone when the mode exits.
-  customizationService?.setCustomizations?.({ 'ohif.hotkeyBindings': { $push: [MEDSAM_HOTKEY, MEDSAM_MARKER_HOTKEY, MEDSAM_VOLUME_HOTKEY] } });
+  customizationService?.setCustomizations?.({
+    'ohif.hotkeyBindings': { $push: [MEDSAM_HOTKEY, MEDSAM_MARKER_HOTKEY, MEDSAM_VOLUME_HOTKEY] },
+  });
   void commandsManager.runCommand('medsamLoadModel');
 }
 
@@ -131,7 +144,10 @@ export function keepMedsamPanelInFront(
  * unsubscribe goes where the host's onModeExit will call it: the mode instance's _unsubscriptions (OHIF 3.13's base
  * mode sets it), else `collect` (whose owner ends it on mode exit).
  */
-export function withMedsamOnModeEnter(original: ((this: unknown, ctx: ModeContext) => void) | undefined, collect?: Array<() => void>) {
+export function withMedsamOnModeEnter(
+  original: ((this: unknown, ctx: ModeContext) => void) | undefined,
+  collect?: Array<() => void>,
+) {
   return function medsamOnModeEnter(this: unknown, ctx: ModeContext): void {
     original?.call(this, ctx);
     addMedsamToMode(ctx);

@@ -13,9 +13,13 @@ export interface ModeValidity {
 }
 
 export function medsamStudyValidity(modalities: string | undefined): ModeValidity {
-  const present = (modalities ?? '').split('\\').map(m => m.trim().toUpperCase()).filter(Boolean);
+  const present = (modalities ?? '')
+    .split('\\')
+    .map(m => m.trim().toUpperCase())
+    .filter(Boolean);
   const supported = present.filter(m => MEDSAM_MODALITIES.includes(m));
-  if (supported.length > 0) return { valid: true, description: `MedSAM supports ${[...new Set(supported)].join(', ')}` };
+  if (supported.length > 0)
+    return { valid: true, description: `MedSAM supports ${[...new Set(supported)].join(', ')}` };
   return {
     valid: false,
     description: `MedSAM needs a ${MEDSAM_MODALITIES.join(', ')} series; this study has ${present.join(', ') || 'no modality'}`,

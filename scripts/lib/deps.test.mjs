@@ -52,7 +52,9 @@ describe('dependencies', () => {
   it('declares every package the extension and the command line load at run time as a dependency of the extension', () => {
     const extension = readJson('extension-medsam/package.json');
     // An optional peer (playwright-core for the benchmark's PNG chart) is used when present and said so when not.
-    const optionalPeers = Object.keys(extension.peerDependenciesMeta ?? {}).filter(n => extension.peerDependenciesMeta[n].optional);
+    const optionalPeers = Object.keys(extension.peerDependenciesMeta ?? {}).filter(
+      n => extension.peerDependenciesMeta[n].optional,
+    );
     const declared = new Set([...Object.keys(extension.dependencies ?? {}), ...optionalPeers]);
     const missing = new Map();
     for (const dir of ['extension-medsam/src', 'extension-medsam/bin']) {
@@ -60,21 +62,31 @@ describe('dependencies', () => {
         for (const name of runtimePackages(file)) if (!declared.has(name)) missing.set(name, file);
       }
     }
-    assert.deepEqual([...missing].map(([name, file]) => `${name} (${file})`), []);
+    assert.deepEqual(
+      [...missing].map(([name, file]) => `${name} (${file})`),
+      [],
+    );
   });
 
   it('asks for no newer Node than the project declares', () => {
     const project = minimumNode(readJson('package.json').engines?.node);
     assert.ok(project, 'package.json declares engines.node as >=X');
     const extension = readJson('extension-medsam/package.json');
-    assert.deepEqual(minimumNode(extension.engines?.node), project, 'the extension (the medsam command) declares the same Node');
+    assert.deepEqual(
+      minimumNode(extension.engines?.node),
+      project,
+      'the extension (the medsam command) declares the same Node',
+    );
     const tooNew = [];
     for (const name of Object.keys(extension.dependencies ?? {})) {
       // Where Node would find it from the extension (several packages do not export their package.json).
-      const manifest = ['extension-medsam/node_modules', 'node_modules'].map(d => path.join(root, d, name, 'package.json')).find(f => fs.existsSync(f));
+      const manifest = ['extension-medsam/node_modules', 'node_modules']
+        .map(d => path.join(root, d, name, 'package.json'))
+        .find(f => fs.existsSync(f));
       assert.ok(manifest, `${name} is installed`);
       const wants = minimumNode(JSON.parse(fs.readFileSync(manifest, 'utf8')).engines?.node);
-      if (wants && (wants[0] > project[0] || (wants[0] === project[0] && wants[1] > project[1]))) tooNew.push(`${name} needs Node >= ${wants.join('.')}`);
+      if (wants && (wants[0] > project[0] || (wants[0] === project[0] && wants[1] > project[1])))
+        tooNew.push(`${name} needs Node >= ${wants.join('.')}`);
     }
     assert.deepEqual(tooNew, []);
   });

@@ -6,7 +6,9 @@ import path from 'node:path';
 
 /** Each variant's encoder and decoder files, relative to the manifest. */
 function modelFiles(entry) {
-  return Object.values(entry.variants ?? {}).flatMap(v => [v?.encoder?.path, v?.decoder?.path]).filter(p => typeof p === 'string');
+  return Object.values(entry.variants ?? {})
+    .flatMap(v => [v?.encoder?.path, v?.decoder?.path])
+    .filter(p => typeof p === 'string');
 }
 
 /**

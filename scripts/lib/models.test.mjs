@@ -18,9 +18,14 @@ test('models whose files are missing are left out of the served manifest, with w
   fs.mkdirSync(path.join(dir, 'test'));
   fs.writeFileSync(path.join(dir, 'test', 'e.onnx'), 'x');
   fs.writeFileSync(path.join(dir, 'test', 'd.onnx'), 'x');
-  const lite = entry('litemedsam', false, { fp32: { encoder: file('litemedsam/e.onnx'), decoder: file('litemedsam/d.onnx') } }, {
-    provenance: { converter: 'npm run model:litemedsam' },
-  });
+  const lite = entry(
+    'litemedsam',
+    false,
+    { fp32: { encoder: file('litemedsam/e.onnx'), decoder: file('litemedsam/d.onnx') } },
+    {
+      provenance: { converter: 'npm run model:litemedsam' },
+    },
+  );
   const tiny = entry('tiny', true, {
     fp32: { encoder: file('test/e.onnx'), decoder: file('test/d.onnx') },
     int8: { encoder: file('test/e8.onnx'), decoder: file('test/d.onnx') },
@@ -28,13 +33,26 @@ test('models whose files are missing are left out of the served manifest, with w
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ manifestVersion: 1, models: [lite, tiny] }));
 
   const served = servedManifest(dir);
-  assert.deepEqual(served.manifest.models.map(m => m.id), ['tiny']);
-  assert.deepEqual(Object.keys(served.manifest.models[0].variants), ['fp32'], 'a variant without its files is left out');
-  assert.deepEqual(served.dropped, [{ id: 'litemedsam', missing: 'litemedsam/e.onnx', makeWith: 'npm run model:litemedsam' }]);
+  assert.deepEqual(
+    served.manifest.models.map(m => m.id),
+    ['tiny'],
+  );
+  assert.deepEqual(
+    Object.keys(served.manifest.models[0].variants),
+    ['fp32'],
+    'a variant without its files is left out',
+  );
+  assert.deepEqual(served.dropped, [
+    { id: 'litemedsam', missing: 'litemedsam/e.onnx', makeWith: 'npm run model:litemedsam' },
+  ]);
 
   fs.mkdirSync(path.join(dir, 'litemedsam'));
   fs.writeFileSync(path.join(dir, 'litemedsam', 'e.onnx'), 'x');
   fs.writeFileSync(path.join(dir, 'litemedsam', 'd.onnx'), 'x');
-  assert.deepEqual(servedManifest(dir).manifest.models.map(m => m.id), ['litemedsam', 'tiny'], 'checked per request, not once');
+  assert.deepEqual(
+    servedManifest(dir).manifest.models.map(m => m.id),
+    ['litemedsam', 'tiny'],
+    'checked per request, not once',
+  );
   assert.equal(servedManifest(path.join(dir, 'nowhere')), null);
 });

@@ -27,10 +27,17 @@ export function defaultOhifVersion() {
  * Which versions a run covers. `only`: a comma-separated list (each must be listed); `ends`: the oldest and the newest
  * only; `skipDefault`: leave out the default version (the normal end-to-end run already covers it).
  */
-export function selectVersions({ only = '', ends = false, skipDefault = false } = {}, all = OHIF_VERSIONS, def = defaultOhifVersion()) {
+export function selectVersions(
+  { only = '', ends = false, skipDefault = false } = {},
+  all = OHIF_VERSIONS,
+  def = defaultOhifVersion(),
+) {
   let chosen = [...all];
   if (only.trim()) {
-    const asked = only.split(',').map(v => v.trim()).filter(Boolean);
+    const asked = only
+      .split(',')
+      .map(v => v.trim())
+      .filter(Boolean);
     const unknown = asked.filter(v => !all.includes(v));
     if (unknown.length) throw new Error(`not a tested OHIF version: ${unknown.join(', ')} (listed: ${all.join(', ')})`);
     chosen = all.filter(v => asked.includes(v));

@@ -33,7 +33,10 @@ test('a run is read from its output: figures when it passed, the failing step wh
     steps: 'open+model 10.1 s, box->mask 9.9 s',
     consoleErrors: '2',
   });
-  const failed = parseCompatRun('[e2e] FAIL compat smoke: x (90430 ms): box->mask: page.waitForFunction: Timeout 60000ms exceeded.\n0 passed, 1 failed\n', 1);
+  const failed = parseCompatRun(
+    '[e2e] FAIL compat smoke: x (90430 ms): box->mask: page.waitForFunction: Timeout 60000ms exceeded.\n0 passed, 1 failed\n',
+    1,
+  );
   assert.equal(failed.passed, false);
   assert.equal(failed.tests, '0/1');
   assert.equal(failed.reason, 'box->mask: page.waitForFunction: Timeout 60000ms exceeded.');

@@ -34,7 +34,8 @@ export const credentialsFile = storageDir => path.join(storageDir, CREDENTIALS_F
 export function readOrthancCredentials(storageDir) {
   try {
     const saved = JSON.parse(fs.readFileSync(credentialsFile(storageDir), 'utf8'));
-    if (typeof saved.username === 'string' && typeof saved.password === 'string' && saved.password.length >= 16) return saved;
+    if (typeof saved.username === 'string' && typeof saved.password === 'string' && saved.password.length >= 16)
+      return saved;
   } catch (e) {
     if (e.code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
   }
@@ -46,7 +47,9 @@ export function readOrthancCredentials(storageDir) {
  * `path` is relative to the Orthanc root ('/instances') or a full URL on it.
  */
 export function orthancClient(url, credentials) {
-  const authorization = credentials ? 'Basic ' + Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64') : null;
+  const authorization = credentials
+    ? 'Basic ' + Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
+    : null;
   return {
     url,
     authorization,
@@ -81,7 +84,10 @@ export function writeOrthancConfig({ root, port, storageDir }) {
     IndexDirectory: path.join(storageDir, 'db'),
     AuthenticationEnabled: true,
     RegisteredUsers: { [credentials.username]: credentials.password },
-    Plugins: [path.join(ORTHANC_PLUGIN_DIR, 'libOrthancDicomWeb.so'), path.join(ORTHANC_PLUGIN_DIR, 'libOrthancGdcm.so')],
+    Plugins: [
+      path.join(ORTHANC_PLUGIN_DIR, 'libOrthancDicomWeb.so'),
+      path.join(ORTHANC_PLUGIN_DIR, 'libOrthancGdcm.so'),
+    ],
   };
   fs.mkdirSync(storageDir, { recursive: true });
   const file = path.join(storageDir, 'orthanc.json');
@@ -95,7 +101,8 @@ export async function waitForOrthanc(url, { timeoutMs = 30000, child, client = o
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer';
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`Orthanc exited with code ${child.exitCode} before it was ready`);
+    if (child && child.exitCode !== null)
+      throw new Error(`Orthanc exited with code ${child.exitCode} before it was ready`);
     try {
       const res = await client.fetch('/system');
       if (res.ok) return await res.json();
@@ -142,10 +149,14 @@ async function claimStorage(storageDir, configFile) {
  * Returns a function that dismisses the guard (before an orderly stop, so a reused pid is never signalled).
  */
 function guardOrthanc(pid) {
-  const guard = spawn('sh', ['-c', 'while read -r _; do :; done; kill -TERM "$1" 2>/dev/null', 'orthanc-guard', String(pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: true,
-  });
+  const guard = spawn(
+    'sh',
+    ['-c', 'while read -r _; do :; done; kill -TERM "$1" 2>/dev/null', 'orthanc-guard', String(pid)],
+    {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    },
+  );
   guard.on('error', () => {}); // no sh: the orderly stop still works
   guard.unref();
   guard.stdin.on('error', () => {});

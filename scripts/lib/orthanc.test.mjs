@@ -55,7 +55,9 @@ describe('local Orthanc', { skip: !haveOrthanc && 'Orthanc is not installed' }, 
       const res = await fetch(`${orthanc.url}${route}`, { method });
       assert.equal(res.status, 401, `${method} ${route}`);
     }
-    const wrong = await fetch(`${orthanc.url}/system`, { headers: { Authorization: 'Basic ' + Buffer.from('medsam:guess').toString('base64') } });
+    const wrong = await fetch(`${orthanc.url}/system`, {
+      headers: { Authorization: 'Basic ' + Buffer.from('medsam:guess').toString('base64') },
+    });
     assert.equal(wrong.status, 401);
     const res = await orthanc.client.fetch('/system');
     assert.equal(res.status, 200);
@@ -84,7 +86,9 @@ describe('local Orthanc', { skip: !haveOrthanc && 'Orthanc is not installed' }, 
       const o = await startOrthanc({ root: ${JSON.stringify(root)}, port: ${port}, storageDir: ${JSON.stringify(dir)} });
       console.log(o.child.pid);
       setInterval(() => {}, 1000);`;
-    const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const host = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const pid = await new Promise((resolve, reject) => {
         host.stdout.once('data', d => resolve(Number(String(d).trim())));

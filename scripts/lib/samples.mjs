@@ -19,7 +19,8 @@ export function readSamples(root) {
 async function orthancJson(orthanc, where, init) {
   const res = await orthanc.fetch(where, init);
   const text = await res.text();
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${orthanc.url}${where}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  if (!res.ok)
+    throw new Error(`${init?.method ?? 'GET'} ${orthanc.url}${where}: HTTP ${res.status} ${text.slice(0, 200)}`);
   return JSON.parse(text);
 }
 

@@ -52,7 +52,10 @@ describe('viewer host under faults', () => {
     const models = path.join(dir, 'models');
     fs.mkdirSync(viewer, { recursive: true });
     fs.mkdirSync(models, { recursive: true });
-    fs.writeFileSync(path.join(viewer, 'index.html'), '<!doctype html><script>window.PUBLIC_URL="/"</script><script src="/a.js"></script><title>v</title>');
+    fs.writeFileSync(
+      path.join(viewer, 'index.html'),
+      '<!doctype html><script>window.PUBLIC_URL="/"</script><script src="/a.js"></script><title>v</title>',
+    );
     fs.writeFileSync(path.join(dir, 'app-config.js'), 'window.config = {};');
     fs.writeFileSync(path.join(models, 'encoder.onnx'), model);
 
@@ -105,9 +108,13 @@ describe('viewer host under faults', () => {
     assert.equal(beyond.status, 416);
     assert.equal(beyond.headers['content-range'], `bytes */${model.length}`);
     // a resumed download of a file that changed since must start again: If-Range with an old validator gets it whole
-    const stale = await request(port, '/medsam-models/encoder.onnx', { headers: { Range: 'bytes=10-', 'If-Range': '"old"' } });
+    const stale = await request(port, '/medsam-models/encoder.onnx', {
+      headers: { Range: 'bytes=10-', 'If-Range': '"old"' },
+    });
     assert.equal(stale.status, 200);
-    const fresh = await request(port, '/medsam-models/encoder.onnx', { headers: { Range: 'bytes=10-', 'If-Range': full.headers.etag } });
+    const fresh = await request(port, '/medsam-models/encoder.onnx', {
+      headers: { Range: 'bytes=10-', 'If-Range': full.headers.etag },
+    });
     assert.equal(fresh.status, 206);
   });
 
@@ -143,7 +150,10 @@ describe('viewer host under faults', () => {
     assert.match(csp, /object-src 'none'/);
     const [hash] = inlineScriptHashes('<script>window.PUBLIC_URL="/"</script>');
     assert.ok(csp.includes(`'${hash}'`), 'the inline script is allowed by its hash');
-    assert.ok(!csp.includes("'unsafe-inline'") || !/script-src[^;]*'unsafe-inline'/.test(csp), 'no inline scripts in general');
+    assert.ok(
+      !csp.includes("'unsafe-inline'") || !/script-src[^;]*'unsafe-inline'/.test(csp),
+      'no inline scripts in general',
+    );
     assert.equal(inlineScriptHashes('<script src="/a.js"></script>').length, 0);
     const other = await request(port, '/medsam-models/encoder.onnx');
     assert.match(other.headers['content-security-policy'], /frame-ancestors 'self'/);
@@ -153,7 +163,10 @@ describe('viewer host under faults', () => {
 
   it('refuses an upload over the size limit with 413, before the archive sees it', async () => {
     const before = upstreamRequests;
-    const declared = await request(port, '/dicom-web/studies', { method: 'POST', headers: { 'Content-Type': STOW_TYPE, 'Content-Length': '5000000' } }).catch(e => e);
+    const declared = await request(port, '/dicom-web/studies', {
+      method: 'POST',
+      headers: { 'Content-Type': STOW_TYPE, 'Content-Length': '5000000' },
+    }).catch(e => e);
     assert.equal(declared.status, 413);
     assert.match(declared.body.toString(), /larger than this server accepts/);
     // chunked, so no length is declared: refused once it passes the limit
@@ -164,7 +177,11 @@ describe('viewer host under faults', () => {
     );
     assert.match(chunked, /^HTTP\/1\.1 413/);
     assert.equal(upstreamRequests, before, 'the archive got none of it');
-    const small = await request(port, '/dicom-web/studies', { method: 'POST', headers: { 'Content-Type': STOW_TYPE }, body: 'x'.repeat(500) });
+    const small = await request(port, '/dicom-web/studies', {
+      method: 'POST',
+      headers: { 'Content-Type': STOW_TYPE },
+      body: 'x'.repeat(500),
+    });
     assert.equal(small.status, 200);
   });
 
@@ -179,7 +196,10 @@ describe('viewer host under faults', () => {
     const answers = await Promise.all(slow);
     const statuses = answers.map(a => a.slice(9, 12)).sort();
     assert.deepEqual(statuses, ['408', '408', '503', '503', '503']);
-    assert.match(answers.find(a => a.includes(' 408 ')), /sent nothing for 0\.4 s/);
+    assert.match(
+      answers.find(a => a.includes(' 408 ')),
+      /sent nothing for 0\.4 s/,
+    );
     assert.equal(upstreamRequests, before + 1, 'only the GET reached the archive');
   });
 
@@ -187,7 +207,9 @@ describe('viewer host under faults', () => {
     const stuck = createViewerServer({
       viewerDir: path.join(dir, 'viewer'),
       appConfig: path.join(dir, 'app-config.js'),
-      dicomweb: parseDicomwebTarget(`http://127.0.0.1:${silentUpstream.address().port}/dicom-web`, { rewriteUrls: false }),
+      dicomweb: parseDicomwebTarget(`http://127.0.0.1:${silentUpstream.address().port}/dicom-web`, {
+        rewriteUrls: false,
+      }),
       limits: { upstreamIdleMs: 300 },
     });
     await listen(stuck, 0);
@@ -219,7 +241,11 @@ describe('viewer host under faults', () => {
     await listen(behind, 0);
     try {
       const stow = origin =>
-        request(behind.address().port, '/dicom-web/studies', { method: 'POST', headers: { Host: 'viewer.example.org', Origin: origin, 'Content-Type': STOW_TYPE }, body: 'x' });
+        request(behind.address().port, '/dicom-web/studies', {
+          method: 'POST',
+          headers: { Host: 'viewer.example.org', Origin: origin, 'Content-Type': STOW_TYPE },
+          body: 'x',
+        });
       assert.equal((await stow('https://viewer.example.org')).status, 200);
       assert.equal(seen.forwarded, 'host=viewer.example.org;proto=https');
       assert.equal(seen['x-forwarded-proto'], 'https');
@@ -233,8 +259,14 @@ describe('viewer host under faults', () => {
   });
 
   it('answers to the host names it was started for and no others', async () => {
-    assert.equal((await request(port, '/dicom-web/studies', { headers: { Host: 'viewer.example.org:8443' } })).status, 200);
+    assert.equal(
+      (await request(port, '/dicom-web/studies', { headers: { Host: 'viewer.example.org:8443' } })).status,
+      200,
+    );
     assert.equal((await request(port, '/dicom-web/studies', { headers: { Host: 'localhost' } })).status, 403);
-    assert.equal((await request(port, '/dicom-web/studies', { headers: { Host: 'viewer.example.org.evil.test' } })).status, 403);
+    assert.equal(
+      (await request(port, '/dicom-web/studies', { headers: { Host: 'viewer.example.org.evil.test' } })).status,
+      403,
+    );
   });
 });

@@ -148,7 +148,11 @@ function sendFile(req, res, file, { cache }) {
   } catch (e) {
     if (fd !== undefined) fs.closeSync(fd);
     const missing = e.code === 'ENOENT' || e.code === 'ENOTDIR';
-    return sendText(res, missing ? 404 : 500, missing ? 'not found\n' : `cannot read this file (${e.code ?? 'error'})\n`);
+    return sendText(
+      res,
+      missing ? 404 : 500,
+      missing ? 'not found\n' : `cannot read this file (${e.code ?? 'error'})\n`,
+    );
   }
   const lastModified = st.mtime.toUTCString();
   const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
@@ -165,7 +169,10 @@ function sendFile(req, res, file, { cache }) {
   }
   const since = req.headers['if-modified-since'];
   const match = req.headers['if-none-match'];
-  const notModified = match !== undefined ? match === etag : since && Math.floor(st.mtimeMs / 1000) <= Math.floor(Date.parse(since) / 1000);
+  const notModified =
+    match !== undefined
+      ? match === etag
+      : since && Math.floor(st.mtimeMs / 1000) <= Math.floor(Date.parse(since) / 1000);
   if (notModified) {
     fs.closeSync(fd);
     res.writeHead(304, headers);
@@ -206,7 +213,8 @@ export function parseDicomwebTarget(target, { rewriteUrls }) {
   const url = new URL(target);
   const auth =
     url.username || url.password
-      ? 'Basic ' + Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')
+      ? 'Basic ' +
+        Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')
       : null;
   url.username = '';
   url.password = '';
@@ -258,7 +266,8 @@ export function dicomwebRefusal(req, allowedHosts = LOOPBACK_HOSTS, publicProto 
     return [403, `only STOW-RS (POST multipart/related to ${DICOMWEB_PREFIX}/studies) is allowed`];
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `${publicProto}://${host}`) return [403, `a request from ${String(origin).slice(0, 100)} is not allowed`];
+  if (origin !== undefined && origin !== `${publicProto}://${host}`)
+    return [403, `a request from ${String(origin).slice(0, 100)} is not allowed`];
   return null;
 }
 
@@ -269,15 +278,24 @@ export function dicomwebRefusal(req, allowedHosts = LOOPBACK_HOSTS, publicProto 
 function readBoundedBody(req, limits) {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
-    const tooLarge = { status: 413, message: `the upload is larger than this server accepts (${limits.maxUploadBytes} bytes; MEDSAM_MAX_UPLOAD_MB)` };
+    const tooLarge = {
+      status: 413,
+      message: `the upload is larger than this server accepts (${limits.maxUploadBytes} bytes; MEDSAM_MAX_UPLOAD_MB)`,
+    };
     if (declared > limits.maxUploadBytes) return reject(tooLarge);
     const chunks = [];
     let size = 0;
     let idle;
-    const total = setTimeout(() => fail({ status: 408, message: `the upload took longer than ${limits.uploadTotalMs / 1000} s` }), limits.uploadTotalMs);
+    const total = setTimeout(
+      () => fail({ status: 408, message: `the upload took longer than ${limits.uploadTotalMs / 1000} s` }),
+      limits.uploadTotalMs,
+    );
     const resetIdle = () => {
       clearTimeout(idle);
-      idle = setTimeout(() => fail({ status: 408, message: `the upload sent nothing for ${limits.uploadIdleMs / 1000} s` }), limits.uploadIdleMs);
+      idle = setTimeout(
+        () => fail({ status: 408, message: `the upload sent nothing for ${limits.uploadIdleMs / 1000} s` }),
+        limits.uploadIdleMs,
+      );
     };
     const settle = () => {
       clearTimeout(idle);
@@ -306,7 +324,13 @@ function readBoundedBody(req, limits) {
 
 function sendAndClose(res, status, text, extraHeaders = {}) {
   if (res.headersSent) return res.destroy();
-  res.writeHead(status, { ...ISOLATION_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'close', ...extraHeaders });
+  res.writeHead(status, {
+    ...ISOLATION_HEADERS,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'close',
+    ...extraHeaders,
+  });
   res.end(text + '\n', () => res.socket?.destroySoon?.());
 }
 
@@ -317,7 +341,10 @@ function createDicomwebProxy(upstream, { limits, allowedHosts, publicProto }) {
     if (refusal) return sendText(res, refusal[0], refusal[1] + '\n');
     let body = null;
     if (req.method === 'POST') {
-      if (uploads >= limits.maxConcurrentUploads) return sendAndClose(res, 503, `${uploads} uploads are being received; try again shortly`, { 'Retry-After': '5' });
+      if (uploads >= limits.maxConcurrentUploads)
+        return sendAndClose(res, 503, `${uploads} uploads are being received; try again shortly`, {
+          'Retry-After': '5',
+        });
       uploads++;
       try {
         body = await readBoundedBody(req, limits);
@@ -355,34 +382,35 @@ function forward(req, res, upstream, body, limits, publicProto) {
   if (upstream.auth) headers.authorization = upstream.auth;
 
   const client = target.protocol === 'https:' ? https : http;
-  const upstreamReq = client.request(
-    target,
-    { method: req.method, headers },
-    upstreamRes => {
-      const outHeaders = { ...ISOLATION_HEADERS };
-      for (const [name, value] of Object.entries(upstreamRes.headers)) {
-        if (!HOP_BY_HOP.has(name)) outHeaders[name] = value;
-      }
-      const type = String(upstreamRes.headers['content-type'] ?? '');
-      if (upstream.rewriteUrls && type.includes('json')) {
-        const chunks = [];
-        upstreamRes.on('data', c => chunks.push(c));
-        upstreamRes.on('end', () => {
-          const rewritten = Buffer.from(Buffer.concat(chunks).toString('utf8').split(upstream.base).join(publicBase));
-          outHeaders['content-length'] = rewritten.length;
-          res.writeHead(upstreamRes.statusCode ?? 502, outHeaders);
-          res.end(rewritten);
-        });
-        return;
-      }
-      res.writeHead(upstreamRes.statusCode ?? 502, outHeaders);
-      upstreamRes.pipe(res);
-    },
+  const upstreamReq = client.request(target, { method: req.method, headers }, upstreamRes => {
+    const outHeaders = { ...ISOLATION_HEADERS };
+    for (const [name, value] of Object.entries(upstreamRes.headers)) {
+      if (!HOP_BY_HOP.has(name)) outHeaders[name] = value;
+    }
+    const type = String(upstreamRes.headers['content-type'] ?? '');
+    if (upstream.rewriteUrls && type.includes('json')) {
+      const chunks = [];
+      upstreamRes.on('data', c => chunks.push(c));
+      upstreamRes.on('end', () => {
+        const rewritten = Buffer.from(Buffer.concat(chunks).toString('utf8').split(upstream.base).join(publicBase));
+        outHeaders['content-length'] = rewritten.length;
+        res.writeHead(upstreamRes.statusCode ?? 502, outHeaders);
+        res.end(rewritten);
+      });
+      return;
+    }
+    res.writeHead(upstreamRes.statusCode ?? 502, outHeaders);
+    upstreamRes.pipe(res);
+  });
+  upstreamReq.setTimeout(limits.upstreamIdleMs, () =>
+    upstreamReq.destroy(Object.assign(new Error('no answer'), { code: 'TIMEOUT' })),
   );
-  upstreamReq.setTimeout(limits.upstreamIdleMs, () => upstreamReq.destroy(Object.assign(new Error('no answer'), { code: 'TIMEOUT' })));
   upstreamReq.on('error', err => {
     const status = err.code === 'TIMEOUT' ? 504 : 502;
-    const what = err.code === 'TIMEOUT' ? `sent nothing for ${limits.upstreamIdleMs / 1000} s` : `unreachable: ${err.code ?? err.message}`;
+    const what =
+      err.code === 'TIMEOUT'
+        ? `sent nothing for ${limits.upstreamIdleMs / 1000} s`
+        : `unreachable: ${err.code ?? err.message}`;
     if (!res.headersSent) sendText(res, status, `DICOMweb upstream ${upstream.base} ${what}\n`);
     else res.destroy(err);
   });
@@ -405,7 +433,17 @@ function forward(req, res, upstream, body, limits, publicProto) {
  * options.publicProto  'http' (default) or 'https' when pages reach this server through a TLS reverse proxy
  * options.onRequest   optional (req, res) logger
  */
-export function createViewerServer({ viewerDir, appConfig, mounts = [], generated = {}, dicomweb, limits = {}, allowedHosts = LOOPBACK_HOSTS, publicProto = 'http', onRequest }) {
+export function createViewerServer({
+  viewerDir,
+  appConfig,
+  mounts = [],
+  generated = {},
+  dicomweb,
+  limits = {},
+  allowedHosts = LOOPBACK_HOSTS,
+  publicProto = 'http',
+  onRequest,
+}) {
   const proxyDicomweb = createDicomwebProxy(dicomweb, {
     limits: { ...DEFAULT_LIMITS, ...limits },
     allowedHosts: allowedHosts.map(h => h.toLowerCase()),
@@ -432,7 +470,12 @@ export function createViewerServer({ viewerDir, appConfig, mounts = [], generate
 
     const made = Object.hasOwn(generated, pathname) ? generated[pathname]() : null;
     if (made) {
-      res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': made.type, 'Content-Length': Buffer.byteLength(made.body), 'Cache-Control': 'no-cache' });
+      res.writeHead(200, {
+        ...ISOLATION_HEADERS,
+        'Content-Type': made.type,
+        'Content-Length': Buffer.byteLength(made.body),
+        'Cache-Control': 'no-cache',
+      });
       return res.end(req.method === 'HEAD' ? undefined : made.body);
     }
 

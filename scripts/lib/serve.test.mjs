@@ -17,11 +17,22 @@ const ISOLATION = {
 function request(url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const target = typeof url === 'string' ? new URL(url) : url;
-    const req = http.request({ ...(typeof url === 'string' ? { host: target.hostname, port: target.port, path: target.pathname + target.search } : target), method, headers }, res => {
-      const chunks = [];
-      res.on('data', c => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      {
+        ...(typeof url === 'string'
+          ? { host: target.hostname, port: target.port, path: target.pathname + target.search }
+          : target),
+        method,
+        headers,
+      },
+      res => {
+        const chunks = [];
+        res.on('data', c => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -63,7 +74,12 @@ describe('viewer host', () => {
       const chunks = [];
       req.on('data', c => chunks.push(c));
       req.on('end', () => {
-        upstreamSeen.push({ url: req.url, method: req.method, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        upstreamSeen.push({
+          url: req.url,
+          method: req.method,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         const base = `http://${req.headers.host}/dicom-web`;
         res.writeHead(200, { 'Content-Type': 'application/dicom+json', Connection: 'keep-alive' });
         res.end(JSON.stringify([{ '00081190': { vr: 'UR', Value: [`${base}/studies/1.2.3`] } }]));
@@ -119,9 +135,15 @@ describe('viewer host', () => {
   });
 
   it('serves wasm and module scripts with the types browsers require', async () => {
-    assert.equal((await request(`${origin}/ort/ort-wasm-simd-threaded.wasm`)).headers['content-type'], 'application/wasm');
+    assert.equal(
+      (await request(`${origin}/ort/ort-wasm-simd-threaded.wasm`)).headers['content-type'],
+      'application/wasm',
+    );
     assert.match((await request(`${origin}/ort/ort.bundle.min.mjs`)).headers['content-type'], /^text\/javascript/);
-    assert.match((await request(`${origin}/medsam-plugin/extension-medsam/index.js`)).headers['content-type'], /^text\/javascript/);
+    assert.match(
+      (await request(`${origin}/medsam-plugin/extension-medsam/index.js`)).headers['content-type'],
+      /^text\/javascript/,
+    );
   });
 
   it('falls back to index.html for client routes, not for missing assets', async () => {
@@ -136,14 +158,21 @@ describe('viewer host', () => {
   });
 
   it('never serves a file outside the served folders', async () => {
-    for (const raw of ['/../secret.txt', '/medsam-plugin/../secret.txt', '/medsam-plugin/..%2f..%2fsecret.txt', '/%2e%2e/secret.txt']) {
+    for (const raw of [
+      '/../secret.txt',
+      '/medsam-plugin/../secret.txt',
+      '/medsam-plugin/..%2f..%2fsecret.txt',
+      '/%2e%2e/secret.txt',
+    ]) {
       const res = await rawGet(port, raw);
       assert.notEqual(res.body, 'outside', raw);
     }
   });
 
   it('proxies /dicom-web with our Host, so the retrieve URLs point at this origin', async () => {
-    const res = await request(`${origin}/dicom-web/studies?PatientID=x`, { headers: { Accept: 'application/dicom+json' } });
+    const res = await request(`${origin}/dicom-web/studies?PatientID=x`, {
+      headers: { Accept: 'application/dicom+json' },
+    });
     const seen = upstreamSeen.at(-1);
     assert.equal(seen.url, '/dicom-web/studies?PatientID=x');
     assert.equal(seen.headers.host, `127.0.0.1:${port}`);
@@ -167,14 +196,24 @@ describe('viewer host', () => {
   it('passes only DICOMweb resources to the archive: no dot segments, encoded slashes or other Orthanc routes', async () => {
     const before = upstreamSeen.length;
     const probes = [
-      '/dicom-web/..%2fsystem', '/dicom-web/..%5csystem', '/dicom-web/..\\system', '/dicom-web/studies/../../system',
-      '/dicom-web/studies/%2e%2e/%2e%2e/tools/shutdown', '/dicom-web/studies/1.2/..', '/dicom-web/servers', '/dicom-web',
-      '/dicom-web/studies/1.2;x', '/dicom-web//studies',
+      '/dicom-web/..%2fsystem',
+      '/dicom-web/..%5csystem',
+      '/dicom-web/..\\system',
+      '/dicom-web/studies/../../system',
+      '/dicom-web/studies/%2e%2e/%2e%2e/tools/shutdown',
+      '/dicom-web/studies/1.2/..',
+      '/dicom-web/servers',
+      '/dicom-web',
+      '/dicom-web/studies/1.2;x',
+      '/dicom-web//studies',
     ];
     for (const raw of probes) assert.equal((await rawGet(port, raw)).status, 404, raw);
     const post = (p, headers) => request({ host: '127.0.0.1', port, path: p }, { method: 'POST', headers, body: 'x' });
     // what a page on another origin can send without a preflight: text/plain, form types
-    assert.equal((await post('/dicom-web/studies', { 'Content-Type': 'text/plain', Origin: 'http://evil.test' })).status, 403);
+    assert.equal(
+      (await post('/dicom-web/studies', { 'Content-Type': 'text/plain', Origin: 'http://evil.test' })).status,
+      403,
+    );
     assert.equal((await post('/dicom-web/studies', { 'Content-Type': 'multipart/form-data; boundary=b' })).status, 403);
     const related = { 'Content-Type': 'multipart/related; type="application/dicom"; boundary=b' };
     assert.equal((await post('/dicom-web/studies', { ...related, Origin: 'http://evil.test' })).status, 403);
@@ -182,12 +221,19 @@ describe('viewer host', () => {
     const del = await request({ host: '127.0.0.1', port, path: '/dicom-web/studies/1.2.3' }, { method: 'DELETE' });
     assert.equal(del.status, 405);
     // DNS rebinding: another name resolving to this machine
-    const rebound = await request({ host: '127.0.0.1', port, path: '/dicom-web/studies' }, { headers: { Host: 'evil.test' } });
+    const rebound = await request(
+      { host: '127.0.0.1', port, path: '/dicom-web/studies' },
+      { headers: { Host: 'evil.test' } },
+    );
     assert.equal(rebound.status, 403);
     assert.equal(upstreamSeen.length, before, 'none of them reached the archive');
     // the viewer's own requests still pass, from this origin
-    for (const ok of ['/dicom-web/studies/1.2.3/series/4.5/instances/6.7/frames/1,2', '/dicom-web/studies/1.2.3/series/4.5/metadata',
-      '/dicom-web/studies/1.2.3/series/4.5/instances/6.7/bulk/7fe00010', '/dicom-web/studies?PatientID=x&limit=25']) {
+    for (const ok of [
+      '/dicom-web/studies/1.2.3/series/4.5/instances/6.7/frames/1,2',
+      '/dicom-web/studies/1.2.3/series/4.5/metadata',
+      '/dicom-web/studies/1.2.3/series/4.5/instances/6.7/bulk/7fe00010',
+      '/dicom-web/studies?PatientID=x&limit=25',
+    ]) {
       assert.equal((await rawGet(port, ok)).status, 200, ok);
     }
     assert.equal((await post('/dicom-web/studies', { ...related, Origin: origin })).status, 200);

@@ -9,7 +9,11 @@ export const ORTHANC_PLUGIN_DIR = '/usr/share/orthanc/plugins';
 /** What each feature needs: a file that proves the package is there, and the Debian packages. */
 const FEATURES = {
   orthanc: {
-    files: ['/usr/sbin/Orthanc', `${ORTHANC_PLUGIN_DIR}/libOrthancDicomWeb.so`, `${ORTHANC_PLUGIN_DIR}/libOrthancGdcm.so`],
+    files: [
+      '/usr/sbin/Orthanc',
+      `${ORTHANC_PLUGIN_DIR}/libOrthancDicomWeb.so`,
+      `${ORTHANC_PLUGIN_DIR}/libOrthancGdcm.so`,
+    ],
     packages: ['orthanc', 'orthanc-dicomweb', 'orthanc-gdcm'],
   },
   chromium: {
@@ -54,7 +58,9 @@ export function ensureSystemPackages(features, log = console.log) {
   const command = aptCommand(missing);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
-    const error = new Error(`missing Debian packages: ${missing.join(' ')}; install them as root with:\n  sudo sh -c '${command}'`);
+    const error = new Error(
+      `missing Debian packages: ${missing.join(' ')}; install them as root with:\n  sudo sh -c '${command}'`,
+    );
     error.code = 'MISSING_SYSTEM_PACKAGES';
     throw error;
   }

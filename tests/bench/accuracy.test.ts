@@ -10,7 +10,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectedComponents } from '../../extension-medsam/src/engine/benchmark/components';
-import { keySliceIndices, markerKeySlices, middleKeySlice } from '../../extension-medsam/src/engine/benchmark/keyslices';
+import {
+  keySliceIndices,
+  markerKeySlices,
+  middleKeySlice,
+} from '../../extension-medsam/src/engine/benchmark/keyslices';
 import { defaultJitterPx, modelScale, referencePrompts } from '../../extension-medsam/src/engine/benchmark/prompts';
 import { seededRandom } from '../../extension-medsam/src/engine/benchmark/random';
 import { rankingQuality } from '../../extension-medsam/src/engine/benchmark/review-rank';
@@ -32,7 +36,8 @@ const quietIo = { stdout: () => undefined, stderr: { isTTY: false, write: () => 
 /** A [H, W] mask with the rectangle of pixels c0..c1, r0..r1 (inclusive) set. */
 function rect(w: number, h: number, c0: number, r0: number, c1: number, r1: number): Uint8Array {
   const m = new Uint8Array(w * h);
-  for (let r = Math.max(0, r0); r <= Math.min(h - 1, r1); r++) for (let c = Math.max(0, c0); c <= Math.min(w - 1, c1); c++) m[r * w + c] = 1;
+  for (let r = Math.max(0, r0); r <= Math.min(h - 1, r1); r++)
+    for (let c = Math.max(0, c0); c <= Math.min(w - 1, c1); c++) m[r * w + c] = 1;
   return m;
 }
 
@@ -55,23 +60,40 @@ describe('benchmark protocol (pure)', () => {
     const random = seededRandom(1);
     const seen = new Set<number>();
     for (let i = 0; i < 500; i++) {
-      const [p] = referencePrompts(ref, image, 'litemedsam-256-longest-pad', { mode: 'target', maxJitterPx: 20, marginPx: 0 }, random);
+      const [p] = referencePrompts(
+        ref,
+        image,
+        'litemedsam-256-longest-pad',
+        { mode: 'target', maxJitterPx: 20, marginPx: 0 },
+        random,
+      );
       for (const d of p.jitter) {
         expect(Number.isInteger(d) && d >= 0 && d <= 20).toBe(true);
         seen.add(d);
       }
       // LiteMedSAM: 256 / 512 model pixels per image pixel, so each model pixel of jitter is 2 image pixels.
-      expect([p.box.x0, p.box.y0, p.box.x1, p.box.y1]).toEqual([100 - 2 * p.jitter[0], 120 - 2 * p.jitter[1], 200 + 2 * p.jitter[2], 260 + 2 * p.jitter[3]]);
+      expect([p.box.x0, p.box.y0, p.box.x1, p.box.y1]).toEqual([
+        100 - 2 * p.jitter[0],
+        120 - 2 * p.jitter[1],
+        200 + 2 * p.jitter[2],
+        260 + 2 * p.jitter[3],
+      ]);
     }
     expect(seen.size).toBe(21);
     // MedSAM stretches to 1024 x 1024: x and y scale differently on a non-square image.
     expect(modelScale({ width: 400, height: 200 }, 'medsam-1024-stretch')).toEqual({ x: 1024 / 400, y: 1024 / 200 });
-    const [m] = referencePrompts(rect(400, 200, 50, 50, 99, 99), { width: 400, height: 200 }, 'medsam-1024-stretch', { mode: 'target', maxJitterPx: 20, marginPx: 4 }, seededRandom(3));
+    const [m] = referencePrompts(
+      rect(400, 200, 50, 50, 99, 99),
+      { width: 400, height: 200 },
+      'medsam-1024-stretch',
+      { mode: 'target', maxJitterPx: 20, marginPx: 4 },
+      seededRandom(3),
+    );
     expect(m.box.x0).toBeCloseTo(50 - ((m.jitter[0] + 4) * 400) / 1024, 10);
     expect(m.box.y1).toBeCloseTo(100 + ((m.jitter[3] + 4) * 200) / 1024, 10);
   });
 
-  test('default jitter: the paper\'s 0-20 px of 1024 at the model\'s scale (MedSAM 20, LiteMedSAM 5 of 256)', () => {
+  test("default jitter: the paper's 0-20 px of 1024 at the model's scale (MedSAM 20, LiteMedSAM 5 of 256)", () => {
     expect(defaultJitterPx('medsam-1024-stretch')).toBe(20);
     expect(defaultJitterPx('litemedsam-256-longest-pad')).toBe(5);
   });
@@ -80,7 +102,17 @@ describe('benchmark protocol (pure)', () => {
     const ref = rect(64, 64, 10, 10, 30, 40);
     const draw = (seed: number) => {
       const random = seededRandom(seed);
-      return Array.from({ length: 20 }, () => referencePrompts(ref, { width: 64, height: 64 }, 'medsam-1024-stretch', { mode: 'target', maxJitterPx: 20, marginPx: 0 }, random)[0].jitter);
+      return Array.from(
+        { length: 20 },
+        () =>
+          referencePrompts(
+            ref,
+            { width: 64, height: 64 },
+            'medsam-1024-stretch',
+            { mode: 'target', maxJitterPx: 20, marginPx: 0 },
+            random,
+          )[0].jitter,
+      );
     };
     expect(draw(42)).toEqual(draw(42));
     expect(draw(42)).not.toEqual(draw(43));
@@ -90,13 +122,29 @@ describe('benchmark protocol (pure)', () => {
     const m = rect(40, 40, 2, 2, 6, 6);
     m.set(rect(40, 40, 20, 20, 30, 25).map((v, i) => v || m[i]));
     m[7 * 40 + 7] = 1; // touches the first square diagonally: the same component
-    expect(connectedComponents(m, { width: 40, height: 40 }).map((c) => [c.size, c.box.x0, c.box.y0, c.box.x1, c.box.y1])).toEqual([
+    expect(
+      connectedComponents(m, { width: 40, height: 40 }).map(c => [c.size, c.box.x0, c.box.y0, c.box.x1, c.box.y1]),
+    ).toEqual([
       [26, 2, 2, 8, 8],
       [66, 20, 20, 31, 26],
     ]);
     const o = { maxJitterPx: 0, marginPx: 0 };
-    expect(referencePrompts(m, { width: 40, height: 40 }, 'medsam-1024-stretch', { mode: 'component', ...o }, seededRandom(0))).toHaveLength(2);
-    const [one] = referencePrompts(m, { width: 40, height: 40 }, 'medsam-1024-stretch', { mode: 'target', ...o }, seededRandom(0));
+    expect(
+      referencePrompts(
+        m,
+        { width: 40, height: 40 },
+        'medsam-1024-stretch',
+        { mode: 'component', ...o },
+        seededRandom(0),
+      ),
+    ).toHaveLength(2);
+    const [one] = referencePrompts(
+      m,
+      { width: 40, height: 40 },
+      'medsam-1024-stretch',
+      { mode: 'target', ...o },
+      seededRandom(0),
+    );
     expect([one.box.x0, one.box.y0, one.box.x1, one.box.y1]).toEqual([2, 2, 31, 26]);
   });
 
@@ -105,11 +153,13 @@ describe('benchmark protocol (pure)', () => {
     expect(keySliceIndices([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 5)).toEqual([0, 5, 9]);
     expect(keySliceIndices([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], 10)).toEqual([2, 12, 13]);
     expect(keySliceIndices([0, 1, 2, 4, 5], 3)).toEqual([0, 5]); // slice 3 is a gap: nothing to draw a box around
-    const w = 16, h = 16, px = w * h;
+    const w = 16,
+      h = 16,
+      px = w * h;
     const vol = new Uint8Array(px * 6);
     for (let z = 1; z <= 4; z++) vol.set(rect(w, h, 2, 3, 8 + z, 9), z * px);
     const keys = markerKeySlices(vol, { width: w, height: h }, 6, 2, 'medsam-1024-stretch');
-    expect(keys.map((k) => k.slice)).toEqual([1, 3, 4]);
+    expect(keys.map(k => k.slice)).toEqual([1, 3, 4]);
     expect(keys[0]).toEqual({ slice: 1, box: { space: 'image', x0: 2, y0: 3, x1: 10, y1: 10 } });
     expect(middleKeySlice(vol, { width: w, height: h }, 6, 'medsam-1024-stretch')?.slice).toBe(2);
   });
@@ -117,10 +167,18 @@ describe('benchmark protocol (pure)', () => {
   test('propagation padding follows the profile: MedSAM 5 image px, LiteMedSAM 3 px in 256 space', () => {
     expect(propagatePadPxFor('medsam-1024-stretch', { width: 512, height: 512 })).toBe(5);
     expect(propagatePadPxFor('litemedsam-256-longest-pad', { width: 512, height: 512 })).toBe(6);
-    expect(propagatePadPxFor('litemedsam-256-longest-pad', { width: 1348, height: 1070 })).toBeCloseTo((3 * 1348) / 256, 12);
+    expect(propagatePadPxFor('litemedsam-256-longest-pad', { width: 1348, height: 1070 })).toBeCloseTo(
+      (3 * 1348) / 256,
+      12,
+    );
     // planVolumeRun takes the profile's padding unless told otherwise (medsam segment --markers passes the model's).
     const key = [{ slice: 2, box: { space: 'image' as const, x0: 100, y0: 100, x1: 200, y1: 200 } }];
-    const pad = (o: object) => (planVolumeRun(key, 5, { width: 512, height: 512 }, { mode: 'propagate', ...o }).steps[1].source as { padPx: number }).padPx;
+    const pad = (o: object) =>
+      (
+        planVolumeRun(key, 5, { width: 512, height: 512 }, { mode: 'propagate', ...o }).steps[1].source as {
+          padPx: number;
+        }
+      ).padPx;
     expect(pad({ profile: 'litemedsam-256-longest-pad' })).toBe(6);
     expect(pad({ profile: 'medsam-1024-stretch' })).toBe(5);
     expect(pad({ profile: 'litemedsam-256-longest-pad', propagatePadPx: 2 })).toBe(2);
@@ -128,7 +186,8 @@ describe('benchmark protocol (pure)', () => {
   });
 
   test('NSD units: tau in mm with a pixel spacing, in pixels without', async () => {
-    const w = 48, h = 48;
+    const w = 48,
+      h = 48;
     const ref = rect(w, h, 10, 10, 29, 29);
     const shifted = rect(w, h, 13, 10, 32, 29); // 3 px to the right
     const fake: BenchSegment<null> = async () => ({ masks: [shifted], iou: [1] });
@@ -153,19 +212,23 @@ describe('benchmark protocol (pure)', () => {
   test('review check: share of the worst 10% in the top 10% of the queue, against chance k / n', () => {
     const items = Array.from({ length: 50 }, (_, i) => ({ dice: i / 50, score: 1 - i / 50 }));
     expect(rankingQuality(items)).toMatchObject({ n: 50, k: 5, hits: 5, share: 1, chance: 0.1, lift: 10 });
-    expect(rankingQuality(items.map((x) => ({ ...x, score: -x.score })))).toMatchObject({ hits: 0, share: 0 });
+    expect(rankingQuality(items.map(x => ({ ...x, score: -x.score })))).toMatchObject({ hits: 0, share: 0 });
     // A constant score finds nothing: ties go against the queue.
-    expect(rankingQuality(items.map((x) => ({ ...x, score: 0 }))).hits).toBe(0);
+    expect(rankingQuality(items.map(x => ({ ...x, score: 0 }))).hits).toBe(0);
     expect(boxStats([1, 2, 3, 4, 100])).toMatchObject({ median: 3, q1: 2, q3: 4, whiskerHigh: 4, outliers: [100] });
   });
 });
 
 /** A 256 x 256 volume (the box oracle's grid is then one cell per pixel) with rectangles as targets. */
 function syntheticCase(): BenchCase<SliceInput> {
-  const w = 256, h = 256, n = 8;
+  const w = 256,
+    h = 256,
+    n = 8;
   const pixels = new Uint8Array(w * h);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) % 251;
-  const squares = Array.from({ length: n }, (_, z) => (z >= 1 && z <= 6 ? rect(w, h, 60, 70, 139, 149) : new Uint8Array(w * h)));
+  const squares = Array.from({ length: n }, (_, z) =>
+    z >= 1 && z <= 6 ? rect(w, h, 60, 70, 139, 149) : new Uint8Array(w * h),
+  );
   const bars = Array.from({ length: n }, (_, z) => {
     if (z < 2 || z > 5) return new Uint8Array(w * h);
     const m = rect(w, h, 180, 20, 199, 79);
@@ -191,7 +254,19 @@ function syntheticCase(): BenchCase<SliceInput> {
 
 describe('medsam benchmark with the box oracle test model', () => {
   const run = (options: Partial<BenchOptions>, out: string) =>
-    runBenchmark({ cases: [syntheticCase()], manifest: MANIFEST, modelId: 'box-oracle', precision: 'fp32', options: { ...OPTIONS, ...options }, out: path.join(OUT, out), png: false, quiet: true }, quietIo);
+    runBenchmark(
+      {
+        cases: [syntheticCase()],
+        manifest: MANIFEST,
+        modelId: 'box-oracle',
+        precision: 'fp32',
+        options: { ...OPTIONS, ...options },
+        out: path.join(OUT, out),
+        png: false,
+        quiet: true,
+      },
+      quietIo,
+    );
 
   test('a box-shaped reference prompted with its own bounding box gives Dice 1 and NSD 1, in 2D and in 3D', async () => {
     const { report, files } = await run({ maxJitterPx: 0 }, 'exact');
@@ -203,22 +278,22 @@ describe('medsam benchmark with the box oracle test model', () => {
       expect(r.nsdUnit).toBe('mm');
     }
     // bars: two components on each slice -> two boxes each (the challenge's protocol)
-    expect(report.twoD.records.filter((r) => r.target === 'bars').every((r) => r.boxes.length === 2)).toBe(true);
-    const square3d = report.threeD.records.filter((r) => r.target === 'square' && r.protocol.kind === 'markers');
-    expect(square3d.map((r) => [r.protocol, r.dice, r.nsd, r.userActions, r.slicesSegmented])).toEqual([
+    expect(report.twoD.records.filter(r => r.target === 'bars').every(r => r.boxes.length === 2)).toBe(true);
+    const square3d = report.threeD.records.filter(r => r.target === 'square' && r.protocol.kind === 'markers');
+    expect(square3d.map(r => [r.protocol, r.dice, r.nsd, r.userActions, r.slicesSegmented])).toEqual([
       [{ kind: 'markers', k: 3 }, 1, 1, 3, 6], // key slices 1, 4, 6
       [{ kind: 'markers', k: 5 }, 1, 1, 2, 6], // 1, 6
     ]);
     // Propagation with the box oracle grows each box by the MedSAM padding (5 px) per slice: below 1, one box drawn.
-    const prop = report.threeD.records.find((r) => r.target === 'square' && r.protocol.kind === 'propagate')!;
+    const prop = report.threeD.records.find(r => r.target === 'square' && r.protocol.kind === 'propagate')!;
     expect(prop.protocol).toEqual({ kind: 'propagate', padPx: 5 });
     expect(prop.userActions).toBe(1);
     expect(prop.dice).toBeLessThan(1);
     // Propagation stays in the target's z extent (the 3D box's z range), slices 1..6, starting in its middle.
     expect(prop.keySlices).toEqual([3]);
-    expect(prop.perSlice.map((s) => s.slice)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(prop.perSlice.map(s => s.slice)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(report.review).not.toBeNull();
-    expect(files.map((f) => path.basename(f))).toEqual(['benchmark.json', 'benchmark.svg']);
+    expect(files.map(f => path.basename(f))).toEqual(['benchmark.json', 'benchmark.svg']);
     expect(JSON.parse(fs.readFileSync(files[0], 'utf8')).protocol.seed).toBe(7);
     expect(fs.readFileSync(files[1], 'utf8')).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   });
@@ -227,7 +302,7 @@ describe('medsam benchmark with the box oracle test model', () => {
     const { report } = await run({ maxJitterPx: 20, seed: 11 }, 'jitter');
     const w = 256;
     let grew = 0;
-    for (const r of report.twoD.records.filter((x) => x.target === 'square')) {
+    for (const r of report.twoD.records.filter(x => x.target === 'square')) {
       const [dl, dt, dr, db] = r.jitter[0];
       const e = (d: number) => Math.floor((d + 2) / 4);
       const expected = rect(w, w, 60 - e(dl), 70 - e(dt), 139 + e(dr), 149 + e(db));
@@ -243,7 +318,7 @@ describe('medsam benchmark with the box oracle test model', () => {
     const a = await run({ seed: 5, keySteps: [], propagate: false }, 'seed-a');
     const b = await run({ seed: 5, keySteps: [], propagate: false }, 'seed-b');
     const c = await run({ seed: 6, keySteps: [], propagate: false }, 'seed-c');
-    const strip = (r: typeof a.report) => r.twoD.records.map((x) => [x.boxes, x.dice, x.nsd]);
+    const strip = (r: typeof a.report) => r.twoD.records.map(x => [x.boxes, x.dice, x.nsd]);
     expect(strip(b.report)).toEqual(strip(a.report));
     expect(strip(c.report)).not.toEqual(strip(a.report));
   });
@@ -252,8 +327,25 @@ describe('medsam benchmark with the box oracle test model', () => {
     const out = path.join(OUT, 'cli');
     const data = path.join(ROOT, 'tests/data/ct-liver-3slice');
     const r = await runCli([
-      'benchmark', '--dicom', path.join(data, 'ct-3slice'), '--labels', path.join(data, 'liver.dcm'), '--labels', path.join(data, 'spine_seg.nrrd'),
-      '--target', '1:liver', '--target', '2:spine', '--model', 'box-oracle', '--k', '2', '--seed', '3', '--out', out,
+      'benchmark',
+      '--dicom',
+      path.join(data, 'ct-3slice'),
+      '--labels',
+      path.join(data, 'liver.dcm'),
+      '--labels',
+      path.join(data, 'spine_seg.nrrd'),
+      '--target',
+      '1:liver',
+      '--target',
+      '2:spine',
+      '--model',
+      'box-oracle',
+      '--k',
+      '2',
+      '--seed',
+      '3',
+      '--out',
+      out,
     ]);
     if (r.code !== 0) throw new Error(r.stderr);
     expect(r.stdout).toMatch(/TEST MODEL box-oracle/);

@@ -38,12 +38,24 @@ const CT20_TARGETS = new Map([
 export function checkTargets(r: BenchmarkReport): { what: string; value: number; met: boolean }[] {
   const out: { what: string; value: number; met: boolean }[] = [];
   for (const t of ['liver', 'spleen', 'aorta']) {
-    const row = r.twoD.perTarget.find((x) => x.case === 'ct-abdomen-20slice' && x.target === t);
-    if (row) out.push({ what: `2D DSC ${t} (mean over ${row.dice.n} slices) >= 0.90`, value: row.dice.mean, met: row.dice.mean >= 0.9 });
+    const row = r.twoD.perTarget.find(x => x.case === 'ct-abdomen-20slice' && x.target === t);
+    if (row)
+      out.push({
+        what: `2D DSC ${t} (mean over ${row.dice.n} slices) >= 0.90`,
+        value: row.dice.mean,
+        met: row.dice.mean >= 0.9,
+      });
   }
   for (const t of ['liver', 'spleen']) {
-    const rec = r.threeD.records.find((x) => x.case === 'ct-abdomen-20slice' && x.target === t && x.protocol.kind === 'markers' && x.protocol.k === 5);
-    if (rec) out.push({ what: `3D DSC ${t}, markers every 5 slices (${rec.userActions} boxes) >= 0.90`, value: rec.dice, met: rec.dice >= 0.9 });
+    const rec = r.threeD.records.find(
+      x => x.case === 'ct-abdomen-20slice' && x.target === t && x.protocol.kind === 'markers' && x.protocol.k === 5,
+    );
+    if (rec)
+      out.push({
+        what: `3D DSC ${t}, markers every 5 slices (${rec.userActions} boxes) >= 0.90`,
+        value: rec.dice,
+        met: rec.dice >= 0.9,
+      });
   }
   return out;
 }
@@ -54,19 +66,36 @@ async function main(argv: string[]): Promise<number> {
     options: ['out', 'model', 'manifest', 'seed', 'jitter', 'margin', 'boxes', 'k', 'kvasir', 'tau'],
     flags: ['no-3d', 'no-png', 'quiet'],
   });
-  const io: Io = { stdout: (s) => process.stdout.write(s), stderr: process.stderr };
+  const io: Io = { stdout: s => process.stdout.write(s), stderr: process.stderr };
   const cases = [
-    readVolumeSet({ dicom: path.join(CT20, 'ct_dicom'), labels: [path.join(CT20, 'example_seg_dicom.nii.gz')], targets: CT20_TARGETS, name: 'ct-abdomen-20slice' }),
+    readVolumeSet({
+      dicom: path.join(CT20, 'ct_dicom'),
+      labels: [path.join(CT20, 'example_seg_dicom.nii.gz')],
+      targets: CT20_TARGETS,
+      name: 'ct-abdomen-20slice',
+    }),
     readVolumeSet({
       dicom: path.join(CT3, 'ct-3slice'),
-      labels: ['liver.dcm', 'spine_seg.nrrd', 'heart_seg.nrrd'].map((f) => path.join(CT3, f)),
-      targets: new Map([[1, 'liver'], [2, 'spine'], [3, 'heart']]),
+      labels: ['liver.dcm', 'spine_seg.nrrd', 'heart_seg.nrrd'].map(f => path.join(CT3, f)),
+      targets: new Map([
+        [1, 'liver'],
+        [2, 'spine'],
+        [3, 'heart'],
+      ]),
       name: 'ct-liver-3slice',
     }),
   ];
   const kvasir = path.resolve(one(args, 'kvasir') ?? path.join(ROOT, '../shared/data/endoscopy-polyp-5'));
   if (fs.existsSync(path.join(kvasir, 'images'))) {
-    cases.push(readImageSet({ images: path.join(kvasir, 'images'), masks: path.join(kvasir, 'masks'), target: 'polyp', name: 'kvasir-seg-5', modality: 'endoscopy' }));
+    cases.push(
+      readImageSet({
+        images: path.join(kvasir, 'images'),
+        masks: path.join(kvasir, 'masks'),
+        target: 'polyp',
+        name: 'kvasir-seg-5',
+        modality: 'endoscopy',
+      }),
+    );
   } else {
     process.stderr.write(`bench:accuracy: no Kvasir-SEG images in ${kvasir}: endoscopy left out\n`);
   }
@@ -99,15 +128,15 @@ async function main(argv: string[]): Promise<number> {
   io.stdout(`\ntargets (issue 12), ${report.model.id}:\n`);
   for (const c of checks) io.stdout(`  ${c.met ? 'MET   ' : 'MISSED'} ${c.what}: ${c.value.toFixed(4)}\n`);
   io.stdout(`written: ${files.join(', ')}\n`);
-  return report.model.testModel || checks.every((c) => c.met) ? 0 : 1;
+  return report.model.testModel || checks.every(c => c.met) ? 0 : 1;
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => {
+    code => {
       process.exitCode = code;
     },
-    (e) => {
+    e => {
       process.stderr.write(`bench:accuracy: ${(e as Error)?.stack ?? String(e)}\n`);
       process.exitCode = 1;
     },

@@ -52,7 +52,7 @@ function encoderInput(size: number, seed: number): Float32Array {
 /** Boxes of varied position and size (8% to 60% of the side), as a user would draw them. */
 function boxes(n: number, size: number): ModelBox[] {
   let s = 12345;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: n }, () => {
     const w = size * (0.08 + 0.52 * rnd());
     const h = size * (0.08 + 0.52 * rnd());

@@ -47,16 +47,44 @@ function parseArgs(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
-      case '--manifest': o.manifest = path.resolve(v); i++; break;
-      case '--model': o.model = v; i++; break;
-      case '--variants': o.variants = v.split(',') as Precision[]; i++; break;
-      case '--runtimes': o.runtimes = v.split(',') as Options['runtimes']; i++; break;
-      case '--threads': o.threads = Number(v); i++; break;
-      case '--boxes': o.boxes = Math.max(50, Number(v)); i++; break;
-      case '--encoder-runs': o.encoderRuns = Number(v); i++; break;
-      case '--json': o.json = path.resolve(v); i++; break;
-      case '--session-options': o.sessionOptions = JSON.parse(v) as Record<string, unknown>; i++; break;
-      default: throw new Error(`unknown argument ${argv[i]} (see the header of tests/bench/bench.ts)`);
+      case '--manifest':
+        o.manifest = path.resolve(v);
+        i++;
+        break;
+      case '--model':
+        o.model = v;
+        i++;
+        break;
+      case '--variants':
+        o.variants = v.split(',') as Precision[];
+        i++;
+        break;
+      case '--runtimes':
+        o.runtimes = v.split(',') as Options['runtimes'];
+        i++;
+        break;
+      case '--threads':
+        o.threads = Number(v);
+        i++;
+        break;
+      case '--boxes':
+        o.boxes = Math.max(50, Number(v));
+        i++;
+        break;
+      case '--encoder-runs':
+        o.encoderRuns = Number(v);
+        i++;
+        break;
+      case '--json':
+        o.json = path.resolve(v);
+        i++;
+        break;
+      case '--session-options':
+        o.sessionOptions = JSON.parse(v) as Record<string, unknown>;
+        i++;
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]} (see the header of tests/bench/bench.ts)`);
     }
   }
   return o;
@@ -90,13 +118,22 @@ function ctSlice(): { slice: SliceImage; source: string } {
     // Pixel Data (7FE0,0010) is the file's last element: tag, then (implicit VR) a 4-byte length, then 2n bytes.
     const start = bytes.length - 2 * n;
     const header = bytes.subarray(start - 8, start);
-    const ok = header.readUInt16LE(0) === 0x7fe0 && header.readUInt16LE(2) === 0x0010 && header.readUInt32LE(4) === 2 * n;
+    const ok =
+      header.readUInt16LE(0) === 0x7fe0 && header.readUInt16LE(2) === 0x0010 && header.readUInt32LE(4) === 2 * n;
     if (ok) {
       const pixels = new Int16Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + 2 * n));
       const slope = Number(dicomString(bytes, 0x0028, 0x1053) ?? 1);
       const intercept = Number(dicomString(bytes, 0x0028, 0x1052) ?? 0);
       return {
-        slice: { rows, columns, samplesPerPixel: 1, pixels, rescaleSlope: slope, rescaleIntercept: intercept, modality: 'CT' },
+        slice: {
+          rows,
+          columns,
+          samplesPerPixel: 1,
+          pixels,
+          rescaleSlope: slope,
+          rescaleIntercept: intercept,
+          modality: 'CT',
+        },
         source: rel,
       };
     }
@@ -107,10 +144,14 @@ function ctSlice(): { slice: SliceImage; source: string } {
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < columns; x++) {
       const r = Math.hypot(x - 256, y - 256);
-      pixels[y * columns + x] = r > 240 ? -1000 : r > 200 ? 60 : Math.round(40 + 30 * Math.sin(x / 17) * Math.cos(y / 23));
+      pixels[y * columns + x] =
+        r > 240 ? -1000 : r > 200 ? 60 : Math.round(40 + 30 * Math.sin(x / 17) * Math.cos(y / 23));
     }
   }
-  return { slice: { rows, columns, samplesPerPixel: 1, pixels, modality: 'CT' }, source: 'synthetic 512x512 CT-like slice' };
+  return {
+    slice: { rows, columns, samplesPerPixel: 1, pixels, modality: 'CT' },
+    source: 'synthetic 512x512 CT-like slice',
+  };
 }
 
 function measurePrePost(): { preMs: number[]; postMs: number[]; source: string } {
@@ -123,7 +164,8 @@ function measurePrePost(): { preMs: number[]; postMs: number[]; source: string }
   }
   // A smooth blob of logits, like a decoder's answer for one organ.
   const logits = new Float32Array(256 * 256);
-  for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) logits[y * 256 + x] = 8 - Math.hypot(x - 120, y - 140) / 6;
+  for (let y = 0; y < 256; y++)
+    for (let x = 0; x < 256; x++) logits[y * 256 + x] = 8 - Math.hypot(x - 120, y - 140) / 6;
   const postMs: number[] = [];
   for (let r = 0; r < 30; r++) {
     const t = performance.now();
@@ -143,27 +185,37 @@ function verdict(ok: boolean): string {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const manifest = readManifest(o.manifest);
-  const entry = o.model ? manifest.models.find((m) => m.id === o.model) : manifest.models[0];
+  const entry = o.model ? manifest.models.find(m => m.id === o.model) : manifest.models[0];
   if (!entry) throw new Error(`no model ${o.model ?? ''} in ${o.manifest}`);
-  const variants = o.variants.filter((v) => entry.variants[v]);
+  const variants = o.variants.filter(v => entry.variants[v]);
   const out = (s = '') => process.stdout.write(`${s}\n`);
 
-  out(`MedSAM engine benchmark: ${entry.displayName} (${entry.id}), ${entry.testModel ? 'TEST MODEL, ' : ''}variants ${variants.join(', ')}`);
+  out(
+    `MedSAM engine benchmark: ${entry.displayName} (${entry.id}), ${entry.testModel ? 'TEST MODEL, ' : ''}variants ${variants.join(', ')}`,
+  );
   out(`machine: ${machine()}`);
   out(`load average at start: ${loadAverage()} (other jobs on a shared machine inflate every figure)`);
-  out(`threads: onnxruntime-node intraOpNumThreads=${o.threads}, onnxruntime-web numThreads=${o.threads}; ${o.boxes} single-box decodes per cell`);
+  out(
+    `threads: onnxruntime-node intraOpNumThreads=${o.threads}, onnxruntime-web numThreads=${o.threads}; ${o.boxes} single-box decodes per cell`,
+  );
   out();
 
   const { preMs, postMs, source } = measurePrePost();
   const pre = median(preMs);
   const post = median(postMs);
-  out(`pre-processing  (${source}, 512x512 -> 1x3x1024x1024, CT soft-tissue window, bicubic anti-aliased): p50 ${f1(pre)} ms (${preMs.map(f0).join(', ')})`);
-  out(`post-processing (256x256 logits -> 512x512 mask, sigmoid + bilinear + threshold): p50 ${f1(post)} ms, p95 ${f1(quantile(postMs, 0.95))} ms`);
+  out(
+    `pre-processing  (${source}, 512x512 -> 1x3x1024x1024, CT soft-tissue window, bicubic anti-aliased): p50 ${f1(pre)} ms (${preMs.map(f0).join(', ')})`,
+  );
+  out(
+    `post-processing (256x256 logits -> 512x512 mask, sigmoid + bilinear + threshold): p50 ${f1(post)} ms, p95 ${f1(quantile(postMs, 0.95))} ms`,
+  );
   out();
 
   const results: ChildResult[] = [];
   const failures: Array<{ precision: Precision; runtime: string; reason: string }> = [];
-  out('variant  runtime   provider  load s  encoder ms (each run)        decoder ms p50 / p95   decode during encode ms  peak RSS MB  peak heap+ext MB');
+  out(
+    'variant  runtime   provider  load s  encoder ms (each run)        decoder ms p50 / p95   decode during encode ms  peak RSS MB  peak heap+ext MB',
+  );
   for (const precision of variants) {
     for (const runtime of o.runtimes) {
       const r = await runChild({
@@ -183,7 +235,10 @@ async function main(): Promise<void> {
       });
       if (!r) continue;
       results.push(r);
-      const probe = r.decodeDuringEncodeMs === null ? '-' : `${f0(r.decodeDuringEncodeMs)} (enc ${f0(r.encodeDuringProbeMs ?? NaN)})`;
+      const probe =
+        r.decodeDuringEncodeMs === null
+          ? '-'
+          : `${f0(r.decodeDuringEncodeMs)} (enc ${f0(r.encodeDuringProbeMs ?? NaN)})`;
       out(
         `${precision.padEnd(8)} ${runtime.padEnd(9)} ${r.executionProvider.padEnd(9)} ${(r.loadMs / 1000).toFixed(1).padStart(6)}  ` +
           `${r.encoderMs.map(f0).join(', ').padEnd(28)} ${`${f1(median(r.decoderMs))} / ${f1(quantile(r.decoderMs, 0.95))}`.padEnd(22)} ` +
@@ -192,14 +247,16 @@ async function main(): Promise<void> {
     }
   }
   out();
-  out('encoder figure used below: the median of the runs after the first (the first includes one-time allocation), or the only run.');
+  out(
+    'encoder figure used below: the median of the runs after the first (the first includes one-time allocation), or the only run.',
+  );
   const enc = (r: ChildResult) => median(r.encoderMs.length > 1 ? r.encoderMs.slice(1) : r.encoderMs);
 
   out();
   out('Targets (issue 3):');
   for (const precision of variants) {
-    const web = results.find((r) => r.args.precision === precision && r.args.runtime === 'web-wasm');
-    const node = results.find((r) => r.args.precision === precision && r.args.runtime === 'node');
+    const web = results.find(r => r.args.precision === precision && r.args.runtime === 'web-wasm');
+    const node = results.find(r => r.args.precision === precision && r.args.runtime === 'node');
     if (web) {
       const dec = median(web.decoderMs);
       const perBox = dec + post;
@@ -208,7 +265,9 @@ async function main(): Promise<void> {
           `(target <= ${TARGET_BOX_MS} ms; a box on an encoded slice runs no pre-processing; with it: ${f1(perBox + pre)} ms)`,
       );
       if (perBox > TARGET_BOX_MS) {
-        out(`           where the time goes: the decoder run is ${f0((100 * dec) / perBox)}% (${f1(dec)} ms), post-processing ${f0((100 * post) / perBox)}%`);
+        out(
+          `           where the time goes: the decoder run is ${f0((100 * dec) / perBox)}% (${f1(dec)} ms), post-processing ${f0((100 * post) / perBox)}%`,
+        );
       }
       const model = enc(web) + dec;
       const share = (pre + post) / model;
@@ -225,7 +284,9 @@ async function main(): Promise<void> {
           `(encoder ${f0(enc(node))} + decoder ${f1(median(node.decoderMs))} ms)`,
       );
       if (share > TARGET_PREPOST_SHARE) {
-        out(`           where the time goes: pre-processing ${f1(pre)} ms (the bicubic anti-aliased resize to 1024x1024), post-processing ${f1(post)} ms`);
+        out(
+          `           where the time goes: pre-processing ${f1(pre)} ms (the bicubic anti-aliased resize to 1024x1024), post-processing ${f1(post)} ms`,
+        );
       }
     }
     if (web && node) {
@@ -236,15 +297,17 @@ async function main(): Promise<void> {
       if (ratio > TARGET_WASM_OVER_NATIVE) {
         out(
           '           where the time goes: the ViT-B MatMuls; WASM SIMD has 128-bit vectors and no AVX2/AVX-512 or VNNI kernels, ' +
-            'onnxruntime-node uses the CPU\'s widest vectors (MLAS), so each GEMM runs several times slower in WASM',
+            "onnxruntime-node uses the CPU's widest vectors (MLAS), so each GEMM runs several times slower in WASM",
         );
       }
     }
   }
-  const probes = results.filter((r) => r.decodeDuringEncodeMs !== null);
+  const probes = results.filter(r => r.decodeDuringEncodeMs !== null);
   if (probes.length) {
     out();
-    out('A decode asked for 50 ms into an encode of another slice, latency from that moment (the engine never queues it behind the encode):');
+    out(
+      'A decode asked for 50 ms into an encode of another slice, latency from that moment (the engine never queues it behind the encode):',
+    );
     for (const r of probes) {
       out(
         `  ${r.args.precision} ${r.args.runtime}: ${f0(r.decodeDuringEncodeMs!)} ms (alone: ${f1(median(r.decoderMs))} ms)` +
@@ -262,12 +325,15 @@ async function main(): Promise<void> {
     for (const f of failures) out(`  ${f.precision} ${f.runtime}: ${f.reason}`);
   }
   if (o.json) {
-    fs.writeFileSync(o.json, JSON.stringify({ machine: machine(), pre: preMs, post: postMs, results, failures }, null, 2));
+    fs.writeFileSync(
+      o.json,
+      JSON.stringify({ machine: machine(), pre: preMs, post: postMs, results, failures }, null, 2),
+    );
     out(`\nraw figures: ${o.json}`);
   }
 }
 
-main().catch((e) => {
+main().catch(e => {
   process.stderr.write(`${e?.stack ?? e}\n`);
   process.exit(1);
 });

@@ -15,7 +15,12 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readLabels } from '../../extension-medsam/src/cli/labels';
-import { maskBoundingBox, padImageBox, type ImageBox, type ImageSize } from '../../extension-medsam/src/engine/geometry/box';
+import {
+  maskBoundingBox,
+  padImageBox,
+  type ImageBox,
+  type ImageSize,
+} from '../../extension-medsam/src/engine/geometry/box';
 import type { DicomFile } from '../../extension-medsam/src/cli/dicom-folder';
 import type { SourceImage } from '../../extension-medsam/src/seg/source';
 import { REPO_ROOT } from '../parity/support/node-models';
@@ -38,14 +43,23 @@ export interface SeriesWork {
   propagate: Array<{ label: number; target: string; start: number; box: ImageBox; sliceCount: number }>;
 }
 
-export function seriesWork(labelFile: string, sources: readonly SourceImage[], files: readonly DicomFile[], order: readonly number[], image: ImageSize): SeriesWork {
+export function seriesWork(
+  labelFile: string,
+  sources: readonly SourceImage[],
+  files: readonly DicomFile[],
+  order: readonly number[],
+  image: ImageSize,
+): SeriesWork {
   const set = readLabels(labelFile, sources);
   const slices: SeriesWork['slices'] = order.map((k, z) => ({ z, file: files[k].path, boxes: [] }));
   const labels = new Set<number>();
   const propagate: SeriesWork['propagate'] = [];
   const voxels = (masks: Uint8Array[]) => masks.reduce((n, m) => n + m.reduce((a, v) => a + v, 0), 0);
-  const largest = set.labels.map((l) => ({ l, masks: l.masks() })).map((x) => ({ ...x, n: voxels(x.masks) }))
-    .sort((a, b) => b.n - a.n).slice(0, SERIES_LABELS);
+  const largest = set.labels
+    .map(l => ({ l, masks: l.masks() }))
+    .map(x => ({ ...x, n: voxels(x.masks) }))
+    .sort((a, b) => b.n - a.n)
+    .slice(0, SERIES_LABELS);
   for (const { l, masks } of largest) {
     const present: number[] = [];
     order.forEach((k, z) => {
@@ -58,14 +72,14 @@ export function seriesWork(labelFile: string, sources: readonly SourceImage[], f
       labels.add(l.number);
       present.push(z);
     });
-    const target = PROPAGATE_TARGETS.find((t) => t.label === l.number);
+    const target = PROPAGATE_TARGETS.find(t => t.label === l.number);
     if (target && present.length > 0) {
       const start = present[Math.floor(present.length / 2)];
-      const box = slices[start].boxes.find((b) => b.label === l.number)!.box;
+      const box = slices[start].boxes.find(b => b.label === l.number)!.box;
       propagate.push({ ...target, start, box, sliceCount: order.length });
     }
   }
-  return { slices: slices.filter((s) => s.boxes.length > 0), labels: [...labels].sort((a, b) => a - b), propagate };
+  return { slices: slices.filter(s => s.boxes.length > 0), labels: [...labels].sort((a, b) => a - b), propagate };
 }
 
 const asArray = (b: ImageBox): number[] => [b.x0, b.y0, b.x1, b.y1];
@@ -73,9 +87,11 @@ const asArray = (b: ImageBox): number[] => [b.x0, b.y0, b.x1, b.y1];
 /** The CLI's boxes file for the series run. */
 export function boxesFile(work: SeriesWork): object {
   return {
-    segments: work.labels.map((label) => ({
+    segments: work.labels.map(label => ({
       label: `TotalSegmentator ${label}`,
-      boxes: work.slices.flatMap((s) => s.boxes.filter((b) => b.label === label).map((b) => ({ slice: s.z, box: asArray(b.box) }))),
+      boxes: work.slices.flatMap(s =>
+        s.boxes.filter(b => b.label === label).map(b => ({ slice: s.z, box: asArray(b.box) })),
+      ),
     })),
   };
 }
@@ -99,19 +115,43 @@ interface OfficialRun {
   wallMs: number;
 }
 
-export function runOfficialSeries(work: SeriesWork, dicomsInOrder: readonly string[], threads: number, outDir: string): Promise<OfficialSeriesResult> {
+export function runOfficialSeries(
+  work: SeriesWork,
+  dicomsInOrder: readonly string[],
+  threads: number,
+  outDir: string,
+): Promise<OfficialSeriesResult> {
   const file = path.join(outDir, 'series-official.json');
-  fs.writeFileSync(file, JSON.stringify({
-    slices: work.slices.map((s) => ({ dicom: s.file, boxes: s.boxes.map((b) => asArray(b.box)) })),
-    propagate: work.propagate.map((p) => ({ label: p.label, dicoms: dicomsInOrder, start: p.start, box: asArray(p.box), zMin: 0, zMax: p.sliceCount - 1 })),
-  }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      slices: work.slices.map(s => ({ dicom: s.file, boxes: s.boxes.map(b => asArray(b.box)) })),
+      propagate: work.propagate.map(p => ({
+        label: p.label,
+        dicoms: dicomsInOrder,
+        start: p.start,
+        box: asArray(p.box),
+        zMin: 0,
+        zMax: p.sliceCount - 1,
+      })),
+    }),
+  );
   return new Promise((resolve, reject) => {
-    execFile('bash', ['scripts/py.sh', 'models/reference/litemedsam_speed_series.py', '--series', file, '--threads', String(threads)],
-      { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60 * 1000 }, (error, stdout, stderr) => {
-        const line = stdout.split('\n').find((l) => l.startsWith(PY_PREFIX));
-        if (error || !line) reject(new Error(`litemedsam_speed_series.py: ${error?.message ?? 'no result'}\n${stderr.split('\n').slice(-8).join('\n')}`));
+    execFile(
+      'bash',
+      ['scripts/py.sh', 'models/reference/litemedsam_speed_series.py', '--series', file, '--threads', String(threads)],
+      { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60 * 1000 },
+      (error, stdout, stderr) => {
+        const line = stdout.split('\n').find(l => l.startsWith(PY_PREFIX));
+        if (error || !line)
+          reject(
+            new Error(
+              `litemedsam_speed_series.py: ${error?.message ?? 'no result'}\n${stderr.split('\n').slice(-8).join('\n')}`,
+            ),
+          );
         else resolve(JSON.parse(line.slice(PY_PREFIX.length)) as OfficialSeriesResult);
-      });
+      },
+    );
   });
 }
 
@@ -130,19 +170,27 @@ const RATE_LINE = /^(?:segment|volume [^:]+): (\d+) slices in ([\d.]+) s/;
 export function runCli(args: string[], threads: number): Promise<CliRunResult> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(REPO_ROOT, 'extension-medsam/bin/medsam.cjs'), 'segment', ...args, '--threads', String(threads)],
-      { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60 * 1000 }, (error, stdout, stderr) => {
+    execFile(
+      process.execPath,
+      [path.join(REPO_ROOT, 'extension-medsam/bin/medsam.cjs'), 'segment', ...args, '--threads', String(threads)],
+      { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60 * 1000 },
+      (error, stdout, stderr) => {
         const processMs = performance.now() - t0;
-        if (error) return reject(new Error(`medsam segment: ${error.message}\n${stderr.split('\n').slice(-6).join('\n')}`));
-        const rateLines = stderr.split('\n').filter((l) => RATE_LINE.test(l));
-        if (rateLines.length === 0) return reject(new Error(`medsam segment printed no "N slices in S s" line:\n${stderr.split('\n').slice(-6).join('\n')}`));
-        const parsed = rateLines.map((l) => RATE_LINE.exec(l)!);
+        if (error)
+          return reject(new Error(`medsam segment: ${error.message}\n${stderr.split('\n').slice(-6).join('\n')}`));
+        const rateLines = stderr.split('\n').filter(l => RATE_LINE.test(l));
+        if (rateLines.length === 0)
+          return reject(
+            new Error(`medsam segment printed no "N slices in S s" line:\n${stderr.split('\n').slice(-6).join('\n')}`),
+          );
+        const parsed = rateLines.map(l => RATE_LINE.exec(l)!);
         resolve({
           processMs,
           loopMs: parsed.reduce((ms, m) => ms + Number(m[2]) * 1000, 0),
           rateLines,
           slices: parsed.reduce((n, m) => n + Number(m[1]), 0),
         });
-      });
+      },
+    );
   });
 }

@@ -19,7 +19,11 @@ export const BENCH_RUNTIMES: readonly BenchRuntime[] = ['node', 'web-wasm'];
 const RESULT_PREFIX = 'BENCH_RESULT ';
 const FAILURE_PREFIX = 'bench child failed: ';
 
-export async function createBenchRuntime(kind: BenchRuntime, threads: number, sessionOptions?: Record<string, unknown>): Promise<RuntimeConfig> {
+export async function createBenchRuntime(
+  kind: BenchRuntime,
+  threads: number,
+  sessionOptions?: Record<string, unknown>,
+): Promise<RuntimeConfig> {
   let runtime: RuntimeConfig;
   if (kind === 'node') {
     // Imported here so that a web-only run never loads the native addon (and the reverse).
@@ -31,11 +35,15 @@ export async function createBenchRuntime(kind: BenchRuntime, threads: number, se
     };
   } else {
     const ortWeb = await import('onnxruntime-web');
-    runtime = createWebRuntime(ortWeb, { executionProviders: ['wasm'], wasm: { numThreads: threads } }, {
-      hasWebGpu: false,
-      hardwareConcurrency: threads,
-      crossOriginIsolated: true,
-    });
+    runtime = createWebRuntime(
+      ortWeb,
+      { executionProviders: ['wasm'], wasm: { numThreads: threads } },
+      {
+        hasWebGpu: false,
+        hardwareConcurrency: threads,
+        crossOriginIsolated: true,
+      },
+    );
     runtime = { ...runtime, sessionOptions: { ...runtime.sessionOptions, ...sessionOptions } };
   }
   // onnxruntime's warnings (e.g. constant folding it skips) would drown the figures.
@@ -69,12 +77,17 @@ export function runBenchChild<Args, Result>(script: string, args: Args): Promise
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['-r', path.join(REPO_ROOT, 'extension-medsam/bin/register-ts.cjs'), path.join(__dirname, script), JSON.stringify(args)],
+      [
+        '-r',
+        path.join(REPO_ROOT, 'extension-medsam/bin/register-ts.cjs'),
+        path.join(__dirname, script),
+        JSON.stringify(args),
+      ],
       { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60 * 1000 },
       (error, stdout, stderr) => {
-        const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+        const line = stdout.split('\n').find(l => l.startsWith(RESULT_PREFIX));
         // The runtime's warnings (constant folding, ...) are noise here; the child's own failure line is what counts.
-        const why = stderr.split('\n').find((l) => l.startsWith(FAILURE_PREFIX)) ?? error?.message ?? 'no result';
+        const why = stderr.split('\n').find(l => l.startsWith(FAILURE_PREFIX)) ?? error?.message ?? 'no result';
         if (error || !line) reject(new Error(why.replace(FAILURE_PREFIX, '')));
         else resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as Result);
       },
@@ -85,11 +98,11 @@ export function runBenchChild<Args, Result>(script: string, args: Args): Promise
 /** The child's side of runBenchChild: reads its arguments, prints the result line, exits. */
 export function benchChildMain<Args, Result>(run: (args: Args) => Promise<Result>): void {
   run(JSON.parse(process.argv[2]) as Args).then(
-    (result) => {
+    result => {
       process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
       process.exit(0);
     },
-    (e) => {
+    e => {
       process.stderr.write(`${FAILURE_PREFIX}${e?.code ?? ''} ${e?.stack ?? e}\n`);
       process.exit(1);
     },
@@ -104,7 +117,11 @@ export function machine(): string {
   return `${cpu}, ${os.cpus().length} cores (nproc), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`;
 }
 
-export const loadAverage = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+export const loadAverage = (): string =>
+  os
+    .loadavg()
+    .map(x => x.toFixed(2))
+    .join(' ');
 
 export function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -120,14 +137,16 @@ export const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a
 /** A comma-separated option value, each item checked against the allowed ones. */
 export function listOption<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T[] {
   const items = (value ?? '').split(',').filter(Boolean);
-  const bad = items.filter((v) => !allowed.includes(v as T));
-  if (items.length === 0 || bad.length) throw new Error(`${name} takes a comma-separated list of ${allowed.join(', ')}; got "${value ?? ''}"`);
+  const bad = items.filter(v => !allowed.includes(v as T));
+  if (items.length === 0 || bad.length)
+    throw new Error(`${name} takes a comma-separated list of ${allowed.join(', ')}; got "${value ?? ''}"`);
   return items as T[];
 }
 
 /** An integer option value of at least `min`; the error names the option and where its usage is written. */
 export function integerOption(name: string, value: string | undefined, min: number, usage: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} takes an integer >= ${min}; got "${value ?? ''}" (${usage})`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${name} takes an integer >= ${min}; got "${value ?? ''}" (${usage})`);
   return n;
 }

@@ -59,7 +59,9 @@ export interface VolumeCellResult {
  */
 export function benchKeySlices(sliceCount: number, image: ImageSize, n = sliceCount): KeySlice[] {
   if (!Number.isInteger(n) || n < 3 || n > sliceCount) {
-    throw new Error(`--slices must be an integer from 3 (three key slices) to ${sliceCount} (the series' slices); got ${n}`);
+    throw new Error(
+      `--slices must be an integer from 3 (three key slices) to ${sliceCount} (the series' slices); got ${n}`,
+    );
   }
   const lo = Math.floor((sliceCount - n) / 2);
   const box = (fw: number, fh: number) => {
@@ -98,12 +100,21 @@ export async function runVolumeCell(args: VolumeCellArgs): Promise<VolumeCellRes
       const p0 = now();
       const slice = await slicePixels(files[k]);
       const pixelsMs = now() - p0;
-      const r = await segmentBoxes(session, preprocessSlice, sources[k].sopInstanceUid, { slice }, image, [box], { signal });
+      const r = await segmentBoxes(session, preprocessSlice, sources[k].sopInstanceUid, { slice }, image, [box], {
+        signal,
+      });
       const t = r.timings;
-      perSlice.push({ slice: z, pixelsMs, preprocessMs: t.preprocessMs, encoderMs: t.encodeMs, decoderMs: t.decodeMs, postprocessMs: t.postprocessMs });
+      perSlice.push({
+        slice: z,
+        pixelsMs,
+        preprocessMs: t.preprocessMs,
+        encoderMs: t.encodeMs,
+        decoderMs: t.decodeMs,
+        postprocessMs: t.postprocessMs,
+      });
       return { mask: r.masks[0], iou: r.iou[0] };
     },
-    onProgress: (p) => (msPerSlice = p.msPerSlice),
+    onProgress: p => (msPerSlice = p.msPerSlice),
   });
   const runMs = now() - r0;
   const executionProvider = session.executionProviders.encoder;

@@ -55,7 +55,8 @@ export async function newGuardedPage(browser, origin, { viewport = { width: 1400
   // Requests that bypass routing (workers, beacons) still show up here.
   page.on('request', req => {
     const url = req.url();
-    if (!(url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) && !offOrigin.includes(url)) offOrigin.push(url);
+    if (!(url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) && !offOrigin.includes(url))
+      offOrigin.push(url);
   });
   page.on('console', msg => {
     if (msg.type() === 'error') consoleErrors.push(msg.text());

@@ -17,7 +17,8 @@ export const outDir = path.join(root, 'tests', 'out');
 
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
   return result.stdout.trim();
 }
 
@@ -52,7 +53,12 @@ export async function startStack({ log = () => {}, modelsDir } = {}) {
   try {
     const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medsam-e2e-orthanc-'));
     cleanups.push(() => fs.rmSync(storageDir, { recursive: true, force: true }));
-    let orthanc = await startOrthanc({ root, port: await findFreePort(18042), storageDir, onSpawn: stop => cleanups.push(stop) });
+    let orthanc = await startOrthanc({
+      root,
+      port: await findFreePort(18042),
+      storageDir,
+      onSpawn: stop => cleanups.push(stop),
+    });
     // Failure tests stop the archive and start it again on the same port and storage (the studies stay).
     const orthancControl = {
       url: orthanc.url,
@@ -70,7 +76,10 @@ export async function startStack({ log = () => {}, modelsDir } = {}) {
       viewerDir,
       ...projectServeOptions(root, modelsDir ? { modelsDir } : {}),
       dicomweb: parseDicomwebTarget(orthanc.client.dicomwebTarget(), { rewriteUrls: false }),
-      onRequest: process.env.E2E_LOG_REQUESTS === '1' ? (req, res) => res.on('finish', () => log(`${res.statusCode} ${req.method} ${req.url}`)) : undefined,
+      onRequest:
+        process.env.E2E_LOG_REQUESTS === '1'
+          ? (req, res) => res.on('finish', () => log(`${res.statusCode} ${req.method} ${req.url}`))
+          : undefined,
     });
     const port = await ephemeralPort();
     await listen(server, port);
@@ -83,7 +92,14 @@ export async function startStack({ log = () => {}, modelsDir } = {}) {
     );
     const origin = `http://127.0.0.1:${port}`;
     log(`viewer at ${origin}`);
-    return { origin, orthancUrl: orthanc.url, orthanc: orthancControl, samples: readSamples(root), viewerVersion, stop };
+    return {
+      origin,
+      orthancUrl: orthanc.url,
+      orthanc: orthancControl,
+      samples: readSamples(root),
+      viewerVersion,
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;

@@ -83,7 +83,11 @@ export class MedsamViewer {
         for (const { viewport } of window.cornerstone.getEnabledElements()) {
           const imageId = viewport.getCurrentImageId?.();
           if (imageId && imageId.includes(series)) {
-            return { imageId, imageCount: viewport.getImageIds?.().length ?? null, renders: window.__medsamImageRenders };
+            return {
+              imageId,
+              imageCount: viewport.getImageIds?.().length ?? null,
+              renders: window.__medsamImageRenders,
+            };
           }
         }
         return false;
@@ -121,7 +125,13 @@ export class MedsamViewer {
         if (y > 40) lit++;
       }
       const mean = sum / n;
-      return { width: img.width, height: img.height, mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), litFraction: lit / n };
+      return {
+        width: img.width,
+        height: img.height,
+        mean,
+        std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
+        litFraction: lit / n,
+      };
     }, png.toString('base64'));
   }
 }
@@ -149,14 +159,25 @@ export class MedsamTool {
 
   /** Waits until the model is loaded (or failed) and returns the state. */
   async waitForModel(timeout = 120000) {
-    await this.page.waitForFunction(() => ['ready', 'error'].includes(window.services?.medsamService?.getState().status), null, { timeout, polling: 100 });
+    await this.page.waitForFunction(
+      () => ['ready', 'error'].includes(window.services?.medsamService?.getState().status),
+      null,
+      { timeout, polling: 100 },
+    );
     return this.state();
   }
 
   /** Switches to the MPR layout and works on its axial view (a volume viewport) from now on; returns its rectangle. */
   async useMprAxial() {
     await this.page.evaluate(() => window.commandsManager.runCommand('setHangingProtocol', { protocolId: 'mpr' }));
-    await this.page.waitForFunction(() => window.cornerstone.getEnabledElements().some(e => e.viewport.id === 'mpr-axial' && e.viewport.getCurrentImageId?.()), null, { timeout: 60000 });
+    await this.page.waitForFunction(
+      () =>
+        window.cornerstone
+          .getEnabledElements()
+          .some(e => e.viewport.id === 'mpr-axial' && e.viewport.getCurrentImageId?.()),
+      null,
+      { timeout: 60000 },
+    );
     this.useViewport('mpr-axial');
     await this.activateBoxTool();
     const vp = await this.viewport();
@@ -181,7 +202,11 @@ export class MedsamTool {
     await this.page.locator('[data-cy="MedsamBox"]').first().click();
     await this.page.waitForFunction(id => {
       const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
-      return window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(viewport.id)?.getActivePrimaryMouseButtonTool() === 'MedsamBox';
+      return (
+        window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(
+          viewport.id,
+        )?.getActivePrimaryMouseButtonTool() === 'MedsamBox'
+      );
     }, this.viewportId);
   }
 
@@ -190,7 +215,15 @@ export class MedsamTool {
     return this.page.evaluate(id => {
       const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
       const r = viewport.element.getBoundingClientRect();
-      return { id: viewport.id, type: viewport.type, left: r.left, top: r.top, width: r.width, height: r.height, imageId: viewport.getCurrentImageId() };
+      return {
+        id: viewport.id,
+        type: viewport.type,
+        left: r.left,
+        top: r.top,
+        width: r.width,
+        height: r.height,
+        imageId: viewport.getCurrentImageId(),
+      };
     }, this.viewportId);
   }
 
@@ -207,25 +240,33 @@ export class MedsamTool {
    * then cornerstone's worldToImageCoords: pixel edges, [0, 0] = top-left corner of the top-left pixel).
    */
   imagePointsAt(points) {
-    return this.page.evaluate(([pts, id]) => {
-      const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
-      const r = viewport.element.getBoundingClientRect();
-      const imageId = viewport.getCurrentImageId();
-      return pts.map(([x, y]) => window.cornerstone.utilities.worldToImageCoords(imageId, viewport.canvasToWorld([x - r.left, y - r.top])));
-    }, [points, this.viewportId]);
+    return this.page.evaluate(
+      ([pts, id]) => {
+        const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+        const r = viewport.element.getBoundingClientRect();
+        const imageId = viewport.getCurrentImageId();
+        return pts.map(([x, y]) =>
+          window.cornerstone.utilities.worldToImageCoords(imageId, viewport.canvasToWorld([x - r.left, y - r.top])),
+        );
+      },
+      [points, this.viewportId],
+    );
   }
 
   /** Image coordinates (pixel edges) of the shown slice -> page points. */
   pagePointsAt(imagePoints) {
-    return this.page.evaluate(([pts, id]) => {
-      const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
-      const r = viewport.element.getBoundingClientRect();
-      const imageId = viewport.getCurrentImageId();
-      return pts.map(p => {
-        const [x, y] = viewport.worldToCanvas(window.cornerstone.utilities.imageToWorldCoords(imageId, p));
-        return [x + r.left, y + r.top];
-      });
-    }, [imagePoints, this.viewportId]);
+    return this.page.evaluate(
+      ([pts, id]) => {
+        const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
+        const r = viewport.element.getBoundingClientRect();
+        const imageId = viewport.getCurrentImageId();
+        return pts.map(p => {
+          const [x, y] = viewport.worldToCanvas(window.cornerstone.utilities.imageToWorldCoords(imageId, p));
+          return [x + r.left, y + r.top];
+        });
+      },
+      [imagePoints, this.viewportId],
+    );
   }
 
   /** The labelmap of the shown slice in the active segmentation: { rows, columns, values (row-major) }. */
@@ -238,7 +279,13 @@ export class MedsamTool {
       const ids = window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(imageId, active.segmentationId);
       const image = window.cornerstone.cache.getImage(ids[0]);
       const values = image.voxelManager ? image.voxelManager.getScalarData() : image.getPixelData();
-      return { rows: image.rows, columns: image.columns, values: Array.from(values), segmentationId: active.segmentationId, imageId };
+      return {
+        rows: image.rows,
+        columns: image.columns,
+        values: Array.from(values),
+        segmentationId: active.segmentationId,
+        imageId,
+      };
     }, this.viewportId);
   }
 
@@ -252,7 +299,14 @@ export class MedsamTool {
 
   /** The host's image ids of the viewport, in its order (a slice index below is an index into this list). */
   imageIds() {
-    return this.page.evaluate(id => window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id).viewport.getImageIds(), this.viewportId);
+    return this.page.evaluate(
+      id =>
+        window.cornerstone
+          .getEnabledElements()
+          .find(e => !id || e.viewport.id === id)
+          .viewport.getImageIds(),
+      this.viewportId,
+    );
   }
 
   /** Shows slice `index` of the stack viewport and waits until it is rendered. */
@@ -264,7 +318,14 @@ export class MedsamTool {
       },
       [index, this.viewportId],
     );
-    await this.page.waitForFunction(([i, id]) => window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id).viewport.getCurrentImageIdIndex() === i, [index, this.viewportId]);
+    await this.page.waitForFunction(
+      ([i, id]) =>
+        window.cornerstone
+          .getEnabledElements()
+          .find(e => !id || e.viewport.id === id)
+          .viewport.getCurrentImageIdIndex() === i,
+      [index, this.viewportId],
+    );
     await this.page.waitForTimeout(300);
   }
 
@@ -287,7 +348,11 @@ export class MedsamTool {
     await this.page.waitForFunction(
       ([id, name]) => {
         const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
-        return window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(viewport.id)?.getActivePrimaryMouseButtonTool() === name;
+        return (
+          window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(
+            viewport.id,
+          )?.getActivePrimaryMouseButtonTool() === name
+        );
       },
       [this.viewportId, toolName],
     );
@@ -329,14 +394,21 @@ export class MedsamTool {
       const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
       const active = window.services.segmentationService.getActiveSegmentation(viewport.id);
       return viewport.getImageIds().map(imageId => {
-        const ids = active ? window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(imageId, active.segmentationId) : [];
+        const ids = active
+          ? window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(imageId, active.segmentationId)
+          : [];
         const image = ids[0] ? window.cornerstone.cache.getImage(ids[0]) : null;
         const values = image ? (image.voxelManager ? image.voxelManager.getScalarData() : image.getPixelData()) : [];
         const bytes = new Uint8Array(values.length);
         for (let i = 0; i < values.length; i++) bytes[i] = values[i] ? 1 : 0;
         let s = '';
         for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        return { sopInstanceUid: /instances\/([0-9.]+)/.exec(imageId)?.[1], rows: image?.rows, columns: image?.columns, b64: btoa(s) };
+        return {
+          sopInstanceUid: /instances\/([0-9.]+)/.exec(imageId)?.[1],
+          rows: image?.rows,
+          columns: image?.columns,
+          b64: btoa(s),
+        };
       });
     }, this.viewportId);
   }
@@ -349,7 +421,10 @@ export class MedsamTool {
   /** Waits for the volume run's phase ('running', 'preview', 'accepted', 'idle'); on timeout the error says where it was. */
   async waitForVolumePhase(phase, timeout = 90000) {
     try {
-      await this.page.waitForFunction(p => window.services.medsamService.getState().volume.phase === p, phase, { timeout, polling: 100 });
+      await this.page.waitForFunction(p => window.services.medsamService.getState().volume.phase === p, phase, {
+        timeout,
+        polling: 100,
+      });
     } catch (e) {
       const s = await this.page.evaluate(() => {
         const state = window.services.medsamService.getState();
@@ -361,7 +436,10 @@ export class MedsamTool {
 
   /** Waits until the box preview was accepted or rejected. */
   async waitForNoPreview(timeout = 30000) {
-    await this.page.waitForFunction(() => !window.services.medsamService.getState().previewPending, null, { timeout, polling: 50 });
+    await this.page.waitForFunction(() => !window.services.medsamService.getState().previewPending, null, {
+      timeout,
+      polling: 50,
+    });
   }
 
   /**
@@ -371,7 +449,10 @@ export class MedsamTool {
   async acceptDraggedBox(from = [0.3, 0.35], to = [0.62, 0.55]) {
     await this.activateBoxTool();
     const vp = await this.viewport();
-    await this.drag([vp.left + vp.width * from[0], vp.top + vp.height * from[1]], [vp.left + vp.width * to[0], vp.top + vp.height * to[1]]);
+    await this.drag(
+      [vp.left + vp.width * from[0], vp.top + vp.height * from[1]],
+      [vp.left + vp.width * to[0], vp.top + vp.height * to[1]],
+    );
     await this.waitForPreview();
     await this.page.keyboard.press('Enter');
     await this.waitForNoPreview();
@@ -382,19 +463,27 @@ export class MedsamTool {
    * are coalesced and sent after a short interval, so "status ready" alone can fall between two of them).
    */
   async waitForPreview(timeout = 30000) {
-    await this.page.waitForFunction(() => {
-      const service = window.services.medsamService;
-      const s = service.getState();
-      const live = service.preview.current;
-      const same = (a, b) => !!a && !!b && a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
-      return s.previewPending && s.status === 'ready' && live && !live.busy && same(live.shownBox, live.box);
-    }, null, { timeout, polling: 50 });
+    await this.page.waitForFunction(
+      () => {
+        const service = window.services.medsamService;
+        const s = service.getState();
+        const live = service.preview.current;
+        const same = (a, b) => !!a && !!b && a.x0 === b.x0 && a.y0 === b.y0 && a.x1 === b.x1 && a.y1 === b.y1;
+        return s.previewPending && s.status === 'ready' && live && !live.busy && same(live.shownBox, live.box);
+      },
+      null,
+      { timeout, polling: 50 },
+    );
   }
   /** Clicks "Save to PACS" in the MedSAM panel and returns the service state once the save is stored or failed. */
   async save(timeout = 60000) {
     await this.openPanel();
     await this.page.locator('[data-cy="medsam-save"]').click();
-    await this.page.waitForFunction(() => ['stored', 'failed'].includes(window.services.medsamService.getState().save.status), null, { timeout, polling: 100 });
+    await this.page.waitForFunction(
+      () => ['stored', 'failed'].includes(window.services.medsamService.getState().save.status),
+      null,
+      { timeout, polling: 100 },
+    );
     return this.state();
   }
 
@@ -406,12 +495,18 @@ export class MedsamTool {
     return this.page.evaluate(
       ([segId, id]) => {
         const { viewport } = window.cornerstone.getEnabledElements().find(e => !id || e.viewport.id === id);
-        const active = segId ? { segmentationId: segId } : window.services.segmentationService.getActiveSegmentation(viewport.id);
+        const active = segId
+          ? { segmentationId: segId }
+          : window.services.segmentationService.getActiveSegmentation(viewport.id);
         // cornerstone3D 4.x (OHIF 3.11/3.12) maps source to labelmap images only for segmentations shown in a
         // viewport; the segmentation's own index-aligned lists serve one that was loaded but not shown.
-        const labelmap = window.services.segmentationService.getSegmentation(active.segmentationId)?.representationData?.Labelmap;
+        const labelmap = window.services.segmentationService.getSegmentation(active.segmentationId)?.representationData
+          ?.Labelmap;
         const labelmapIdsOf = imageId => {
-          const mapped = window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(imageId, active.segmentationId);
+          const mapped = window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(
+            imageId,
+            active.segmentationId,
+          );
           if (mapped?.length) return mapped;
           const k = labelmap?.referencedImageIds?.indexOf(imageId) ?? -1;
           return k >= 0 && labelmap.imageIds?.[k] ? [labelmap.imageIds[k]] : [];
@@ -458,7 +553,13 @@ export function overlap(a, b) {
     nb += y;
   }
   const union = na + nb - inter;
-  return { iou: union ? inter / union : 1, dice: na + nb ? (2 * inter) / (na + nb) : 1, a: na, b: nb, intersection: inter };
+  return {
+    iou: union ? inter / union : 1,
+    dice: na + nb ? (2 * inter) / (na + nb) : 1,
+    a: na,
+    b: nb,
+    intersection: inter,
+  };
 }
 
 /** The SOP Instance UID in a host image id (wadors: .../instances/<uid>/frames/1). */

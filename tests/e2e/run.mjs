@@ -27,7 +27,10 @@ function withTimeout(promise, ms, what) {
 }
 
 async function loadTests(filters) {
-  const files = fs.readdirSync(specDir).filter(f => f.endsWith('.spec.mjs')).sort();
+  const files = fs
+    .readdirSync(specDir)
+    .filter(f => f.endsWith('.spec.mjs'))
+    .sort();
   const tests = [];
   for (const file of files) {
     const mod = await import(pathToFileURL(path.join(specDir, file)).href);
@@ -67,11 +70,15 @@ async function main() {
       try {
         await withTimeout(test.run(ctx), test.timeoutMs ?? timeoutMs, test.name);
         const leaks = pages.flatMap(p => p.offOrigin);
-        if (leaks.length) throw new Error(`requests left the origin ${stack.origin}: ${[...new Set(leaks)].join(', ')}`);
+        if (leaks.length)
+          throw new Error(`requests left the origin ${stack.origin}: ${[...new Set(leaks)].join(', ')}`);
       } catch (e) {
         error = e;
         const shot = pages.at(-1)?.page;
-        if (shot) await shot.screenshot({ path: path.join(outDir, `FAILED-${test.name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+        if (shot)
+          await shot
+            .screenshot({ path: path.join(outDir, `FAILED-${test.name.replace(/\W+/g, '-')}.png`) })
+            .catch(() => {});
       }
       const requests = pages.reduce((n, p) => n + p.requests.length, 0);
       for (const p of pages) await p.context.close().catch(() => {});

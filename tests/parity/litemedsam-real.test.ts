@@ -37,7 +37,12 @@ import * as jpeg from 'jpeg-js';
 import { readDicomFile } from '../../extension-medsam/src/cli/dicom-folder';
 import { fsFetchBytes, openModel, readManifestFile } from '../../extension-medsam/src/cli/models';
 import { slicePixels } from '../../extension-medsam/src/cli/pixels';
-import { imageBoxFromPoints, toModelBox, type ImageBox, type ImageSize } from '../../extension-medsam/src/engine/geometry/box';
+import {
+  imageBoxFromPoints,
+  toModelBox,
+  type ImageBox,
+  type ImageSize,
+} from '../../extension-medsam/src/engine/geometry/box';
 import type { ManifestEntry, Precision } from '../../extension-medsam/src/engine/manifest';
 import type { SliceImage } from '../../extension-medsam/src/engine/preprocess';
 import { findModel } from '../../extension-medsam/src/engine/session/fetch-bytes';
@@ -54,7 +59,11 @@ const REF_DIR = path.join(REPO_ROOT, 'tests/out/litemedsam-reference');
 const VARIANTS_JSON = path.join(REPO_ROOT, 'tests/out/litemedsam-variants.json');
 const REFERENCE_SCRIPT = 'models/reference/litemedsam_reference.py';
 /** The files whose sha256 keys the reference (the script and the reference modules whose functions it uses). */
-const KEY_FILES = [REFERENCE_SCRIPT, 'models/reference/preprocess_reference.py', 'models/reference/postprocess_reference.py'];
+const KEY_FILES = [
+  REFERENCE_SCRIPT,
+  'models/reference/preprocess_reference.py',
+  'models/reference/postprocess_reference.py',
+];
 const MIN_IOU = 0.999;
 /** A sanity bound only (the figure is printed): equal preprocessing leaves float32 noise of about 1e-4 in the logits. */
 const MAX_LOGITS_DIFF = 1e-2;
@@ -100,7 +109,10 @@ interface RefKey {
 interface RefIndex {
   key: RefKey;
   seconds: number;
-  variants: Record<Precision, { encoder: { path: string; bytes: number }; decoder: { path: string; bytes: number } }> | null;
+  variants: Record<
+    Precision,
+    { encoder: { path: string; bytes: number }; decoder: { path: string; bytes: number } }
+  > | null;
   images: RefImage[];
 }
 
@@ -119,7 +131,14 @@ interface RunResult {
   masks: Map<string, Uint8Array[]>;
   encodeMs: number[];
   /** Seconds per stage over all images: segmentBoxes' own timings, the one-box decodes, reading the pixels. */
-  stages: { read: number; preprocess: number; encode: number; decode: number; postprocess: number; singleDecodes: number };
+  stages: {
+    read: number;
+    preprocess: number;
+    encode: number;
+    decode: number;
+    postprocess: number;
+    singleDecodes: number;
+  };
   seconds: number;
 }
 
@@ -150,8 +169,11 @@ function assertModelInstalled(entry: ManifestEntry): void {
 function expectedKey(entry: ManifestEntry): RefKey {
   return {
     checkpointSha256: entry.weights?.sha256 ?? '',
-    files: Object.fromEntries(KEY_FILES.map((f) => [f, sha256File(path.join(REPO_ROOT, f))])),
-    onnxFp32: { encoderSha256: entry.variants.fp32!.encoder.sha256, decoderSha256: entry.variants.fp32!.decoder.sha256 },
+    files: Object.fromEntries(KEY_FILES.map(f => [f, sha256File(path.join(REPO_ROOT, f))])),
+    onnxFp32: {
+      encoderSha256: entry.variants.fp32!.encoder.sha256,
+      decoderSha256: entry.variants.fp32!.decoder.sha256,
+    },
     variants: true,
   };
 }
@@ -179,14 +201,18 @@ async function ensureReference(entry: ManifestEntry): Promise<RefIndex> {
       [path.join(REPO_ROOT, 'scripts/py.sh'), REFERENCE_SCRIPT, '--out', REF_DIR],
       { cwd: REPO_ROOT, timeout: 900_000, maxBuffer: 64 * 1024 * 1024 },
       (error, out, err) => {
-        if (error) reject(new Error(`${REFERENCE_SCRIPT} failed (${error.message.split('\n')[0]}):\n${String(err).slice(-4000)}`));
+        if (error)
+          reject(
+            new Error(`${REFERENCE_SCRIPT} failed (${error.message.split('\n')[0]}):\n${String(err).slice(-4000)}`),
+          );
         else resolve({ stdout: String(out) });
       },
     );
   });
   process.stdout.write(stdout);
   const made = readIndex();
-  if (!made || !sameKey(made.key, key)) throw new Error(`${REFERENCE_SCRIPT} ran but ${REF_DIR}/index.json does not carry the expected key`);
+  if (!made || !sameKey(made.key, key))
+    throw new Error(`${REFERENCE_SCRIPT} ran but ${REF_DIR}/index.json does not carry the expected key`);
   return made;
 }
 
@@ -239,10 +265,14 @@ async function runImages(session: MedsamSession, images: readonly RefImage[], co
     const slice = await loadSlice(img);
     stages.read += (Date.now() - r0) / 1000;
     if (slice.columns !== img.width || slice.rows !== img.height) {
-      throw new Error(`${img.id}: the engine's reader gives ${slice.columns}x${slice.rows}, the reference ${img.width}x${img.height}`);
+      throw new Error(
+        `${img.id}: the engine's reader gives ${slice.columns}x${slice.rows}, the reference ${img.width}x${img.height}`,
+      );
     }
     const size: ImageSize = { width: img.width, height: img.height };
-    const boxes: ImageBox[] = img.boxes.map((b) => imageBoxFromPoints({ x: b.box[0], y: b.box[1] }, { x: b.box[2], y: b.box[3] }, size));
+    const boxes: ImageBox[] = img.boxes.map(b =>
+      imageBoxFromPoints({ x: b.box[0], y: b.box[1] }, { x: b.box[2], y: b.box[3] }, size),
+    );
     const imageId = `${session.cacheModelId}:${img.id}`;
     const result = await segmentBoxes(session, preprocessSlice, imageId, { slice }, size, boxes);
     encodeMs.push(result.timings.encodeMs);
@@ -260,21 +290,35 @@ async function runImages(session: MedsamSession, images: readonly RefImage[], co
       const d0 = Date.now();
       const single = await session.decode(imageId, [toModelBox(boxes[k], size, session.entry.profile)]);
       stages.singleDecodes += (Date.now() - d0) / 1000;
-      const maxAbsDiffLogits = maxAbsDiff(single.lowResLogits[0], refLogits.subarray(k * SIDE * SIDE, (k + 1) * SIDE * SIDE));
-      figures.push({ image: img.id, source: img.source, box: b.name, iou, differing, maxAbsDiffLogits, nearThreshold: b.nearThreshold });
+      const maxAbsDiffLogits = maxAbsDiff(
+        single.lowResLogits[0],
+        refLogits.subarray(k * SIDE * SIDE, (k + 1) * SIDE * SIDE),
+      );
+      figures.push({
+        image: img.id,
+        source: img.source,
+        box: b.name,
+        iou,
+        differing,
+        maxAbsDiffLogits,
+        nearThreshold: b.nearThreshold,
+      });
     }
   }
   return { figures, masks, encodeMs, stages, seconds: (Date.now() - t0) / 1000 };
 }
 
 function summarise(figures: BoxFigure[]) {
-  const bySource: Record<string, { boxes: number; minIoU: number; meanIoU: number; maxAbsDiffLogits?: number; differingPixels: number }> = {};
-  for (const source of [...new Set(figures.map((f) => f.source)), 'all']) {
-    const fs_ = source === 'all' ? figures : figures.filter((f) => f.source === source);
-    const logits = fs_.map((f) => f.maxAbsDiffLogits).filter((v): v is number => v !== undefined);
+  const bySource: Record<
+    string,
+    { boxes: number; minIoU: number; meanIoU: number; maxAbsDiffLogits?: number; differingPixels: number }
+  > = {};
+  for (const source of [...new Set(figures.map(f => f.source)), 'all']) {
+    const fs_ = source === 'all' ? figures : figures.filter(f => f.source === source);
+    const logits = fs_.map(f => f.maxAbsDiffLogits).filter((v): v is number => v !== undefined);
     bySource[source] = {
       boxes: fs_.length,
-      minIoU: Math.min(...fs_.map((f) => f.iou)),
+      minIoU: Math.min(...fs_.map(f => f.iou)),
       meanIoU: fs_.reduce((a, f) => a + f.iou, 0) / fs_.length,
       ...(logits.length ? { maxAbsDiffLogits: Math.max(...logits) } : {}),
       differingPixels: fs_.reduce((a, f) => a + f.differing, 0),
@@ -285,7 +329,7 @@ function summarise(figures: BoxFigure[]) {
 
 function printFigures(label: string, run: Omit<RunResult, 'masks'>): void {
   const lines = run.figures.map(
-    (f) =>
+    f =>
       `  ${label} ${f.image} ${f.box}: IoU ${f.iou.toFixed(6)}, ${f.differing} px differ` +
       (f.maxAbsDiffLogits !== undefined ? `, logits max|d| ${f.maxAbsDiffLogits.toExponential(2)}` : '') +
       (f.nearThreshold !== undefined ? ` (${f.nearThreshold} px within 1e-3 of the threshold)` : ''),
@@ -306,16 +350,15 @@ function printFigures(label: string, run: Omit<RunResult, 'masks'>): void {
           .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
           .join(', ') +
         ')',
-    ].join('\n') +
-      '\n',
+    ].join('\n') + '\n',
   );
 }
 
 /** Every box's IoU and logits difference within bounds; the failing boxes are named. */
 function expectFidelity(figures: BoxFigure[]): void {
   const bad = figures
-    .filter((f) => !(f.iou >= MIN_IOU) || !((f.maxAbsDiffLogits ?? 0) <= MAX_LOGITS_DIFF))
-    .map((f) => `${f.image} ${f.box}: IoU ${f.iou.toFixed(6)}, logits max|d| ${f.maxAbsDiffLogits}`);
+    .filter(f => !(f.iou >= MIN_IOU) || !((f.maxAbsDiffLogits ?? 0) <= MAX_LOGITS_DIFF))
+    .map(f => `${f.image} ${f.box}: IoU ${f.iou.toFixed(6)}, logits max|d| ${f.maxAbsDiffLogits}`);
   expect(bad).toEqual([]);
 }
 
@@ -328,11 +371,15 @@ function expectFidelity(figures: BoxFigure[]): void {
 async function webRunnerMain(outJson: string, threads: number, ids: string[]): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ortWeb = require('onnxruntime-web') as OrtWebLike;
-  const runtime = createWebRuntime(ortWeb, { executionProviders: ['wasm'], wasm: { numThreads: threads } }, {
-    hasWebGpu: false,
-    hardwareConcurrency: threads,
-    crossOriginIsolated: true,
-  });
+  const runtime = createWebRuntime(
+    ortWeb,
+    { executionProviders: ['wasm'], wasm: { numThreads: threads } },
+    {
+      hasWebGpu: false,
+      hardwareConcurrency: threads,
+      crossOriginIsolated: true,
+    },
+  );
   quietDcmjs();
   const entry = litemedsamEntry();
   const index = readIndex();
@@ -344,13 +391,18 @@ async function webRunnerMain(outJson: string, threads: number, ids: string[]): P
     fetchBytes: fsFetchBytes(path.dirname(MANIFEST), entry.provenance?.converter),
   });
   try {
-    const images = index.images.filter((i) => ids.includes(i.id));
-    const unknown = ids.filter((id) => !images.some((i) => i.id === id));
+    const images = index.images.filter(i => ids.includes(i.id));
+    const unknown = ids.filter(id => !images.some(i => i.id === id));
     if (unknown.length) throw new Error(`images not in the reference: ${unknown.join(', ')}`);
     const run = await runImages(session, images, true);
     fs.writeFileSync(
       outJson,
-      JSON.stringify({ executionProviders: session.executionProviders, numThreads: ortWeb.env.wasm.numThreads, ...run, masks: undefined }),
+      JSON.stringify({
+        executionProviders: session.executionProviders,
+        numThreads: ortWeb.env.wasm.numThreads,
+        ...run,
+        masks: undefined,
+      }),
     );
   } finally {
     await session.release();
@@ -363,7 +415,7 @@ if (process.argv.includes(WEB_RUNNER_FLAG)) {
   const args = process.argv.slice(process.argv.indexOf(WEB_RUNNER_FLAG) + 1);
   webRunnerMain(args[0], Number(args[1] ?? 1), (args[2] ?? '').split(',').filter(Boolean)).then(
     () => process.exit(0),
-    (e) => {
+    e => {
       process.stderr.write(`litemedsam web runner failed: ${e?.code ?? ''} ${e?.stack ?? e}\n`);
       process.exit(1);
     },
@@ -382,7 +434,7 @@ if (process.argv.includes(WEB_RUNNER_FLAG)) {
     }, 900_000);
 
     test('the reference covers both CTs, the MR files and the Kvasir images', () => {
-      const sources = new Set(index.images.map((i) => i.source));
+      const sources = new Set(index.images.map(i => i.source));
       expect([...sources].sort()).toEqual(['ct-abdomen-20slice', 'ct-liver-3slice', 'kvasir-seg', 'pydicom-mr']);
       process.stdout.write(
         `litemedsam reference: ${index.images.length} images, ${index.images.reduce((a, i) => a + i.boxes.length, 0)} boxes, ` +
@@ -405,7 +457,7 @@ if (process.argv.includes(WEB_RUNNER_FLAG)) {
     const wasmAll = process.env.LITEMEDSAM_WASM_ALL === '1';
     const wasmImages = wasmAll ? 'every image' : `${WASM_IMAGES.length} images`;
     test(`onnxruntime-web WASM fp32 (child Node process, ${WASM_THREADS} threads, ${wasmImages}): mask IoU >= ${MIN_IOU} for every box`, async () => {
-      const ids = wasmAll ? index.images.map((i) => i.id) : WASM_IMAGES;
+      const ids = wasmAll ? index.images.map(i => i.id) : WASM_IMAGES;
       const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'litemedsam-web-'));
       const outJson = path.join(outDir, 'web.json');
       try {
@@ -422,7 +474,8 @@ if (process.argv.includes(WEB_RUNNER_FLAG)) {
               ids.join(','),
             ],
             { cwd: REPO_ROOT, timeout: wasmAll ? 580_000 : 280_000, maxBuffer: 16 * 1024 * 1024 },
-            (error, _stdout, stderr) => (error ? reject(new Error(`web runner failed: ${stderr || error.message}`)) : resolve()),
+            (error, _stdout, stderr) =>
+              error ? reject(new Error(`web runner failed: ${stderr || error.message}`)) : resolve(),
           );
         });
         type WebResult = RunResult & { executionProviders: { encoder: string; decoder: string }; numThreads: number };
@@ -430,7 +483,9 @@ if (process.argv.includes(WEB_RUNNER_FLAG)) {
         expect(web.executionProviders).toEqual({ encoder: 'wasm', decoder: 'wasm' });
         printFigures(`wasm(${web.numThreads}t)`, web);
         report.wasm = summarise(web.figures);
-        expect(web.figures.length).toBe(index.images.filter((i) => ids.includes(i.id)).reduce((a, i) => a + i.boxes.length, 0));
+        expect(web.figures.length).toBe(
+          index.images.filter(i => ids.includes(i.id)).reduce((a, i) => a + i.boxes.length, 0),
+        );
         expectFidelity(web.figures);
       } finally {
         fs.rmSync(outDir, { recursive: true, force: true });
@@ -454,7 +509,9 @@ if (process.argv.includes(WEB_RUNNER_FLAG)) {
         for (const img of index.images) {
           const fp32 = node!.masks.get(img.id)!;
           const mine = run.masks.get(img.id)!;
-          img.boxes.forEach((b, k) => figures.push({ image: img.id, source: img.source, box: b.name, ...agreement(mine[k], fp32[k]) }));
+          img.boxes.forEach((b, k) =>
+            figures.push({ image: img.id, source: img.source, box: b.name, ...agreement(mine[k], fp32[k]) }),
+          );
         }
         printFigures(`${precision} vs fp32`, { ...run, figures });
         const summary = summarise(figures);

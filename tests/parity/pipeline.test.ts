@@ -64,7 +64,13 @@ function readMask(file: string, pixels: number): Uint8Array {
 async function sliceOf(c: PipelineCase): Promise<SliceImage> {
   if (c.input.source === 'dicom') return slicePixels(readDicomFile(path.join(REPO_ROOT, c.input.file)));
   const g = c.input.generator;
-  return { rows: g.rows, columns: g.columns, samplesPerPixel: g.samplesPerPixel, planar: false, pixels: Uint8Array.from(syntheticValues({ ...g, divisor: 1 })) };
+  return {
+    rows: g.rows,
+    columns: g.columns,
+    samplesPerPixel: g.samplesPerPixel,
+    planar: false,
+    pixels: Uint8Array.from(syntheticValues({ ...g, divisor: 1 })),
+  };
 }
 
 describe(`whole pipeline, ${fixtures.model.id} fp32 on onnxruntime-node vs the official Python pipeline in PyTorch`, () => {
@@ -83,19 +89,27 @@ describe(`whole pipeline, ${fixtures.model.id} fp32 on onnxruntime-node vs the o
     await session?.release();
   });
 
-  test.each(fixtures.cases.map((c) => [c.id, c] as const))(`%s: mask IoU >= ${MIN_IOU} for every box`, async (_id, c) => {
+  test.each(fixtures.cases.map(c => [c.id, c] as const))(`%s: mask IoU >= ${MIN_IOU} for every box`, async (_id, c) => {
     const slice = await sliceOf(c);
     expect([slice.columns, slice.rows]).toEqual([c.width, c.height]);
     const size: ImageSize = { width: c.width, height: c.height };
-    const boxes = c.masks.map((m) => imageBoxFromPoints({ x: m.box[0], y: m.box[1] }, { x: m.box[2], y: m.box[3] }, size));
+    const boxes = c.masks.map(m =>
+      imageBoxFromPoints({ x: m.box[0], y: m.box[1] }, { x: m.box[2], y: m.box[3] }, size),
+    );
     const image: SliceInput = { slice, intensity: c.intensity };
     const result = await segmentBoxes(session, preprocessSlice, c.id, image, size, boxes);
     const n = c.width * c.height;
-    const figures = c.masks.map((m, i) => ({ ...agreement(result.masks[i], readMask(m.file, n)), near: m.nearThreshold }));
+    const figures = c.masks.map((m, i) => ({
+      ...agreement(result.masks[i], readMask(m.file, n)),
+      near: m.nearThreshold,
+    }));
     process.stdout.write(
       figures
-        .map((f, i) => `pipeline ${c.id} box ${i} [${c.masks[i].box.join(', ')}]: IoU ${f.iou.toFixed(6)}, differing pixels ${f.differing}/${n}` +
-          ` (${f.near} golden pixels within 1e-3 logit of the threshold)`)
+        .map(
+          (f, i) =>
+            `pipeline ${c.id} box ${i} [${c.masks[i].box.join(', ')}]: IoU ${f.iou.toFixed(6)}, differing pixels ${f.differing}/${n}` +
+            ` (${f.near} golden pixels within 1e-3 logit of the threshold)`,
+        )
         .join('\n') + '\n',
     );
     for (const f of figures) expect(f.iou).toBeGreaterThanOrEqual(MIN_IOU);

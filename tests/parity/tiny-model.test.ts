@@ -49,7 +49,7 @@ const nodeRuntime: RuntimeConfig = { ort: ortNode, executionProviders: ['cpu'] }
 
 function print(label: string, figures: CaseFigures[], extra = ''): void {
   const lines = figures.map(
-    (f) =>
+    f =>
       `  ${label} ${f.name.padEnd(20)} boxes ${f.boxes}  max|d logits| ${f.maxAbsDiffLogits.toExponential(2)}` +
       `  mask pixels differing ${f.maskPixelsDiffering}/${f.maskPixels}  max|d iou| ${f.maxAbsDiffIou.toExponential(2)}`,
   );
@@ -89,9 +89,18 @@ describe('tiny random model: TypeScript engine vs PyTorch goldens', () => {
       await new Promise<void>((resolve, reject) => {
         execFile(
           process.execPath,
-          ['-r', path.join(REPO_ROOT, 'extension-medsam/bin/register-ts.cjs'), path.join(REPO_ROOT, 'tests/parity/web-runner.ts'), MODELS_MANIFEST, GOLDENS_DIR, outDir, '1'],
+          [
+            '-r',
+            path.join(REPO_ROOT, 'extension-medsam/bin/register-ts.cjs'),
+            path.join(REPO_ROOT, 'tests/parity/web-runner.ts'),
+            MODELS_MANIFEST,
+            GOLDENS_DIR,
+            outDir,
+            '1',
+          ],
           { cwd: REPO_ROOT, timeout: 280_000 },
-          (error, _stdout, stderr) => (error ? reject(new Error(`web runner failed: ${stderr || error.message}`)) : resolve()),
+          (error, _stdout, stderr) =>
+            error ? reject(new Error(`web runner failed: ${stderr || error.message}`)) : resolve(),
         );
       });
       const result = JSON.parse(fs.readFileSync(path.join(outDir, 'web-result.json'), 'utf8')) as {
@@ -99,14 +108,20 @@ describe('tiny random model: TypeScript engine vs PyTorch goldens', () => {
         encodeMs: number;
         embedding: string;
         cases: Array<{ name: string; iou: number[]; logits: string[] }>;
-        worker: { init: { executionProviders: { encoder: string } }; downloadMessages: number; timings: Record<string, unknown> };
+        worker: {
+          init: { executionProviders: { encoder: string } };
+          downloadMessages: number;
+          timings: Record<string, unknown>;
+        };
       };
       const read = (f: string) => {
         const b = fs.readFileSync(path.join(outDir, f));
         return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
       };
       expect(result.executionProvider).toBe('wasm');
-      const figures = goldens.cases.map((g, i) => compareCase(g, result.cases[i].logits.map(read), result.cases[i].iou));
+      const figures = goldens.cases.map((g, i) =>
+        compareCase(g, result.cases[i].logits.map(read), result.cases[i].iou),
+      );
       const embDiff = maxAbsDiff(read(result.embedding), goldens.embedding);
       print('web-wasm', figures, `max|d embedding| ${embDiff.toExponential(2)} (encode ${result.encodeMs} ms)`);
       expectParity(figures);
@@ -133,10 +148,10 @@ describe('tiny random model: TypeScript engine vs PyTorch goldens', () => {
     type GreyImage = { grey: Uint8Array; width: number; height: number };
     startEngineHost<GreyImage>(port2 as unknown as PortLike, {
       createRuntime: () => nodeRuntime,
-      loadManifest: async (url) => readManifest(url),
-      fetchBytesFor: (url) => fsFetchBytes(path.dirname(url)),
-      preprocess: (image) => greyToModelInput(image.grey),
-      imageSize: (image) => ({ width: image.width, height: image.height }),
+      loadManifest: async url => readManifest(url),
+      fetchBytesFor: url => fsFetchBytes(path.dirname(url)),
+      preprocess: image => greyToModelInput(image.grey),
+      imageSize: image => ({ width: image.width, height: image.height }),
     });
     const client = new MedsamWorkerClient<GreyImage>(port1 as unknown as WorkerLike);
     try {

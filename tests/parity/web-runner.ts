@@ -33,7 +33,7 @@ async function serve(dir: string): Promise<{ url: string; close: () => void }> {
     res.writeHead(200, { 'content-length': fs.statSync(file).size });
     fs.createReadStream(file).pipe(res);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
 }
 
@@ -53,14 +53,17 @@ async function segmentThroughWorker(manifestPath: string, goldensDir: string, ou
         executionProviders: ['wasm'],
         wasm: { numThreads: threads },
       },
-      { onProgress: (p) => p.stage === 'download' && downloads.push(p) },
+      { onProgress: p => p.stage === 'download' && downloads.push(p) },
     );
     const { width, height, data } = goldens.image;
     const [x0, y0, x1, y1] = goldens.cases[0].boxes[0];
     const r = await client.segment({
       imageId: 'golden',
       // The golden image is already the official uint8 image at 1024 x 1024: intensities pass unchanged.
-      image: { slice: { rows: height, columns: width, samplesPerPixel: 1, pixels: data }, intensity: { kind: 'unchanged-if-8bit' } },
+      image: {
+        slice: { rows: height, columns: width, samplesPerPixel: 1, pixels: data },
+        intensity: { kind: 'unchanged-if-8bit' },
+      },
       boxes: [{ space: 'image', x0, y0, x1, y1 }],
     });
     fs.writeFileSync(path.join(outDir, 'web-worker-mask.u8'), r.masks[0]);
@@ -74,11 +77,15 @@ async function segmentThroughWorker(manifestPath: string, goldensDir: string, ou
 
 async function main(): Promise<void> {
   const [manifestPath, goldensDir, outDir, threads = '1'] = process.argv.slice(2);
-  const runtime = createWebRuntime(ortWeb, { executionProviders: ['wasm'], wasm: { numThreads: Number(threads) } }, {
-    hasWebGpu: false,
-    hardwareConcurrency: Number(threads),
-    crossOriginIsolated: true,
-  });
+  const runtime = createWebRuntime(
+    ortWeb,
+    { executionProviders: ['wasm'], wasm: { numThreads: Number(threads) } },
+    {
+      hasWebGpu: false,
+      hardwareConcurrency: Number(threads),
+      crossOriginIsolated: true,
+    },
+  );
   const out = await runGoldenCases(runtime, manifestPath, goldensDir);
   fs.mkdirSync(outDir, { recursive: true });
   const write = (name: string, a: Float32Array) => {
@@ -90,7 +97,7 @@ async function main(): Promise<void> {
     numThreads: ortWeb.env.wasm.numThreads,
     encodeMs: out.encodeMs,
     embedding: write('web.embedding.f32', out.embedding),
-    cases: out.cases.map((c) => ({
+    cases: out.cases.map(c => ({
       name: c.name,
       iou: c.iou,
       logits: c.logits.map((l, b) => write(`web.${c.name}.${b}.f32`, l)),
@@ -102,7 +109,7 @@ async function main(): Promise<void> {
 
 main().then(
   () => process.exit(0),
-  (e) => {
+  e => {
     process.stderr.write(`web-runner failed: ${e?.code ?? ''} ${e?.stack ?? e}\n`);
     process.exit(1);
   },

@@ -32,14 +32,32 @@ function file(name: string, content: string | Uint8Array): string {
   return p;
 }
 
-const boxes = (slice = 1): string => file(`boxes-${slice}.json`, JSON.stringify({ segments: [{ target: 'liver', boxes: [{ slice, box: [4, 4, 28, 28] }] }] }));
+const boxes = (slice = 1): string =>
+  file(
+    `boxes-${slice}.json`,
+    JSON.stringify({ segments: [{ target: 'liver', boxes: [{ slice, box: [4, 4, 28, 28] }] }] }),
+  );
 
 // The command's JSON summary, read field by field as each test needs.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON under test
 type Summary = Record<string, any>;
 
-async function segment(series: string, extra: string[] = []): Promise<{ code: number; stdout: string; stderr: string; summary: Summary }> {
-  const r = await run(['segment', '--dicom', series, '--boxes', boxes(), '--model', 'bright-in-box', '--out', path.join(DIR, `${path.basename(series)}.dcm`), ...extra]);
+async function segment(
+  series: string,
+  extra: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string; summary: Summary }> {
+  const r = await run([
+    'segment',
+    '--dicom',
+    series,
+    '--boxes',
+    boxes(),
+    '--model',
+    'bright-in-box',
+    '--out',
+    path.join(DIR, `${path.basename(series)}.dcm`),
+    ...extra,
+  ]);
   let summary: Summary = {};
   try {
     summary = JSON.parse(r.stdout);
@@ -58,17 +76,20 @@ beforeAll(() => {
 });
 
 describe('1: RescaleSlope and RescaleIntercept', () => {
-  it.each([[''], ['NaN'], ['abc'], ['0']])('treats RescaleSlope "%s" as absent (1), with a warning naming the file and the value', async (slope) => {
-    const series = path.join(DIR, `slope-${slope || 'empty'}`);
-    const files = writeSeries(series, { z: EVEN, attributes: { RescaleSlope: slope } });
-    const r = await segment(series, ['--quiet']);
-    expect(r.code).toBe(0);
-    // The bright square is found: the image was not flattened to the intercept.
-    expect(r.summary.segments[0].voxels).toBeGreaterThan(100);
-    expect(r.stderr).toContain(files[0]);
-    expect(r.stderr).toContain(`RescaleSlope "${slope}"`);
-    expect(r.stderr).toMatch(/using 1, as for an absent RescaleSlope/);
-  });
+  it.each([[''], ['NaN'], ['abc'], ['0']])(
+    'treats RescaleSlope "%s" as absent (1), with a warning naming the file and the value',
+    async slope => {
+      const series = path.join(DIR, `slope-${slope || 'empty'}`);
+      const files = writeSeries(series, { z: EVEN, attributes: { RescaleSlope: slope } });
+      const r = await segment(series, ['--quiet']);
+      expect(r.code).toBe(0);
+      // The bright square is found: the image was not flattened to the intercept.
+      expect(r.summary.segments[0].voxels).toBeGreaterThan(100);
+      expect(r.stderr).toContain(files[0]);
+      expect(r.stderr).toContain(`RescaleSlope "${slope}"`);
+      expect(r.stderr).toMatch(/using 1, as for an absent RescaleSlope/);
+    },
+  );
 
   it('treats an empty RescaleIntercept as 0 and an absent slope as 1 without a word', async () => {
     const series = path.join(DIR, 'intercept-empty');
@@ -84,7 +105,15 @@ describe('1: RescaleSlope and RescaleIntercept', () => {
 describe('2: source values that break their VR', () => {
   it('cleans ACR-NEMA dates and times, leaves out values too long for their VR, and writes the SEG', async () => {
     const series = path.join(DIR, 'acr-nema');
-    writeSeries(series, { z: EVEN, attributes: { StudyDate: '1996.06.11', StudyTime: '09:11:56', AccessionNumber: 'ACC-1234567890-XYZ', PatientName: `${'Long'.repeat(17)}^Name` } });
+    writeSeries(series, {
+      z: EVEN,
+      attributes: {
+        StudyDate: '1996.06.11',
+        StudyTime: '09:11:56',
+        AccessionNumber: 'ACC-1234567890-XYZ',
+        PatientName: `${'Long'.repeat(17)}^Name`,
+      },
+    });
     const r = await segment(series, ['--quiet']);
     expect(r.code).toBe(0);
     const seg = parseDicom(fs.readFileSync(r.summary.seg)).dataset;
@@ -95,7 +124,9 @@ describe('2: source values that break their VR', () => {
     expect(seg.PatientName).toEqual([]);
     expect(seg.PatientID).toBe('SYN1');
     expect(r.stderr).toMatch(/StudyDate "1996\.06\.11" is not a DICOM DA value; written as "19960611"/);
-    expect(r.stderr).toMatch(/AccessionNumber \(SH\) value "ACC-1234567890-XYZ" is longer than the 16 characters SH allows; left out of the SEG/);
+    expect(r.stderr).toMatch(
+      /AccessionNumber \(SH\) value "ACC-1234567890-XYZ" is longer than the 16 characters SH allows; left out of the SEG/,
+    );
     expect(r.stderr).toMatch(/PatientName \(PN\).*left out of the SEG/);
   });
 
@@ -120,7 +151,18 @@ describe('3: slice spacing', () => {
     const r = await segment(series, ['--nifti', nifti, '--quiet']);
     expect(r.code).toBe(0);
     expect(r.summary.nifti).toBe(nifti);
-    const e = await run(['evaluate', '--pred', r.summary.seg, '--ref', nifti, '--dicom', series, '--json', '-', '--quiet']);
+    const e = await run([
+      'evaluate',
+      '--pred',
+      r.summary.seg,
+      '--ref',
+      nifti,
+      '--dicom',
+      series,
+      '--json',
+      '-',
+      '--quiet',
+    ]);
     const report = JSON.parse(e.stdout) as EvaluationReport;
     expect(report.spacingMm[0]).toBeCloseTo(7.01, 2);
     expect(report.results[0]).toMatchObject({ dice: 1, nsd: 1 });
@@ -135,7 +177,7 @@ describe('4: an output that fails', () => {
       req.resume();
       req.on('end', () => res.writeHead(503, { 'Content-Type': 'text/plain' }).end('busy'));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
     try {
       const series = path.join(DIR, 'gap');
       // A missing slice: no regular grid, so no NIfTI.
@@ -149,13 +191,18 @@ describe('4: an output that fails', () => {
       expect(requests).toEqual(['POST /dicom-web/studies']);
       expect(r.summary.written).toEqual(['seg']);
       expect(r.summary.notWritten).toEqual([
-        expect.objectContaining({ output: 'nifti', target: nifti, error: 'INVALID_VOLUME', message: expect.stringMatching(/evenly spaced/) }),
+        expect.objectContaining({
+          output: 'nifti',
+          target: nifti,
+          error: 'INVALID_VOLUME',
+          message: expect.stringMatching(/evenly spaced/),
+        }),
         expect.objectContaining({ output: 'stow', target: stow, error: 'STOW_HTTP' }),
       ]);
       expect(r.stderr).toMatch(/--nifti .*gap\.nii was not written: INVALID_VOLUME/);
       expect(r.stderr).toMatch(/the SEG was written to .*gap\.dcm but not stored/);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>(resolve => server.close(() => resolve()));
     }
   });
 });
@@ -164,26 +211,64 @@ describe('5: bad input files and paths', () => {
   const series = path.join(DIR, 'plain');
   beforeAll(() => writeSeries(series, { z: EVEN }));
 
-  it.each([['boxes'], ['markers']])('refuses null as the %s file in one line (exit 2)', async (kind) => {
+  it.each([['boxes'], ['markers']])('refuses null as the %s file in one line (exit 2)', async kind => {
     const f = file(`null-${kind}.json`, 'null');
-    const r = await run(['segment', '--dicom', series, `--${kind}`, f, '--model', 'bright-in-box', '--out', path.join(DIR, 'x.dcm')]);
+    const r = await run([
+      'segment',
+      '--dicom',
+      series,
+      `--${kind}`,
+      f,
+      '--model',
+      'bright-in-box',
+      '--out',
+      path.join(DIR, 'x.dcm'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`medsam: ${f}: the ${kind} file must hold a JSON object {"segments": [...]}, not null\n`);
   });
 
   it('refuses a null segment or box in one line (exit 2)', async () => {
     const f = file('null-box.json', JSON.stringify({ segments: [{ target: 'liver', boxes: [null] }] }));
-    const r = await run(['segment', '--dicom', series, '--boxes', f, '--model', 'bright-in-box', '--out', path.join(DIR, 'x.dcm')]);
+    const r = await run([
+      'segment',
+      '--dicom',
+      series,
+      '--boxes',
+      f,
+      '--model',
+      'bright-in-box',
+      '--out',
+      path.join(DIR, 'x.dcm'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`medsam: ${f}: segments[0].boxes[0] must be an object, not null\n`);
   });
 
   it.each([
-    ['a missing folder', (): string => path.join(DIR, 'no-such-folder', 'seg.dcm'), /the folder .*no-such-folder does not exist/],
-    ['a file as the folder', (): string => path.join(file('a-file.txt', 'x'), 'seg.dcm'), /a-file\.txt is a file, not a folder/],
+    [
+      'a missing folder',
+      (): string => path.join(DIR, 'no-such-folder', 'seg.dcm'),
+      /the folder .*no-such-folder does not exist/,
+    ],
+    [
+      'a file as the folder',
+      (): string => path.join(file('a-file.txt', 'x'), 'seg.dcm'),
+      /a-file\.txt is a file, not a folder/,
+    ],
     ['a folder as the file', (): string => DIR, /is a folder; give a file name/],
   ])('refuses --out in %s before reading the series or the model (exit 2)', async (_, out, message) => {
-    const r = await run(['segment', '--dicom', path.join(DIR, 'does-not-matter'), '--boxes', boxes(), '--model', 'bright-in-box', '--out', out()]);
+    const r = await run([
+      'segment',
+      '--dicom',
+      path.join(DIR, 'does-not-matter'),
+      '--boxes',
+      boxes(),
+      '--model',
+      'bright-in-box',
+      '--out',
+      out(),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/^medsam: --out /);
@@ -193,13 +278,30 @@ describe('5: bad input files and paths', () => {
   it('refuses a truncated .nii.gz in evaluate in one line naming the file (exit 2)', async () => {
     const seg = path.join(DIR, 'plain-for-nifti.dcm');
     const nifti = path.join(DIR, 'plain.nii.gz');
-    const r = await run(['segment', '--dicom', series, '--boxes', boxes(), '--model', 'bright-in-box', '--out', seg, '--nifti', nifti, '--quiet']);
+    const r = await run([
+      'segment',
+      '--dicom',
+      series,
+      '--boxes',
+      boxes(),
+      '--model',
+      'bright-in-box',
+      '--out',
+      seg,
+      '--nifti',
+      nifti,
+      '--quiet',
+    ]);
     expect(r.code).toBe(0);
     const whole = fs.readFileSync(nifti);
     const cut = file('cut.nii.gz', whole.subarray(0, Math.floor(whole.length / 2)));
     const e = await run(['evaluate', '--pred', seg, '--ref', cut, '--dicom', series]);
     expect(e.code).toBe(2);
-    expect(e.stderr).toMatch(new RegExp(`^medsam: ${cut.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: the gzip-compressed NIfTI data is cut short \\(truncated\\)`));
+    expect(e.stderr).toMatch(
+      new RegExp(
+        `^medsam: ${cut.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: the gzip-compressed NIfTI data is cut short \\(truncated\\)`,
+      ),
+    );
     expect(e.stderr.trim().split('\n')).toHaveLength(1);
     // Not gzip-compressed but short: a coded error naming the file.
     const short = file('short.nii', zlib.gunzipSync(whole).subarray(0, 400));
@@ -212,17 +314,35 @@ describe('5: bad input files and paths', () => {
 describe('6: a DICOMweb server that never answers', () => {
   it('gives up after --timeout seconds with an error naming the URL', async () => {
     const server = http.createServer(() => undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
     try {
       const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web`;
       const started = Date.now();
-      const r = await run(['segment', '--dicomweb', root, '--study', '1.2', '--series', '1.3', '--boxes', boxes(), '--model', 'bright-in-box', '--out', path.join(DIR, 'x.dcm'), '--timeout', '0.5']);
+      const r = await run([
+        'segment',
+        '--dicomweb',
+        root,
+        '--study',
+        '1.2',
+        '--series',
+        '1.3',
+        '--boxes',
+        boxes(),
+        '--model',
+        'bright-in-box',
+        '--out',
+        path.join(DIR, 'x.dcm'),
+        '--timeout',
+        '0.5',
+      ]);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`medsam: INVALID_SOURCE: The DICOMweb server at ${root}/studies/1.2/series/1.3 did not answer within 0.5 s; check the server, or allow more time with --timeout SECONDS\n`);
+      expect(r.stderr).toBe(
+        `medsam: INVALID_SOURCE: The DICOMweb server at ${root}/studies/1.2/series/1.3 did not answer within 0.5 s; check the server, or allow more time with --timeout SECONDS\n`,
+      );
     } finally {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>(resolve => server.close(() => resolve()));
     }
   });
 });
@@ -230,7 +350,7 @@ describe('6: a DICOMweb server that never answers', () => {
 describe('6: a STOW-RS server that never answers', () => {
   it('gives up after --timeout seconds; the SEG is written and the summary says it was not stored', async () => {
     const server = http.createServer(() => undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
     try {
       const series = path.join(DIR, 'stow-hangs');
       writeSeries(series, { z: EVEN });
@@ -238,11 +358,13 @@ describe('6: a STOW-RS server that never answers', () => {
       const r = await segment(series, ['--stow', stow, '--timeout', '0.5', '--quiet']);
       expect(r.code).toBe(1);
       expect(fs.existsSync(r.summary.seg)).toBe(true);
-      expect(r.summary.notWritten).toEqual([expect.objectContaining({ output: 'stow', target: stow, error: 'STOW_TIMEOUT' })]);
+      expect(r.summary.notWritten).toEqual([
+        expect.objectContaining({ output: 'stow', target: stow, error: 'STOW_TIMEOUT' }),
+      ]);
       expect(r.stderr).toContain(`${stow}/studies`);
     } finally {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>(resolve => server.close(() => resolve()));
     }
   });
 });
@@ -261,7 +383,9 @@ describe('7: symbolic links in --dicom folders', () => {
     expect(r.summary.segments[0].voxels).toBeGreaterThan(100);
     expect(readSourceFolder(linked).sources).toHaveLength(4);
     expect(r.stderr).toMatch(/skipped .*broken\.dcm: a symbolic link that leads nowhere \(ENOENT\)/);
-    expect(r.stderr).toMatch(/skipped .*linked-series\/loop: a symbolic link back to .*linked-series, a folder being read \(a loop\)/);
+    expect(r.stderr).toMatch(
+      /skipped .*linked-series\/loop: a symbolic link back to .*linked-series, a folder being read \(a loop\)/,
+    );
   });
 });
 
@@ -275,7 +399,7 @@ describe('8: evaluate pairs segments by name', () => {
   const pred = (name: string, labels: string[]): string => {
     const seg = writeSeg({
       sources,
-      segments: labels.map((label) => ({ ...describeSegment(target('liver')), label })),
+      segments: labels.map(label => ({ ...describeSegment(target('liver')), label })),
       masks: labels.map(() => liver.masks[0]),
     });
     return file(name, seg.bytes);
@@ -285,7 +409,7 @@ describe('8: evaluate pairs segments by name', () => {
     const p = pred('spleen-liver.dcm', ['Spleen', 'Liver']);
     const r = await run(['evaluate', '--pred', p, '--ref', LIVER_SEG, '--dicom', CT3, '--json', '-', '--quiet']);
     const report = JSON.parse(r.stdout) as EvaluationReport;
-    expect(report.results.map((x) => [x.pred.name, x.ref.name])).toEqual([['Liver', 'Liver']]);
+    expect(report.results.map(x => [x.pred.name, x.ref.name])).toEqual([['Liver', 'Liver']]);
     expect(report.unmatched.pred).toEqual([{ number: 1, name: 'Spleen' }]);
     expect(report.warnings).toEqual([]);
   });
@@ -294,6 +418,8 @@ describe('8: evaluate pairs segments by name', () => {
     const p = pred('hepar.dcm', ['Hepar']);
     const r = await run(['evaluate', '--pred', p, '--ref', LIVER_SEG, '--dicom', CT3, '--quiet']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('medsam: warning: segments with different names paired by number: 1 "Hepar" -> 1 "Liver" (check them, or pair explicitly with --pair PRED:REF)\n');
+    expect(r.stderr).toBe(
+      'medsam: warning: segments with different names paired by number: 1 "Hepar" -> 1 "Liver" (check them, or pair explicitly with --pair PRED:REF)\n',
+    );
   });
 });

@@ -15,12 +15,20 @@ import { runCli as run } from './run-cli';
 import { OUT, ROOT } from './validators';
 
 const CT20 = path.join(ROOT, 'tests/data/ct-abdomen-20slice/ct_dicom');
-const samples = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/data/samples.json'), 'utf8')) as { studies: { name: string; StudyInstanceUID: string; SeriesInstanceUID: string }[] };
-const ct = samples.studies.find((s) => s.name === 'ct-abdomen-20slice')!;
+const samples = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/data/samples.json'), 'utf8')) as {
+  studies: { name: string; StudyInstanceUID: string; SeriesInstanceUID: string }[];
+};
+const ct = samples.studies.find(s => s.name === 'ct-abdomen-20slice')!;
 
 const BOXES = {
   segments: [
-    { target: 'liver', boxes: [{ slice: 5, box: [120, 200, 260, 330] }, { slice: 6, box: [121, 201, 259, 331] }] },
+    {
+      target: 'liver',
+      boxes: [
+        { slice: 5, box: [120, 200, 260, 330] },
+        { slice: 6, box: [121, 201, 259, 331] },
+      ],
+    },
     { label: 'Something else', boxes: [{ slice: 19, box: [40, 400, 90, 420] }] },
   ],
 };
@@ -62,30 +70,79 @@ function voxelsBySop(file: string, sources: SourceImage[]): Map<string, number[]
   it('gives the SEG voxels of the same run on the folder', async () => {
     const fromFolder = path.join(OUT, 'cli-segment-dicomweb-folder.dcm');
     const fromPacs = path.join(OUT, 'cli-segment-dicomweb.dcm');
-    const local = await run(['segment', '--dicom', CT20, '--boxes', boxes, '--model', 'box-oracle', '--out', fromFolder, '--quiet']);
+    const local = await run([
+      'segment',
+      '--dicom',
+      CT20,
+      '--boxes',
+      boxes,
+      '--model',
+      'box-oracle',
+      '--out',
+      fromFolder,
+      '--quiet',
+    ]);
     expect(local.code).toBe(0);
     const remote = await run([
-      'segment', '--dicomweb', orthanc.dicomWeb, '--study', ct.StudyInstanceUID, '--series', ct.SeriesInstanceUID,
-      '--header', 'X-Test: 1', '--boxes', boxes, '--model', 'box-oracle', '--out', fromPacs, '--stow', orthanc.dicomWeb, '--quiet',
+      'segment',
+      '--dicomweb',
+      orthanc.dicomWeb,
+      '--study',
+      ct.StudyInstanceUID,
+      '--series',
+      ct.SeriesInstanceUID,
+      '--header',
+      'X-Test: 1',
+      '--boxes',
+      boxes,
+      '--model',
+      'box-oracle',
+      '--out',
+      fromPacs,
+      '--stow',
+      orthanc.dicomWeb,
+      '--quiet',
     ]);
     if (remote.code !== 0) throw new Error(remote.stderr);
     const a = voxelsBySop(fromFolder, sources);
     const b = voxelsBySop(fromPacs, sources);
     const total = (m: Map<string, number[]>) => [...m.values()].reduce((n, v) => n + v.length, 0);
-    console.log(`medsam segment --dicomweb: ${b.size} segment slices, ${total(b)} voxels; from the folder ${a.size} segment slices, ${total(a)} voxels`);
+    console.log(
+      `medsam segment --dicomweb: ${b.size} segment slices, ${total(b)} voxels; from the folder ${a.size} segment slices, ${total(a)} voxels`,
+    );
     expect(a.size).toBe(3);
     expect(b).toEqual(a);
     expect(JSON.parse(remote.stdout).stow).toMatchObject({ status: 200 });
   });
 
   it('refuses a series that is not there, and one that holds no images', async () => {
-    const args = (series: string) => ['segment', '--dicomweb', orthanc.dicomWeb, '--study', ct.StudyInstanceUID, '--series', series, '--boxes', boxes, '--model', 'box-oracle', '--out', path.join(OUT, 'x.dcm')];
+    const args = (series: string) => [
+      'segment',
+      '--dicomweb',
+      orthanc.dicomWeb,
+      '--study',
+      ct.StudyInstanceUID,
+      '--series',
+      series,
+      '--boxes',
+      boxes,
+      '--model',
+      'box-oracle',
+      '--out',
+      path.join(OUT, 'x.dcm'),
+    ];
     const missing = await run(args('1.2.3.999'));
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/INVALID_SOURCE: No series 1\.2\.3\.999 in study .* \(HTTP 404\): check --study, --series and --dicomweb/);
+    expect(missing.stderr).toMatch(
+      /INVALID_SOURCE: No series 1\.2\.3\.999 in study .* \(HTTP 404\): check --study, --series and --dicomweb/,
+    );
     // The SEG the first test stored.
-    const r = await fetch(`${orthanc.dicomWeb}/studies/${ct.StudyInstanceUID}/series?Modality=SEG`, { headers: { Accept: 'application/dicom+json' } });
-    const [segSeries] = ((await r.json()) as Record<string, { Value?: string[] }>[]).map((s) => s['0020000E']?.Value?.[0] ?? '');
+    const r = await fetch(`${orthanc.dicomWeb}/studies/${ct.StudyInstanceUID}/series?Modality=SEG`, {
+      headers: { Accept: 'application/dicom+json' },
+    });
+    const [segSeries] = ((await r.json()) as Record<string, { Value?: string[] }>[]).map(
+      s => s['0020000E']?.Value?.[0] ?? '',
+    );
     expect(segSeries).toBeTruthy();
     const notImages = await run(args(segSeries));
     expect(notImages.code).toBe(1);

@@ -13,7 +13,7 @@ export const ORTHANC_BIN = fs.existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Ortha
 const PLUGINS = ['/usr/share/orthanc/plugins/libOrthancDicomWeb.so', '/usr/share/orthanc/plugins/libOrthancGdcm.so'];
 
 export function orthancInstalled(): boolean {
-  return ORTHANC_BIN !== null && PLUGINS.every((p) => fs.existsSync(p));
+  return ORTHANC_BIN !== null && PLUGINS.every(p => fs.existsSync(p));
 }
 
 export async function freePort(): Promise<number> {
@@ -41,7 +41,16 @@ export async function createOrthanc(): Promise<TestOrthanc> {
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'medsam-seg-orthanc-'));
   const base = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/orthanc.json'), 'utf8'));
   const configFile = path.join(storage, 'orthanc.json');
-  fs.writeFileSync(configFile, JSON.stringify({ ...base, HttpPort: port, StorageDirectory: path.join(storage, 'db'), IndexDirectory: path.join(storage, 'db'), Plugins: PLUGINS }));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      ...base,
+      HttpPort: port,
+      StorageDirectory: path.join(storage, 'db'),
+      IndexDirectory: path.join(storage, 'db'),
+      Plugins: PLUGINS,
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
 
@@ -57,7 +66,7 @@ export async function createOrthanc(): Promise<TestOrthanc> {
       } catch {
         /* not up yet */
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise(r => setTimeout(r, 100));
     }
     throw new Error(`Orthanc did not answer on ${url}`);
   };
@@ -66,7 +75,7 @@ export async function createOrthanc(): Promise<TestOrthanc> {
     const c = child;
     child = null;
     if (!c || c.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
+    await new Promise<void>(resolve => {
       const t = setTimeout(() => c.kill('SIGKILL'), 5000);
       c.once('exit', () => {
         clearTimeout(t);

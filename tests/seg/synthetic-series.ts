@@ -61,7 +61,12 @@ export function writeSeries(dir: string, o: SeriesOptions): string[] {
       ...o.attributes,
     };
     for (const [key, value] of Object.entries(ds)) if (value === undefined) delete ds[key];
-    const meta = { MediaStorageSOPClassUID: ds.SOPClassUID, MediaStorageSOPInstanceUID: sop, TransferSyntaxUID: '1.2.840.10008.1.2.1', ImplementationClassUID: '1.2.826.0.1.3680043.8.498.4' };
+    const meta = {
+      MediaStorageSOPClassUID: ds.SOPClassUID,
+      MediaStorageSOPInstanceUID: sop,
+      TransferSyntaxUID: '1.2.840.10008.1.2.1',
+      ImplementationClassUID: '1.2.826.0.1.3680043.8.498.4',
+    };
     const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
     dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
     const file = path.join(dir, `${String(k + 1).padStart(3, '0')}.dcm`);

@@ -57,7 +57,9 @@ describe('transfer syntaxes of the command line', () => {
     native = await slicePixels(readDicomFile(path.join(CT3, SLICE)));
   });
 
-  afterAll(() => console.log(`CLI decode of one 512x512 CT slice, first call (codec load) / second call:\n${timings.join('\n')}`));
+  afterAll(() =>
+    console.log(`CLI decode of one 512x512 CT slice, first call (codec load) / second call:\n${timings.join('\n')}`),
+  );
 
   async function decodeTimed(name: string, file: string): Promise<{ file: DicomFile; slice: SliceImage }> {
     const f = readDicomFile(file);
@@ -66,17 +68,27 @@ describe('transfer syntaxes of the command line', () => {
     const t1 = performance.now();
     await slicePixels(f);
     const t2 = performance.now();
-    timings.push(`  ${name.padEnd(18)} ${f.transferSyntaxUid.padEnd(24)} ${(t1 - t0).toFixed(1).padStart(7)} ms / ${(t2 - t1).toFixed(1).padStart(6)} ms`);
+    timings.push(
+      `  ${name.padEnd(18)} ${f.transferSyntaxUid.padEnd(24)} ${(t1 - t0).toFixed(1).padStart(7)} ms / ${(t2 - t1).toFixed(1).padStart(6)} ms`,
+    );
     return { file: f, slice };
   }
 
-  it.each(ENCODINGS.filter((e) => e.lossless).map((e) => [e.name, e] as const))('%s decodes to the native stored values exactly', async (_, e) => {
-    const { file, slice } = await decodeTimed(e.name, path.join(folders[e.name], SLICE));
-    expect(file.transferSyntaxUid).toBe(e.transferSyntaxUid);
-    expect(slice.pixels.constructor).toBe(native.pixels.constructor);
-    expect(diffStats(slice.pixels, native.pixels).differing).toBe(0);
-    expect([slice.rescaleSlope, slice.rescaleIntercept, slice.rows, slice.columns]).toEqual([native.rescaleSlope, native.rescaleIntercept, native.rows, native.columns]);
-  });
+  it.each(ENCODINGS.filter(e => e.lossless).map(e => [e.name, e] as const))(
+    '%s decodes to the native stored values exactly',
+    async (_, e) => {
+      const { file, slice } = await decodeTimed(e.name, path.join(folders[e.name], SLICE));
+      expect(file.transferSyntaxUid).toBe(e.transferSyntaxUid);
+      expect(slice.pixels.constructor).toBe(native.pixels.constructor);
+      expect(diffStats(slice.pixels, native.pixels).differing).toBe(0);
+      expect([slice.rescaleSlope, slice.rescaleIntercept, slice.rows, slice.columns]).toEqual([
+        native.rescaleSlope,
+        native.rescaleIntercept,
+        native.rows,
+        native.columns,
+      ]);
+    },
+  );
 
   it('JPEG baseline (8-bit) decodes as the IJG reference decoder does', async () => {
     const encoded = path.join(folders['jpeg-baseline'], SLICE);
@@ -130,32 +142,77 @@ describe('transfer syntaxes of the command line', () => {
   it('medsam segment stops on an unsupported transfer syntax before it loads the model', async () => {
     // A JPEG file relabelled MPEG2 in its meta header: the CLI must go by the transfer syntax UID.
     const bytes = fs.readFileSync(path.join(folders['jpeg-baseline'], SLICE));
-    const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const dict = dcmjs.data.DicomMessage.readFile(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    );
     dict.meta['00020010'] = { vr: 'UI', Value: ['1.2.840.10008.1.2.4.100'] };
     const dir = path.join(DIR, 'mpeg2');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, SLICE), Buffer.from(dict.write()));
     const boxes = path.join(DIR, 'boxes-mpeg2.json');
-    fs.writeFileSync(boxes, JSON.stringify({ segments: [{ target: 'liver', boxes: [{ slice: 0, box: [100, 150, 300, 350] }] }] }));
-    const r = await runCli(['segment', '--dicom', dir, '--boxes', boxes, '--model', 'box-oracle', '--out', path.join(DIR, 'mpeg2.dcm')]);
+    fs.writeFileSync(
+      boxes,
+      JSON.stringify({ segments: [{ target: 'liver', boxes: [{ slice: 0, box: [100, 150, 300, 350] }] }] }),
+    );
+    const r = await runCli([
+      'segment',
+      '--dicom',
+      dir,
+      '--boxes',
+      boxes,
+      '--model',
+      'box-oracle',
+      '--out',
+      path.join(DIR, 'mpeg2.dcm'),
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`INVALID_SOURCE: ${path.join(dir, SLICE)}: transfer syntax 1.2.840.10008.1.2.4.100 (MPEG2 Main Profile) is not supported by the command line`);
+    expect(r.stderr).toContain(
+      `INVALID_SOURCE: ${path.join(dir, SLICE)}: transfer syntax 1.2.840.10008.1.2.4.100 (MPEG2 Main Profile) is not supported by the command line`,
+    );
     expect(r.stderr).not.toMatch(/TEST MODEL/);
   });
 
   it('medsam segment on a JPEG-LS and an RLE folder gives the masks of the native folder', async () => {
     const boxes = path.join(DIR, 'boxes.json');
-    fs.writeFileSync(boxes, JSON.stringify({ segments: [{ target: 'liver', boxes: [{ slice: 0, box: [100, 150, 300, 350] }, { slice: 2, box: [90, 140, 310, 360] }] }] }));
+    fs.writeFileSync(
+      boxes,
+      JSON.stringify({
+        segments: [
+          {
+            target: 'liver',
+            boxes: [
+              { slice: 0, box: [100, 150, 300, 350] },
+              { slice: 2, box: [90, 140, 310, 360] },
+            ],
+          },
+        ],
+      }),
+    );
     const { sources } = readSourceFolder(CT3);
     const masks: Record<string, Uint8Array[]> = {};
-    for (const [name, dir] of [['native', CT3], ['jpeg-ls', folders['jpeg-ls']], ['rle', folders.rle]] as const) {
+    for (const [name, dir] of [
+      ['native', CT3],
+      ['jpeg-ls', folders['jpeg-ls']],
+      ['rle', folders.rle],
+    ] as const) {
       const out = path.join(DIR, `seg-${name}.dcm`);
-      const r = await runCli(['segment', '--dicom', dir, '--boxes', boxes, '--model', 'tiny-random', '--out', out, '--quiet']);
+      const r = await runCli([
+        'segment',
+        '--dicom',
+        dir,
+        '--boxes',
+        boxes,
+        '--model',
+        'tiny-random',
+        '--out',
+        out,
+        '--quiet',
+      ]);
       expect({ name, code: r.code, stderr: r.stderr }).toEqual({ name, code: 0, stderr: '' });
       masks[name] = readSeg(new Uint8Array(fs.readFileSync(out)), sources).masks[0];
     }
-    const area = masks.native.map((m) => m.reduce((s, v) => s + v, 0));
-    expect(area.filter((a) => a > 0).length).toBe(2);
+    const area = masks.native.map(m => m.reduce((s, v) => s + v, 0));
+    expect(area.filter(a => a > 0).length).toBe(2);
     expect(masks['jpeg-ls']).toEqual(masks.native);
     expect(masks.rle).toEqual(masks.native);
   });

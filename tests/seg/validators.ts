@@ -30,8 +30,8 @@ export function dciodvfy(file: string): DciodvfyResult {
   const output = `${r.stdout}${r.stderr}`;
   const lines = output.split('\n');
   return {
-    errors: lines.filter((l) => l.startsWith('Error')),
-    warnings: lines.filter((l) => l.startsWith('Warning')),
+    errors: lines.filter(l => l.startsWith('Error')),
+    warnings: lines.filter(l => l.startsWith('Warning')),
     output,
   };
 }
@@ -50,7 +50,14 @@ export interface HighdicomSpec {
   rows: number;
   columns: number;
   segmentationType: 'BINARY' | 'LABELMAP';
-  segments: { number: number; label: string; category: [string, string]; type: [string, string]; algorithmType: string; rgb: readonly number[] }[];
+  segments: {
+    number: number;
+    label: string;
+    category: [string, string];
+    type: [string, string];
+    algorithmType: string;
+    rgb: readonly number[];
+  }[];
   /** For the frames of one multi-frame instance (sources repeating its UID): each slice's frame number. */
   sourceFrames?: number[];
   /** masks[segment][source] in the order of `sources`; null = empty. */
@@ -58,11 +65,17 @@ export interface HighdicomSpec {
 }
 
 /** highdicom reads the SEG back; returns its figures line; throws with its report when anything differs. */
-export function highdicomRoundTrip(python: string, spec: HighdicomSpec, name: string): { figures: Record<string, unknown>; output: string } {
+export function highdicomRoundTrip(
+  python: string,
+  spec: HighdicomSpec,
+  name: string,
+): { figures: Record<string, unknown>; output: string } {
   fs.mkdirSync(OUT, { recursive: true });
   const pixels = spec.rows * spec.columns;
   const raw = Buffer.alloc(spec.masks.length * spec.sources.length * pixels);
-  spec.masks.forEach((perSlice, s) => perSlice.forEach((m, k) => m && raw.set(m, (s * spec.sources.length + k) * pixels)));
+  spec.masks.forEach((perSlice, s) =>
+    perSlice.forEach((m, k) => m && raw.set(m, (s * spec.sources.length + k) * pixels)),
+  );
   const masksFile = path.join(OUT, `${name}.masks.u8`);
   fs.writeFileSync(masksFile, raw);
   const specFile = path.join(OUT, `${name}.check.json`);
@@ -70,7 +83,10 @@ export function highdicomRoundTrip(python: string, spec: HighdicomSpec, name: st
   fs.writeFileSync(specFile, JSON.stringify({ ...rest, masks: masksFile }));
   let output: string;
   try {
-    output = execFileSync(python, [path.join(ROOT, 'models/reference/seg_check.py'), specFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    output = execFileSync(python, [path.join(ROOT, 'models/reference/seg_check.py'), specFile], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
     throw new Error(`highdicom round trip failed for ${name}:\n${err.stdout ?? ''}${err.stderr ?? ''}`, { cause: e });

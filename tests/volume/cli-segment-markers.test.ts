@@ -16,19 +16,30 @@ import { OUT, ROOT } from '../seg/validators';
 
 const CT20 = path.join(ROOT, 'tests/data/ct-abdomen-20slice/ct_dicom');
 
-
 type Quad = [number, number, number, number];
 // Off-centre, non-square, changing size: catches flips, transposes and off-by-one slices.
 const KEYS: { slice: number; lines?: Quad[]; box?: Quad }[] = [
-  { slice: 4, lines: [[150, 240, 250, 260], [195, 215, 205, 290]] }, // long axis, short axis
+  {
+    slice: 4,
+    lines: [
+      [150, 240, 250, 260],
+      [195, 215, 205, 290],
+    ],
+  }, // long axis, short axis
   { slice: 9, box: [120, 200, 300, 330] },
-  { slice: 14, lines: [[180, 250, 240, 250], [210, 230, 212, 280]] },
+  {
+    slice: 14,
+    lines: [
+      [180, 250, 240, 250],
+      [210, 230, 212, 280],
+    ],
+  },
 ];
 
 function keyBox(k: (typeof KEYS)[number]): Quad {
   if (k.box) return k.box;
-  const xs = k.lines!.flatMap((l) => [l[0], l[2]]);
-  const ys = k.lines!.flatMap((l) => [l[1], l[3]]);
+  const xs = k.lines!.flatMap(l => [l[0], l[2]]);
+  const ys = k.lines!.flatMap(l => [l[1], l[3]]);
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
@@ -58,7 +69,12 @@ describe('medsam segment --markers', () => {
     expect(r.stderr).toMatch(/TEST MODEL/);
     expect(r.stderr).toMatch(/volume liver: 11\/11 \(slice 4\) \d+ ms\/slice, ~0\.0 s left/);
     const summary = JSON.parse(r.stdout);
-    expect(summary.volume[0]).toMatchObject({ mode: 'interpolate', start: 9, status: 'complete', slices: [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14] });
+    expect(summary.volume[0]).toMatchObject({
+      mode: 'interpolate',
+      start: 9,
+      status: 'complete',
+      slices: [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+    });
 
     const { sources } = readSourceFolder(CT20);
     const stack = checkSources(sources);
@@ -83,7 +99,9 @@ describe('medsam segment --markers', () => {
       }
     }
     const dice = (2 * inter) / (sumPred + sumRef);
-    console.log(`medsam segment --markers (box-oracle, 20-slice CT, markers on slices 4, 9, 14): 3D Dice ${dice.toFixed(4)} over ${sumRef} reference voxels, volume ${summary.volume[0].volumeMl} mL`);
+    console.log(
+      `medsam segment --markers (box-oracle, 20-slice CT, markers on slices 4, 9, 14): 3D Dice ${dice.toFixed(4)} over ${sumRef} reference voxels, volume ${summary.volume[0].volumeMl} mL`,
+    );
     expect(dice).toBeGreaterThanOrEqual(0.95);
     expect(summary.volume[0].volumeMl).toBeGreaterThan(0);
     expect(summary.volume[0].review).toHaveLength(5);
@@ -91,12 +109,37 @@ describe('medsam segment --markers', () => {
 
   it('propagate mode: from one key slice up and down, each box the previous mask bounding box padded by propagatePadPx', async () => {
     const markers = path.join(OUT, 'cli-markers-propagate.json');
-    fs.writeFileSync(markers, JSON.stringify({ mode: 'propagate', propagatePadPx: 4, beyondKeys: 3, segments: [{ label: 'Lesion', keySlices: [{ slice: 10, box: [200, 200, 260, 240] }] }] }));
-    const r = await run(['segment', '--dicom', CT20, '--markers', markers, '--model', 'box-oracle', '--out', path.join(OUT, 'cli-markers-propagate.dcm'), '--quiet']);
+    fs.writeFileSync(
+      markers,
+      JSON.stringify({
+        mode: 'propagate',
+        propagatePadPx: 4,
+        beyondKeys: 3,
+        segments: [{ label: 'Lesion', keySlices: [{ slice: 10, box: [200, 200, 260, 240] }] }],
+      }),
+    );
+    const r = await run([
+      'segment',
+      '--dicom',
+      CT20,
+      '--markers',
+      markers,
+      '--model',
+      'box-oracle',
+      '--out',
+      path.join(OUT, 'cli-markers-propagate.dcm'),
+      '--quiet',
+    ]);
     if (r.code !== 0) throw new Error(r.stderr);
     expect(r.stderr).toBe('');
     const v = JSON.parse(r.stdout).volume[0];
-    expect(v).toMatchObject({ mode: 'propagate', start: 10, status: 'complete', slices: [7, 8, 9, 10, 11, 12, 13], stoppedAt: [] });
+    expect(v).toMatchObject({
+      mode: 'propagate',
+      start: 10,
+      status: 'complete',
+      slices: [7, 8, 9, 10, 11, 12, 13],
+      stoppedAt: [],
+    });
     // The box-oracle's mask is the box, so each step away from the key slice grows the mask by 4 px a side.
     const { sources } = readSourceFolder(CT20);
     const order = checkSources(sources).geometry!.order;
@@ -105,16 +148,38 @@ describe('medsam segment --markers', () => {
     const areas = [7, 8, 9, 10, 11, 12, 13].map(area);
     console.log(`medsam segment --markers propagate (box-oracle): mask areas on slices 7..13: ${areas.join(', ')}`);
     // Exactly (60 + 8k) x (40 + 8k) k slices away: the oracle's 4-px grid at 1024 scale is 2 px here, and 4 px padding fits it.
-    expect(areas).toEqual([3, 2, 1, 0, 1, 2, 3].map((k) => (60 + 8 * k) * (40 + 8 * k)));
+    expect(areas).toEqual([3, 2, 1, 0, 1, 2, 3].map(k => (60 + 8 * k) * (40 + 8 * k)));
   });
 
   it('refuses a key slice with neither box nor lines, with the place of the problem', async () => {
     const bad = path.join(OUT, 'cli-markers-bad.json');
     fs.writeFileSync(bad, JSON.stringify({ segments: [{ target: 'liver', keySlices: [{ slice: 2 }] }] }));
-    const r = await run(['segment', '--dicom', CT20, '--markers', bad, '--model', 'box-oracle', '--out', path.join(OUT, 'x.dcm')]);
+    const r = await run([
+      'segment',
+      '--dicom',
+      CT20,
+      '--markers',
+      bad,
+      '--model',
+      'box-oracle',
+      '--out',
+      path.join(OUT, 'x.dcm'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/segments\[0\]\.keySlices\[0\] needs either "box" or "lines"/);
-    const both = await run(['segment', '--dicom', CT20, '--markers', bad, '--boxes', bad, '--model', 'box-oracle', '--out', path.join(OUT, 'x.dcm')]);
+    const both = await run([
+      'segment',
+      '--dicom',
+      CT20,
+      '--markers',
+      bad,
+      '--boxes',
+      bad,
+      '--model',
+      'box-oracle',
+      '--out',
+      path.join(OUT, 'x.dcm'),
+    ]);
     expect(both.stderr).toMatch(/either --boxes FILE or --markers FILE/);
   });
 });

@@ -26,7 +26,10 @@ function once<T>(f: () => Promise<T>): () => Promise<T> {
 /** "5:liver" -> [5, "liver"]. */
 export function parseTargetSpec(spec: string): [number, string] {
   const m = spec.match(/^(\d+):(.+)$/);
-  if (!m) throw new UsageError(`--target must be NUMBER:NAME (a label value or SEG segment number, and its name), got "${spec}"`);
+  if (!m)
+    throw new UsageError(
+      `--target must be NUMBER:NAME (a label value or SEG segment number, and its name), got "${spec}"`,
+    );
   return [Number(m[1]), m[2].trim()];
 }
 
@@ -50,15 +53,17 @@ export function readVolumeSet(o: VolumeSetOptions): BenchCase<SliceInput> {
   for (const file of o.labels) {
     for (const l of readLabels(file, sources).labels) {
       if (o.targets && !o.targets.has(l.number)) continue;
-      if (taken.has(l.number)) throw new UsageError(`label ${l.number} is in more than one label file (${file}); give each target once`);
+      if (taken.has(l.number))
+        throw new UsageError(`label ${l.number} is in more than one label file (${file}); give each target once`);
       taken.add(l.number);
       let masks: Uint8Array[] | undefined;
-      targets.push({ name: o.targets?.get(l.number) ?? l.name, mask: (z) => (masks ??= l.masks())[order[z]] });
+      targets.push({ name: o.targets?.get(l.number) ?? l.name, mask: z => (masks ??= l.masks())[order[z]] });
     }
   }
-  for (const n of o.targets?.keys() ?? []) if (!taken.has(n)) throw new UsageError(`--target ${n}: no label or segment ${n} in ${o.labels.join(', ')}`);
+  for (const n of o.targets?.keys() ?? [])
+    if (!taken.has(n)) throw new UsageError(`--target ${n}: no label or segment ${n} in ${o.labels.join(', ')}`);
   const name = o.name ?? path.basename(path.resolve(o.dicom));
-  const slices: BenchSlice<SliceInput>[] = order.map((k) => ({
+  const slices: BenchSlice<SliceInput>[] = order.map(k => ({
     id: `${name}:${sliceName(sources[k])}`,
     size: { width: sources[k].columns, height: sources[k].rows },
     pixelSpacingMm: g ? [g.pixelSpacing[0], g.pixelSpacing[1]] : null,
@@ -85,7 +90,9 @@ function readRaster(file: string): RasterImage {
   if (isPng(bytes)) return decodePng(bytes, file);
   if (bytes[0] === 0xff && bytes[1] === 0xd8) {
     // jpeg-js: the JPEG decoder the project already uses for the Kvasir images (a devDependency, loaded on use).
-    const jpeg = require('jpeg-js') as { decode: (b: Uint8Array, o: object) => { width: number; height: number; data: Uint8Array } };
+    const jpeg = require('jpeg-js') as {
+      decode: (b: Uint8Array, o: object) => { width: number; height: number; data: Uint8Array };
+    };
     const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
     const channels = d.data.length === d.width * d.height ? 1 : 3;
     return { width: d.width, height: d.height, channels, data: d.data };
@@ -123,17 +130,22 @@ export interface ImageSetOptions {
 export function readImageSet(o: ImageSetOptions): BenchCase<SliceInput> {
   const list = (dir: string): string[] => {
     try {
-      return fs.readdirSync(dir).filter((f) => IMAGE_EXT.test(f)).sort();
+      return fs
+        .readdirSync(dir)
+        .filter(f => IMAGE_EXT.test(f))
+        .sort();
     } catch (e) {
-      throw new InputError(`cannot read the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new InputError(
+        `cannot read the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   };
   const stem = (f: string): string => f.replace(IMAGE_EXT, '');
-  const masks = new Map(list(o.masks).map((f) => [stem(f), path.join(o.masks, f)]));
-  const images = list(o.images).filter((f) => masks.has(stem(f)));
+  const masks = new Map(list(o.masks).map(f => [stem(f), path.join(o.masks, f)]));
+  const images = list(o.images).filter(f => masks.has(stem(f)));
   if (images.length === 0) throw new InputError(`no image in ${o.images} has a mask of the same name in ${o.masks}`);
   const name = o.name ?? path.basename(path.resolve(o.images));
-  const loaded = images.map((f) => {
+  const loaded = images.map(f => {
     const file = path.join(o.images, f);
     const mask = maskFromRaster(readRaster(masks.get(stem(f))!));
     if (/\.dcm$/i.test(f)) {
@@ -159,13 +171,14 @@ export function readImageSet(o: ImageSetOptions): BenchCase<SliceInput> {
     return { slice, mask, file };
   });
   for (const l of loaded) {
-    if (l.mask.length !== l.slice.size.width * l.slice.size.height) throw new InputError(`${l.file}: its mask is not ${l.slice.size.width}x${l.slice.size.height}`);
+    if (l.mask.length !== l.slice.size.width * l.slice.size.height)
+      throw new InputError(`${l.file}: its mask is not ${l.slice.size.width}x${l.slice.size.height}`);
   }
   return {
     name,
     modality: o.modality ?? 'image',
-    slices: loaded.map((l) => l.slice),
-    targets: [{ name: o.target ?? 'target', mask: (z) => loaded[z].mask }],
+    slices: loaded.map(l => l.slice),
+    targets: [{ name: o.target ?? 'target', mask: z => loaded[z].mask }],
     sliceSpacingMm: null,
   };
 }

@@ -27,11 +27,20 @@ export interface ModelInfo {
 /** 1 GiB: 250 embeddings of 256 x 64 x 64 float32, more than any series the benchmark is meant for. */
 const CACHE_BYTES = 1024 * 1024 * 1024;
 
-export async function openBenchModel(manifestFile: string, modelId: string | undefined, precision: Precision): Promise<{ session: MedsamSession; info: ModelInfo }> {
+export async function openBenchModel(
+  manifestFile: string,
+  modelId: string | undefined,
+  precision: Precision,
+): Promise<{ session: MedsamSession; info: ModelInfo }> {
   const manifest = readManifestFile(manifestFile);
-  const entry = modelId === undefined ? defaultModel(manifest, manifestFile) : findModel(manifest, modelId, manifestFile);
+  const entry =
+    modelId === undefined ? defaultModel(manifest, manifestFile) : findModel(manifest, modelId, manifestFile);
   const variant = entry.variants[precision];
-  if (!variant) throw new MedsamError('INVALID_MANIFEST', `Model ${entry.id} has no ${precision} variant in ${manifestFile}`, { model: entry.id, precision });
+  if (!variant)
+    throw new MedsamError('INVALID_MANIFEST', `Model ${entry.id} has no ${precision} variant in ${manifestFile}`, {
+      model: entry.id,
+      precision,
+    });
   const ort = require('onnxruntime-node') as OrtLike;
   const session = await MedsamSession.create({
     runtime: { ort, executionProviders: ['cpu'] },

@@ -74,16 +74,28 @@ export interface BenchmarkOutcome {
 
 /** Opens the model, runs the 2D and 3D protocols, writes the JSON and the chart: the command and the project run. */
 export async function runBenchmark(run: BenchmarkRun, io: Io): Promise<BenchmarkOutcome> {
-  checkPromptOptions({ mode: run.options.boxMode, maxJitterPx: run.options.maxJitterPx ?? 0, marginPx: run.options.marginPx });
+  checkPromptOptions({
+    mode: run.options.boxMode,
+    maxJitterPx: run.options.maxJitterPx ?? 0,
+    marginPx: run.options.marginPx,
+  });
   fs.mkdirSync(run.out, { recursive: true });
   const { session, info } = await openBenchModel(run.manifest, run.modelId, run.precision);
   if (info.testModel && !run.quiet) io.stderr.write(`TEST MODEL: ${info.displayName}\n`);
   const profile = info.profile as BenchOptions['profile'];
-  const options: BenchOptions = { ...run.options, profile, maxJitterPx: run.options.maxJitterPx ?? defaultJitterPx(profile) };
+  const options: BenchOptions = {
+    ...run.options,
+    profile,
+    maxJitterPx: run.options.maxJitterPx ?? defaultJitterPx(profile),
+  };
   const bars = new Map<string, Progress>();
   const progress = (p: BenchProgress): void => {
     let bar = bars.get(p.phase);
-    if (!bar) bars.set(p.phase, (bar = new Progress(p.phase === '2d' ? 'benchmark 2D' : 'benchmark 3D', p.total, io.stderr, run.quiet)));
+    if (!bar)
+      bars.set(
+        p.phase,
+        (bar = new Progress(p.phase === '2d' ? 'benchmark 2D' : 'benchmark 3D', p.total, io.stderr, run.quiet)),
+      );
     bar.update(p.done, p.detail);
   };
   const segment = sessionSegmenter(session);
@@ -92,22 +104,27 @@ export async function runBenchmark(run: BenchmarkRun, io: Io): Promise<Benchmark
     const t0 = Date.now();
     const slices = await runSlices(run.cases, segment, options, progress);
     const t1 = Date.now();
-    const volumes = options.keySteps.length || options.propagate ? await runVolumes(run.cases, segment, options, progress) : [];
+    const volumes =
+      options.keySteps.length || options.propagate ? await runVolumes(run.cases, segment, options, progress) : [];
     const t2 = Date.now();
     report = buildReport({
       model: info,
       options,
-      cases: run.cases.map((c) => ({
+      cases: run.cases.map(c => ({
         name: c.name,
         modality: c.modality,
         slices: c.slices.length,
-        targets: c.targets.map((t) => t.name),
+        targets: c.targets.map(t => t.name),
         sliceSpacingMm: c.sliceSpacingMm,
         pixelSpacingMm: c.slices[0]?.pixelSpacingMm ?? null,
       })),
       slices,
       volumes,
-      propagatePadPx: Object.fromEntries(run.cases.filter((c) => c.sliceSpacingMm !== null).map((c) => [c.name, propagatePadPxFor(options.profile, c.slices[0].size)])),
+      propagatePadPx: Object.fromEntries(
+        run.cases
+          .filter(c => c.sliceSpacingMm !== null)
+          .map(c => [c.name, propagatePadPxFor(options.profile, c.slices[0].size)]),
+      ),
       seconds: { twoD: (t1 - t0) / 1000, threeD: (t2 - t1) / 1000 },
     });
   } finally {
@@ -132,13 +149,34 @@ export async function runBenchmark(run: BenchmarkRun, io: Io): Promise<Benchmark
 export function parseKList(v: string | undefined): number[] {
   if (v === undefined) return [3, 5, 10];
   const ks = v.split(',').filter(Boolean).map(Number);
-  if (ks.length === 0 || !ks.every((k) => Number.isInteger(k) && k >= 1)) throw new UsageError(`--k takes whole numbers >= 1 separated by commas, got "${v}"`);
+  if (ks.length === 0 || !ks.every(k => Number.isInteger(k) && k >= 1))
+    throw new UsageError(`--k takes whole numbers >= 1 separated by commas, got "${v}"`);
   return ks;
 }
 
 export async function runBenchmarkCommand(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
-    options: ['dicom', 'labels', 'target', 'images', 'masks', 'target-name', 'modality', 'case', 'model', 'manifest', 'precision', 'seed', 'jitter', 'margin', 'boxes', 'tau', 'k', 'review-fraction', 'out'],
+    options: [
+      'dicom',
+      'labels',
+      'target',
+      'images',
+      'masks',
+      'target-name',
+      'modality',
+      'case',
+      'model',
+      'manifest',
+      'precision',
+      'seed',
+      'jitter',
+      'margin',
+      'boxes',
+      'tau',
+      'k',
+      'review-fraction',
+      'out',
+    ],
     flags: ['no-3d', 'no-propagate', 'no-png', 'json', 'quiet', 'help'],
   });
   if (args.flags.has('help')) {
@@ -147,7 +185,8 @@ export async function runBenchmarkCommand(argv: string[], io: Io): Promise<numbe
   }
   const dicom = one(args, 'dicom');
   const images = one(args, 'images');
-  if ((dicom === undefined) === (images === undefined)) throw new UsageError('give either --dicom DIR --labels FILE or --images DIR --masks DIR');
+  if ((dicom === undefined) === (images === undefined))
+    throw new UsageError('give either --dicom DIR --labels FILE or --images DIR --masks DIR');
   const name = one(args, 'case');
   const modality = one(args, 'modality');
   let cases: BenchCase<SliceInput>[];

@@ -64,13 +64,19 @@ export function listDicomFiles(dir: string, onSkip: (path: string, why: string) 
     try {
       real = fs.realpathSync(p);
     } catch (e) {
-      return onSkip(p, `a symbolic link that leads nowhere (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      return onSkip(
+        p,
+        `a symbolic link that leads nowhere (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
     let stat: fs.Stats;
     try {
       stat = fs.statSync(real);
     } catch (e) {
-      return onSkip(p, `a symbolic link to ${real}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      return onSkip(
+        p,
+        `a symbolic link to ${real}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
     if (stat.isFile()) addFile(p);
     else if (!stat.isDirectory()) onSkip(p, 'a symbolic link to something other than a file or folder');
@@ -116,7 +122,7 @@ export function readSourceFolder(
   options: { withoutPixelData?: boolean; onSkip?: (path: string, why: string) => void } = { withoutPixelData: true },
 ): { files: DicomFile[]; sources: SourceImage[] } {
   const files = listDicomFiles(dir, options.onSkip)
-    .map((f) => readDicomFile(f, options))
-    .filter((f) => f.dataset.Rows !== undefined && f.dataset.Modality !== 'SEG');
+    .map(f => readDicomFile(f, options))
+    .filter(f => f.dataset.Rows !== undefined && f.dataset.Modality !== 'SEG');
   return slicesOfFiles(files);
 }

@@ -23,7 +23,7 @@ describe('readDicomwebSeries', () => {
 
   beforeAll(async () => {
     quietDcmjs();
-    const ct = listDicomFiles(CT3).map((f) => new Uint8Array(fs.readFileSync(f)));
+    const ct = listDicomFiles(CT3).map(f => new Uint8Array(fs.readFileSync(f)));
     const multipart = (parts: Uint8Array[]): { body: Uint8Array; contentType: string } => multipartBody(parts);
     // Reversed: the client must not rely on the server's order.
     const series: Record<string, { status: number; type?: string; body?: Uint8Array | string }> = {
@@ -49,27 +49,36 @@ describe('readDicomwebSeries', () => {
       const { contentType, body } = answer as { contentType?: string; body?: Uint8Array | string };
       res.writeHead(answer.status, { 'Content-Type': answer.type ?? contentType ?? 'text/plain' }).end(body ?? '');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
     root = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web/`;
   });
 
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => new Promise<void>(resolve => server.close(() => resolve())));
 
   it('gives the files and sources the folder gives, asks for any transfer syntax, and sends the headers', async () => {
     // A user's own Accept (any case) must not replace the one that asks for whole DICOM files.
-    const got = await readDicomwebSeries({ root, study: STUDY, series: 'ct', headers: { Authorization: 'Basic eDp5', accept: 'application/json' } });
+    const got = await readDicomwebSeries({
+      root,
+      study: STUDY,
+      series: 'ct',
+      headers: { Authorization: 'Basic eDp5', accept: 'application/json' },
+    });
     const folder = readSourceFolder(CT3, { withoutPixelData: false });
-    const bySop = (files: DicomFile[]) => new Map(files.map((f) => [String(f.dataset.SOPInstanceUID), f]));
+    const bySop = (files: DicomFile[]) => new Map(files.map(f => [String(f.dataset.SOPInstanceUID), f]));
     const local = bySop(folder.files);
     expect(got.files).toHaveLength(folder.files.length);
     for (const f of got.files) {
       const mine = local.get(String(f.dataset.SOPInstanceUID))!;
       expect(f.transferSyntaxUid).toBe(mine.transferSyntaxUid);
       expect(f.dataset).toEqual(mine.dataset);
-      expect(f.path).toBe(`${root.replace(/\/$/, '')}/studies/${STUDY}/series/ct/instances/${f.dataset.SOPInstanceUID}`);
+      expect(f.path).toBe(
+        `${root.replace(/\/$/, '')}/studies/${STUDY}/series/ct/instances/${f.dataset.SOPInstanceUID}`,
+      );
     }
-    expect(got.sources.map((s) => s.instanceNumber)).toEqual([...got.sources.map((s) => s.instanceNumber)].sort((a, b) => (a ?? 0) - (b ?? 0)));
-    expect(new Set(got.sources.map((s) => s.sopInstanceUid))).toEqual(new Set(folder.sources.map((s) => s.sopInstanceUid)));
+    expect(got.sources.map(s => s.instanceNumber)).toEqual(
+      [...got.sources.map(s => s.instanceNumber)].sort((a, b) => (a ?? 0) - (b ?? 0)),
+    );
+    expect(new Set(got.sources.map(s => s.sopInstanceUid))).toEqual(new Set(folder.sources.map(s => s.sopInstanceUid)));
     const last = requests.at(-1)!;
     expect(last.accept).toBe(WADO_SERIES_ACCEPT);
     expect(last.authorization).toBe('Basic eDp5');
@@ -85,18 +94,28 @@ describe('readDicomwebSeries', () => {
     ['locked', /refused the retrieve .*\(HTTP 401\): give credentials with --header/],
     ['broken', /answered HTTP 500 .*: database is down/],
     ['partial', /returned only part of series partial \(HTTP 206 Partial Content\)/],
-    ['cut', /gave an incomplete answer: the multipart body .* ends inside part 3, before its closing delimiter: truncated\?/],
+    [
+      'cut',
+      /gave an incomplete answer: the multipart body .* ends inside part 3, before its closing delimiter: truncated\?/,
+    ],
   ])('series %s: a clear error', async (series, message) => {
-    await expect(readDicomwebSeries({ root, study: STUDY, series })).rejects.toMatchObject({ code: 'INVALID_SOURCE', message: expect.stringMatching(message) });
+    await expect(readDicomwebSeries({ root, study: STUDY, series })).rejects.toMatchObject({
+      code: 'INVALID_SOURCE',
+      message: expect.stringMatching(message),
+    });
   });
 
   it('says when the server cannot be reached', async () => {
     const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await expect(readDicomwebSeries({ root: `http://127.0.0.1:${port}/dicom-web`, study: STUDY, series: 'ct' })).rejects.toThrow(
-      new RegExp(`Could not reach the DICOMweb server at http://127\\.0\\.0\\.1:${port}/dicom-web/studies/1\\.2\\.3/series/ct: ECONNREFUSED; check --dicomweb`),
+    await new Promise<void>(resolve => closed.close(() => resolve()));
+    await expect(
+      readDicomwebSeries({ root: `http://127.0.0.1:${port}/dicom-web`, study: STUDY, series: 'ct' }),
+    ).rejects.toThrow(
+      new RegExp(
+        `Could not reach the DICOMweb server at http://127\\.0\\.0\\.1:${port}/dicom-web/studies/1\\.2\\.3/series/ct: ECONNREFUSED; check --dicomweb`,
+      ),
     );
   });
 });

@@ -19,7 +19,9 @@ export function readInputFile(file: string, what: string): Uint8Array {
   try {
     return new Uint8Array(fs.readFileSync(file));
   } catch (e) {
-    throw new InputError(`cannot read the ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(
+      `cannot read the ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
@@ -76,18 +78,23 @@ export function readLabels(file: string, slices: readonly SliceTarget[]): LabelS
       if (isSegError(e)) throw new SegError(e.code, `${file}: ${e.message}`, { ...e.details, file });
       throw e;
     }
-    return { file, kind, labels: seg.segments.map((s, i) => ({ number: s.number, name: s.label, masks: () => seg.masks[i] })) };
+    return {
+      file,
+      kind,
+      labels: seg.segments.map((s, i) => ({ number: s.number, name: s.label, masks: () => seg.masks[i] })),
+    };
   }
   const volume = readVolumeFile(file, bytes, kind);
   const { slices: values, covered } = volumeToSlices(volume, slices, file);
-  if (covered === 0) throw new SegError('INVALID_VOLUME', `${file} does not cover any of the ${slices.length} slices`, { file });
+  if (covered === 0)
+    throw new SegError('INVALID_VOLUME', `${file} does not cover any of the ${slices.length} slices`, { file });
   return {
     file,
     kind,
-    labels: volumeLabels(volume).map((value) => ({
+    labels: volumeLabels(volume).map(value => ({
       number: value,
       name: `label ${value}`,
-      masks: () => values.map((s) => Uint8Array.from(s, (v) => (v === value ? 1 : 0))),
+      masks: () => values.map(s => Uint8Array.from(s, v => (v === value ? 1 : 0))),
     })),
   };
 }

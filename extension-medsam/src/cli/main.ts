@@ -42,7 +42,7 @@ export interface Io {
 }
 
 function pairs(args: ParsedArgs): [number, number][] {
-  return (args.options.get('pair') ?? []).map((p) => {
+  return (args.options.get('pair') ?? []).map(p => {
     const m = p.match(/^(\d+):(\d+)$/);
     if (!m) throw new UsageError(`--pair must be PRED:REF numbers, got "${p}"`);
     return [Number(m[1]), Number(m[2])];
@@ -65,7 +65,10 @@ function gridFor(args: ParsedArgs, files: string[], io: Io): SliceTarget[] {
 }
 
 export async function runEvaluate(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, { options: ['pred', 'ref', 'dicom', 'tau', 'pair', 'json'], flags: ['per-slice', 'quiet', 'help'] });
+  const args = parseArgs(argv, {
+    options: ['pred', 'ref', 'dicom', 'tau', 'pair', 'json'],
+    flags: ['per-slice', 'quiet', 'help'],
+  });
   if (args.flags.has('help')) {
     io.stdout(USAGE);
     return 0;
@@ -93,7 +96,10 @@ export async function runEvaluate(argv: string[], io: Io): Promise<number> {
   return report.results.length > 0 ? 0 : 1;
 }
 
-export async function main(argv: string[], io: Io = { stdout: (s) => process.stdout.write(s), stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { stdout: s => process.stdout.write(s), stderr: process.stderr },
+): Promise<number> {
   quietDcmjs();
   const [command, ...rest] = argv;
   try {
@@ -136,7 +142,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
+  main(process.argv.slice(2)).then(code => {
     process.exitCode = code;
   });
 }

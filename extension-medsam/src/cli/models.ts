@@ -13,7 +13,9 @@ export function readManifestFile(file: string): Manifest {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new MedsamError('MODEL_UNAVAILABLE', `could not read the model manifest ${file}: ${(e as Error).message}`, { path: file });
+    throw new MedsamError('MODEL_UNAVAILABLE', `could not read the model manifest ${file}: ${(e as Error).message}`, {
+      path: file,
+    });
   }
   return parseManifest(JSON.parse(text), file);
 }
@@ -30,7 +32,9 @@ export function fsFetchBytes(dir: string, makeWith?: string): FetchBytes {
       bytes = await fs.promises.readFile(full);
     } catch (e) {
       const hint = makeWith ? `; make it with: ${makeWith}` : '';
-      throw new MedsamError('MODEL_UNAVAILABLE', `could not read model file ${full}: ${(e as Error).message}${hint}`, { path: full });
+      throw new MedsamError('MODEL_UNAVAILABLE', `could not read model file ${full}: ${(e as Error).message}${hint}`, {
+        path: full,
+      });
     }
     onProgress?.(bytes.byteLength, bytes.byteLength);
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -47,10 +51,15 @@ export async function openModel(
   threads?: number,
 ): Promise<{ session: MedsamSession; entry: ManifestEntry }> {
   const manifest = readManifestFile(manifestFile);
-  const entry = modelId === undefined ? defaultModel(manifest, manifestFile) : findModel(manifest, modelId, manifestFile);
+  const entry =
+    modelId === undefined ? defaultModel(manifest, manifestFile) : findModel(manifest, modelId, manifestFile);
   const ort = require('onnxruntime-node') as OrtLike;
   const session = await MedsamSession.create({
-    runtime: { ort, executionProviders: ['cpu'], sessionOptions: threads === undefined ? undefined : { intraOpNumThreads: threads } },
+    runtime: {
+      ort,
+      executionProviders: ['cpu'],
+      sessionOptions: threads === undefined ? undefined : { intraOpNumThreads: threads },
+    },
     entry,
     precision,
     fetchBytes: fsFetchBytes(path.dirname(path.resolve(manifestFile)), entry.provenance?.converter),

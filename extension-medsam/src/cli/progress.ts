@@ -22,14 +22,20 @@ export class Progress {
     if (this.stream.isTTY) {
       const width = 28;
       const filled = Math.round(fraction * width);
-      this.stream.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${this.total} ${time} ${detail}`.padEnd(100).slice(0, 140));
+      this.stream.write(
+        `\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${this.total} ${time} ${detail}`
+          .padEnd(100)
+          .slice(0, 140),
+      );
       if (done >= this.total) this.stream.write('\n');
       return;
     }
     const decile = Math.floor(fraction * 10);
     if (decile !== this.lastDecile) {
       this.lastDecile = decile;
-      this.stream.write(`${this.label}: ${done}/${this.total} (${Math.round(fraction * 100)}%) ${time}${detail ? ` ${detail}` : ''}\n`);
+      this.stream.write(
+        `${this.label}: ${done}/${this.total} (${Math.round(fraction * 100)}%) ${time}${detail ? ` ${detail}` : ''}\n`,
+      );
     }
   }
 }

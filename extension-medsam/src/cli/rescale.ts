@@ -29,20 +29,26 @@ function valueOf(file: DicomFile, keyword: RescaleKeyword, problems: RescaleProb
   if (v === undefined) return undefined;
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
   const value = file.numberText?.[keyword] ?? (v === null ? '' : String(v));
-  if (!Number.isFinite(n)) problems.push({ file: file.path, keyword, value, why: value.trim() === '' ? 'is empty' : 'is not a number' });
-  else if (keyword === 'RescaleSlope' && n === 0) problems.push({ file: file.path, keyword, value, why: 'is 0 (every pixel would become the intercept)' });
+  if (!Number.isFinite(n))
+    problems.push({ file: file.path, keyword, value, why: value.trim() === '' ? 'is empty' : 'is not a number' });
+  else if (keyword === 'RescaleSlope' && n === 0)
+    problems.push({ file: file.path, keyword, value, why: 'is 0 (every pixel would become the intercept)' });
   else return n;
   return undefined;
 }
 
 export function rescaleOf(file: DicomFile): Rescale {
   const problems: RescaleProblem[] = [];
-  return { slope: valueOf(file, 'RescaleSlope', problems), intercept: valueOf(file, 'RescaleIntercept', problems), problems };
+  return {
+    slope: valueOf(file, 'RescaleSlope', problems),
+    intercept: valueOf(file, 'RescaleIntercept', problems),
+    problems,
+  };
 }
 
 /** One warning line per distinct problem, naming the files (the first three and how many more). */
 export function warnRescaleProblems(files: readonly DicomFile[], io: Io): RescaleProblem[] {
-  const problems = files.flatMap((f) => rescaleOf(f).problems);
+  const problems = files.flatMap(f => rescaleOf(f).problems);
   const groups = new Map<string, RescaleProblem[]>();
   for (const p of problems) {
     const key = `${p.keyword}\u0000${p.value}\u0000${p.why}`;
@@ -53,11 +59,13 @@ export function warnRescaleProblems(files: readonly DicomFile[], io: Io): Rescal
   for (const group of groups.values()) {
     const { keyword, value, why } = group[0];
     // The frames of a multi-frame file share its path: each file is named once.
-    const files = [...new Set(group.map((p) => p.file))];
+    const files = [...new Set(group.map(p => p.file))];
     const names = files.slice(0, 3).join(', ');
     const more = files.length > 3 ? ` and ${files.length - 3} more file(s)` : '';
     const instead = keyword === 'RescaleSlope' ? '1' : '0';
-    io.stderr.write(`medsam: warning: ${names}${more}: ${keyword} "${value}" ${why}; using ${instead}, as for an absent ${keyword}\n`);
+    io.stderr.write(
+      `medsam: warning: ${names}${more}: ${keyword} "${value}" ${why}; using ${instead}, as for an absent ${keyword}\n`,
+    );
   }
   return problems;
 }

@@ -11,7 +11,14 @@ import type { SourceImage } from '../seg/source';
 import { stowInstances } from '../seg/stow';
 import { writeNiftiLabels } from '../seg/volume/nifti-writer';
 import { describeFix } from '../seg/write/copied';
-import { checkSegInput, medsamAlgorithm, writeSeg, type SegInput, type SegmentationKind, type WrittenSeg } from '../seg/writer';
+import {
+  checkSegInput,
+  medsamAlgorithm,
+  writeSeg,
+  type SegInput,
+  type SegmentationKind,
+  type WrittenSeg,
+} from '../seg/writer';
 import type { Io } from './main';
 
 /** A segment as the boxes and markers files name it. */
@@ -44,10 +51,17 @@ export interface SegmentOutputs {
 type SegDescription = Omit<SegInput, 'masks'>;
 
 /** The SEG but its masks: the same for the check before inference and the write after it. */
-export function segDescription(o: Pick<SegmentOutputs, 'sources' | 'segments' | 'entry' | 'precision' | 'kind' | 'seriesDescription'>): SegDescription {
+export function segDescription(
+  o: Pick<SegmentOutputs, 'sources' | 'segments' | 'entry' | 'precision' | 'kind' | 'seriesDescription'>,
+): SegDescription {
   const { entry } = o;
-  const targets: SegmentTarget[] = o.segments.map((s) => (s.target ? targetById(s.target)! : resolveTarget(s.label!)));
-  const algorithm = medsamAlgorithm({ id: entry.id, weightsSha256: entry.weights.sha256, weightsSource: entry.weights.source, precision: o.precision });
+  const targets: SegmentTarget[] = o.segments.map(s => (s.target ? targetById(s.target)! : resolveTarget(s.label!)));
+  const algorithm = medsamAlgorithm({
+    id: entry.id,
+    weightsSha256: entry.weights.sha256,
+    weightsSource: entry.weights.source,
+    precision: o.precision,
+  });
   return {
     sources: o.sources,
     segments: targets.map((t, i) => ({
@@ -59,7 +73,10 @@ export function segDescription(o: Pick<SegmentOutputs, 'sources' | 'segments' | 
       algorithmType: 'SEMIAUTOMATIC',
       algorithm,
     })),
-    options: { kind: o.kind, seriesDescription: o.seriesDescription ?? `MedSAM ${entry.id}${entry.testModel ? ' (TEST MODEL)' : ''}` },
+    options: {
+      kind: o.kind,
+      seriesDescription: o.seriesDescription ?? `MedSAM ${entry.id}${entry.testModel ? ' (TEST MODEL)' : ''}`,
+    },
   };
 }
 
@@ -81,7 +98,12 @@ interface NotWritten {
 }
 
 function failure(output: NotWritten['output'], target: string, e: unknown): NotWritten {
-  return { output, target, error: (e as SegError).code ?? (e as NodeJS.ErrnoException).code ?? 'UNKNOWN', message: (e as Error).message };
+  return {
+    output,
+    target,
+    error: (e as SegError).code ?? (e as NodeJS.ErrnoException).code ?? 'UNKNOWN',
+    message: (e as Error).message,
+  };
 }
 
 function niftiBytes(sources: readonly SourceImage[], masks: (Uint8Array | null)[][], gz: boolean): Uint8Array {
@@ -109,14 +131,23 @@ export async function writeSegmentOutputs(o: SegmentOutputs): Promise<number> {
   let seg: WrittenSeg | undefined;
   try {
     seg = writeSeg({ ...description, masks });
-    Object.assign(summary, { sopInstanceUid: seg.sopInstanceUid, seriesInstanceUid: seg.seriesInstanceUid, studyInstanceUid: seg.studyInstanceUid, frames: seg.frames.length });
+    Object.assign(summary, {
+      sopInstanceUid: seg.sopInstanceUid,
+      seriesInstanceUid: seg.seriesInstanceUid,
+      studyInstanceUid: seg.studyInstanceUid,
+      frames: seg.frames.length,
+    });
     fs.writeFileSync(out, seg.bytes);
     summary.seg = out;
     written.push('seg');
   } catch (e) {
     notWritten.push(failure('seg', out, e));
   }
-  summary.segments = description.segments.map((s, i) => ({ number: i + 1, label: s.label, voxels: masks[i].reduce((n, m) => n + (m ? m.reduce((a, b) => a + b, 0) : 0), 0) }));
+  summary.segments = description.segments.map((s, i) => ({
+    number: i + 1,
+    label: s.label,
+    voxels: masks[i].reduce((n, m) => n + (m ? m.reduce((a, b) => a + b, 0) : 0), 0),
+  }));
   Object.assign(summary, { model: o.entry.id, testModel: o.entry.testModel, ...o.extra });
 
   if (o.nifti) {
@@ -130,11 +161,17 @@ export async function writeSegmentOutputs(o: SegmentOutputs): Promise<number> {
   }
 
   if (o.stow) {
-    if (!seg) notWritten.push({ output: 'stow', target: o.stow, error: 'NO_SEG', message: 'there is no SEG to store (see the SEG\'s error)' });
+    if (!seg)
+      notWritten.push({
+        output: 'stow',
+        target: o.stow,
+        error: 'NO_SEG',
+        message: "there is no SEG to store (see the SEG's error)",
+      });
     else {
       try {
         const r = await stowInstances([seg], { root: o.stow, headers: o.stowHeaders, timeoutMs: o.stowTimeoutMs });
-        summary.stow = { status: r.status, stored: r.stored.map((s) => s.sopInstanceUid), url: r.url };
+        summary.stow = { status: r.status, stored: r.stored.map(s => s.sopInstanceUid), url: r.url };
         written.push('stow');
       } catch (e) {
         summary.stow = { error: (e as SegError).code ?? 'UNKNOWN', message: (e as Error).message };
@@ -150,6 +187,9 @@ export async function writeSegmentOutputs(o: SegmentOutputs): Promise<number> {
 }
 
 function notWrittenLine(n: NotWritten, seg: string | undefined): string {
-  if (n.output === 'stow') return seg ? `the SEG was written to ${seg} but not stored: ${n.message}` : `the SEG was not stored at ${n.target}: ${n.message}`;
+  if (n.output === 'stow')
+    return seg
+      ? `the SEG was written to ${seg} but not stored: ${n.message}`
+      : `the SEG was not stored at ${n.target}: ${n.message}`;
   return `--${n.output === 'seg' ? 'out' : 'nifti'} ${n.target} was not written: ${n.error}: ${n.message}`;
 }

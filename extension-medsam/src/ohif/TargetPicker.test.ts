@@ -34,17 +34,27 @@ describe('describeCoding', () => {
 describe('TargetPicker and ConfirmButton markup', () => {
   it('shows the chosen target in the input, and the coding the label gives when nothing is chosen', () => {
     const liver = targetById('liver')!;
-    const chosen = renderToStaticMarkup(createElement(TargetPicker, { segmentLabel: 'MedSAM 1', chosen: liver, onChoose: () => undefined }));
+    const chosen = renderToStaticMarkup(
+      createElement(TargetPicker, { segmentLabel: 'MedSAM 1', chosen: liver, onChoose: () => undefined }),
+    );
     expect(chosen).toContain('data-cy="medsam-target-input"');
     expect(chosen).toContain('data-target-id="liver"');
     expect(chosen).toContain('value="Liver"');
     expect(chosen).toContain(`SCT ${liver.type.value} Liver`);
-    const none = renderToStaticMarkup(createElement(TargetPicker, { segmentLabel: 'MedSAM 1', chosen: undefined, onChoose: () => undefined }));
+    const none = renderToStaticMarkup(
+      createElement(TargetPicker, { segmentLabel: 'MedSAM 1', chosen: undefined, onChoose: () => undefined }),
+    );
     expect(none).toContain('from the label: free text, coded as Tissue');
   });
 
   it('renders the discard button before its question', () => {
-    const html = renderToStaticMarkup(createElement(ConfirmButton, { label: 'Discard', onConfirm: () => undefined, 'data-cy': 'medsam-outbox-discard' }));
+    const html = renderToStaticMarkup(
+      createElement(ConfirmButton, {
+        label: 'Discard',
+        onConfirm: () => undefined,
+        'data-cy': 'medsam-outbox-discard',
+      }),
+    );
     expect(html).toBe('<button type="button" data-cy="medsam-outbox-discard" data-confirm="false">Discard</button>');
   });
 });

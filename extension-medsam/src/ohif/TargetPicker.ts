@@ -34,9 +34,35 @@ export function describeCoding(target: SegmentTarget): string {
 }
 
 const styles: Record<string, CSSProperties> = {
-  input: { width: '100%', boxSizing: 'border-box', background: '#111827', color: '#d1d5db', border: '1px solid #374151', borderRadius: 3, fontSize: 12, padding: '1px 4px' },
-  list: { margin: '2px 0 0', padding: 0, listStyle: 'none', border: '1px solid #374151', borderRadius: 3, background: '#111827' },
-  option: { display: 'block', width: '100%', textAlign: 'left', padding: '1px 4px', background: 'none', border: 'none', color: '#d1d5db', fontSize: 12, cursor: 'pointer' },
+  input: {
+    width: '100%',
+    boxSizing: 'border-box',
+    background: '#111827',
+    color: '#d1d5db',
+    border: '1px solid #374151',
+    borderRadius: 3,
+    fontSize: 12,
+    padding: '1px 4px',
+  },
+  list: {
+    margin: '2px 0 0',
+    padding: 0,
+    listStyle: 'none',
+    border: '1px solid #374151',
+    borderRadius: 3,
+    background: '#111827',
+  },
+  option: {
+    display: 'block',
+    width: '100%',
+    textAlign: 'left',
+    padding: '1px 4px',
+    background: 'none',
+    border: 'none',
+    color: '#d1d5db',
+    fontSize: 12,
+    cursor: 'pointer',
+  },
   hint: { color: '#9ca3af', fontSize: 11 },
 };
 
@@ -104,7 +130,11 @@ export function TargetPicker({ segmentLabel, chosen, onChoose }: TargetPickerPro
                   },
                 },
                 freeText ? `Free text: "${target.label}"` : target.label,
-                h('span', { style: styles.hint }, freeText ? ' (Tissue)' : ` ${target.type.scheme} ${target.type.value}`),
+                h(
+                  'span',
+                  { style: styles.hint },
+                  freeText ? ' (Tissue)' : ` ${target.type.scheme} ${target.type.value}`,
+                ),
               ),
             ),
           ),

@@ -13,7 +13,11 @@ function seconds(ms: number | null): string {
 
 const OUTCOME: Record<string, string> = { complete: 'done', cancelled: 'cancelled', failed: 'stopped by an error' };
 
-export function volumeSection(state: MedsamState, service: MedsamService, styles: Record<string, CSSProperties>): ReactElement {
+export function volumeSection(
+  state: MedsamState,
+  service: MedsamService,
+  styles: Record<string, CSSProperties>,
+): ReactElement {
   const v = state.volume;
   const running = v.phase === 'running';
   const button = (dataCy: string, label: string, onClick: () => void, title?: string) =>
@@ -21,7 +25,13 @@ export function volumeSection(state: MedsamState, service: MedsamService, styles
   const fraction = v.total ? Math.min(1, v.done / v.total) : 0;
   return h(
     'div',
-    { style: styles.section, key: 'volume', 'data-cy': 'medsam-volume', 'data-phase': v.phase, 'data-outcome': v.outcome ?? '' },
+    {
+      style: styles.section,
+      key: 'volume',
+      'data-cy': 'medsam-volume',
+      'data-phase': v.phase,
+      'data-outcome': v.outcome ?? '',
+    },
     h('div', { style: styles.label }, 'Volume (3D)'),
     h(
       'div',
@@ -30,34 +40,79 @@ export function volumeSection(state: MedsamState, service: MedsamService, styles
     ),
     h(
       'button',
-      { type: 'button', style: styles.button, 'data-cy': 'medsam-volume-run', disabled: running || state.status === 'error', onClick: () => void service.segmentVolume() },
+      {
+        type: 'button',
+        style: styles.button,
+        'data-cy': 'medsam-volume-run',
+        disabled: running || state.status === 'error',
+        onClick: () => void service.segmentVolume(),
+      },
       running ? 'Segmenting…' : 'Segment volume',
     ),
     h(
       'label',
       { style: { ...styles.label, display: 'block', marginTop: 4 } },
-      h('input', { type: 'checkbox', checked: state.keepHandEdits, 'data-cy': 'medsam-keep-hand-edits', onChange: (e: { target: { checked: boolean } }) => service.setKeepHandEdits(e.target.checked) }),
+      h('input', {
+        type: 'checkbox',
+        checked: state.keepHandEdits,
+        'data-cy': 'medsam-keep-hand-edits',
+        onChange: (e: { target: { checked: boolean } }) => service.setKeepHandEdits(e.target.checked),
+      }),
       ' keep hand edits when re-running',
     ),
     running || v.phase === 'preview'
       ? h(
           'div',
           { 'data-cy': 'medsam-volume-progress', 'data-done': v.done, 'data-total': v.total, style: { marginTop: 4 } },
-          h('div', { style: styles.row }, h('span', null, `${v.done} of ${v.total} slices${v.slice !== null ? ` (slice ${v.slice + 1})` : ''}`), h('span', { style: styles.label }, running ? seconds(v.msLeft) : OUTCOME[v.outcome ?? ''] ?? '')),
-          h('div', { style: styles.bar, role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(fraction * 100) }, h('div', { style: { ...styles.barFill, width: `${fraction * 100}%` } })),
+          h(
+            'div',
+            { style: styles.row },
+            h('span', null, `${v.done} of ${v.total} slices${v.slice !== null ? ` (slice ${v.slice + 1})` : ''}`),
+            h('span', { style: styles.label }, running ? seconds(v.msLeft) : (OUTCOME[v.outcome ?? ''] ?? '')),
+          ),
+          h(
+            'div',
+            {
+              style: styles.bar,
+              role: 'progressbar',
+              'aria-valuemin': 0,
+              'aria-valuemax': 100,
+              'aria-valuenow': Math.round(fraction * 100),
+            },
+            h('div', { style: { ...styles.barFill, width: `${fraction * 100}%` } }),
+          ),
         )
       : null,
-    running ? button('medsam-volume-cancel', 'Cancel (Esc)', () => service.volume.cancel(), 'Stop after the slice in progress; the slices done stay as a preview') : null,
+    running
+      ? button(
+          'medsam-volume-cancel',
+          'Cancel (Esc)',
+          () => service.volume.cancel(),
+          'Stop after the slice in progress; the slices done stay as a preview',
+        )
+      : null,
     v.phase === 'preview'
       ? h(
           'div',
           { style: { marginTop: 4 } },
-          v.volumeMl !== null ? h('span', { 'data-cy': 'medsam-volume-ml', style: { marginRight: 6 } }, `${v.volumeMl.toFixed(1)} mL`) : null,
+          v.volumeMl !== null
+            ? h('span', { 'data-cy': 'medsam-volume-ml', style: { marginRight: 6 } }, `${v.volumeMl.toFixed(1)} mL`)
+            : null,
           button('medsam-volume-accept', 'Accept (Enter)', () => void service.volume.accept()),
           button('medsam-volume-reject', 'Reject (Esc)', () => void service.volume.reject()),
         )
       : null,
-    v.message ? h('div', { style: v.outcome === 'failed' ? styles.message : styles.notice, 'data-cy': 'medsam-volume-message', role: 'status' }, v.message) : null,
+    v.message
+      ? h(
+          'div',
+          {
+            style: v.outcome === 'failed' ? styles.message : styles.notice,
+            'data-cy': 'medsam-volume-message',
+            role: 'status',
+          },
+          v.message,
+        )
+      : null,
     v.review.length && v.phase !== 'idle'
       ? h(
           'div',
@@ -72,10 +127,19 @@ export function volumeSection(state: MedsamState, service: MedsamService, styles
                 { key: r.slice, 'data-cy': 'medsam-review-item', 'data-slice': r.slice },
                 h(
                   'button',
-                  { type: 'button', style: { ...styles.small, marginLeft: 0 }, onClick: () => service.jumpToVolumeSlice(r.slice), title: 'Show this slice' },
+                  {
+                    type: 'button',
+                    style: { ...styles.small, marginLeft: 0 },
+                    onClick: () => service.jumpToVolumeSlice(r.slice),
+                    title: 'Show this slice',
+                  },
                   `slice ${r.slice + 1}`,
                 ),
-                h('span', { style: styles.label }, ` IoU ${Number.isFinite(r.iou) ? r.iou.toFixed(2) : '–'}, area ${r.areaJump > 0 ? `jump ${(r.areaJump * 100).toFixed(0)} %` : 'steady'}`),
+                h(
+                  'span',
+                  { style: styles.label },
+                  ` IoU ${Number.isFinite(r.iou) ? r.iou.toFixed(2) : '–'}, area ${r.areaJump > 0 ? `jump ${(r.areaJump * 100).toFixed(0)} %` : 'steady'}`,
+                ),
               ),
             ),
           ),

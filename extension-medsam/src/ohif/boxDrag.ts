@@ -4,7 +4,10 @@
  */
 import { imageBoxFromPoints, type ImageBox, type ImagePoint, type ImageSize } from '../engine/geometry/box';
 
-export type DragMode = { kind: 'new'; anchor: ImagePoint } | { kind: 'corner'; index: number; anchor: ImagePoint } | { kind: 'move'; start: ImagePoint; box: ImageBox };
+export type DragMode =
+  | { kind: 'new'; anchor: ImagePoint }
+  | { kind: 'corner'; index: number; anchor: ImagePoint }
+  | { kind: 'move'; start: ImagePoint; box: ImageBox };
 
 /** Corners in drawing order: top-left, top-right, bottom-right, bottom-left (in image axes). */
 export function boxCorners(box: ImageBox): ImagePoint[] {

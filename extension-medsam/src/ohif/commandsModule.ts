@@ -19,7 +19,10 @@ export function getCommandsModule({ servicesManager, commandsManager }: HostModu
     medsamLoadModel: (): Promise<boolean> | undefined => service()?.loadModel(),
     /** Makes the box tool the primary mouse tool in the mode's tool groups. */
     activateMedsamBox: (): void => {
-      commandsManager.runCommand('setToolActiveToolbar', { toolName: BOX_TOOL_NAME, toolGroupIds: [...TOOL_GROUP_IDS] });
+      commandsManager.runCommand('setToolActiveToolbar', {
+        toolName: BOX_TOOL_NAME,
+        toolGroupIds: [...TOOL_GROUP_IDS],
+      });
     },
     /** Keeps the box preview (OHIF's Enter does the same through acceptPreview). */
     medsamAcceptPreview: (): Promise<boolean> | undefined => service()?.preview.accept(),
@@ -36,7 +39,10 @@ export function getCommandsModule({ servicesManager, commandsManager }: HostModu
   };
   return {
     actions,
-    definitions: Object.fromEntries(Object.entries(actions).map(([name, fn]) => [name, { commandFn: fn }])) as Record<keyof typeof actions, { commandFn: (...args: any[]) => unknown }>,
+    definitions: Object.fromEntries(Object.entries(actions).map(([name, fn]) => [name, { commandFn: fn }])) as Record<
+      keyof typeof actions,
+      { commandFn: (...args: any[]) => unknown }
+    >,
     defaultContext: 'VIEWER',
   };
 }

@@ -1,6 +1,10 @@
 import { resolveMedsamConfig } from './config';
 
-const page = (href: string) => ({ href, hardwareConcurrency: 8, extensionBaseUrl: 'https://pacs.example/ohif/medsam-plugin/extension-medsam/' });
+const page = (href: string) => ({
+  href,
+  hardwareConcurrency: 8,
+  extensionBaseUrl: 'https://pacs.example/ohif/medsam-plugin/extension-medsam/',
+});
 
 describe('resolveMedsamConfig', () => {
   it('defaults to /medsam-models/manifest.json on the page origin, all cores and the extension ort/ folder', () => {
@@ -20,14 +24,23 @@ describe('resolveMedsamConfig', () => {
   });
 
   it('takes the STOW and model download time limits in seconds from the site; nonsense gives the defaults', () => {
-    const c = resolveMedsamConfig({ stowTimeoutSeconds: 2.5, modelDownloadIdleTimeoutSeconds: 10, modelDownloadTimeoutSeconds: 600 }, page('https://p.example/'));
+    const c = resolveMedsamConfig(
+      { stowTimeoutSeconds: 2.5, modelDownloadIdleTimeoutSeconds: 10, modelDownloadTimeoutSeconds: 600 },
+      page('https://p.example/'),
+    );
     expect([c.stowTimeoutMs, c.modelDownloadIdleTimeoutMs, c.modelDownloadTimeoutMs]).toEqual([2500, 10_000, 600_000]);
-    const bad = resolveMedsamConfig({ stowTimeoutSeconds: 0, modelDownloadIdleTimeoutSeconds: -1, modelDownloadTimeoutSeconds: 'x' as never }, page('https://p.example/'));
-    expect([bad.stowTimeoutMs, bad.modelDownloadIdleTimeoutMs, bad.modelDownloadTimeoutMs]).toEqual([120_000, 60_000, 1_800_000]);
+    const bad = resolveMedsamConfig(
+      { stowTimeoutSeconds: 0, modelDownloadIdleTimeoutSeconds: -1, modelDownloadTimeoutSeconds: 'x' as never },
+      page('https://p.example/'),
+    );
+    expect([bad.stowTimeoutMs, bad.modelDownloadIdleTimeoutMs, bad.modelDownloadTimeoutMs]).toEqual([
+      120_000, 60_000, 1_800_000,
+    ]);
   });
 
   it('takes a model folder with or without the trailing slash, or the manifest URL itself', () => {
-    const at = (modelBaseUrl: string) => resolveMedsamConfig({ modelBaseUrl }, page('https://pacs.example/ohif/medsam')).manifestUrl;
+    const at = (modelBaseUrl: string) =>
+      resolveMedsamConfig({ modelBaseUrl }, page('https://pacs.example/ohif/medsam')).manifestUrl;
     expect(at('/ohif/medsam-models/')).toBe('https://pacs.example/ohif/medsam-models/manifest.json');
     expect(at('/ohif/medsam-models')).toBe('https://pacs.example/ohif/medsam-models/manifest.json');
     expect(at('https://models.example/v2/site.json')).toBe('https://models.example/v2/site.json');
@@ -35,7 +48,10 @@ describe('resolveMedsamConfig', () => {
   });
 
   it('lets the page URL choose the model and the device (for trying a test model or WASM)', () => {
-    const c = resolveMedsamConfig({ modelId: 'medsam-vit-b', executionProviders: ['webgpu', 'wasm'] }, page('https://p.example/medsam?medsamModel=box-oracle&medsamProvider=wasm'));
+    const c = resolveMedsamConfig(
+      { modelId: 'medsam-vit-b', executionProviders: ['webgpu', 'wasm'] },
+      page('https://p.example/medsam?medsamModel=box-oracle&medsamProvider=wasm'),
+    );
     expect(c.modelId).toBe('box-oracle');
     expect(c.executionProviders).toEqual(['wasm']);
   });

@@ -73,7 +73,10 @@ function manifestUrlFrom(modelBaseUrl: string, pageHref: string): string {
 
 function parseProviders(value: string | null | undefined): WorkerExecutionProvider[] | null {
   if (!value) return null;
-  const list = value.split(',').map(s => s.trim().toLowerCase()).filter((p): p is WorkerExecutionProvider => PROVIDERS.includes(p as WorkerExecutionProvider));
+  const list = value
+    .split(',')
+    .map(s => s.trim().toLowerCase())
+    .filter((p): p is WorkerExecutionProvider => PROVIDERS.includes(p as WorkerExecutionProvider));
   return list.length ? list : null;
 }
 
@@ -81,7 +84,9 @@ export function resolveMedsamConfig(app: MedsamAppConfig | undefined, page: Page
   const settings = app ?? {};
   const params = settings.allowUrlOverrides === false ? new URLSearchParams() : new URL(page.href).searchParams;
   const precision = settings.precision && PRECISIONS.includes(settings.precision) ? settings.precision : null;
-  const providers = parseProviders(params.get('medsamProvider')) ?? (settings.executionProviders?.length ? [...settings.executionProviders] : null);
+  const providers =
+    parseProviders(params.get('medsamProvider')) ??
+    (settings.executionProviders?.length ? [...settings.executionProviders] : null);
   const threads = settings.numThreads ?? page.hardwareConcurrency ?? 1;
   return {
     manifestUrl: manifestUrlFrom(settings.modelBaseUrl || DEFAULT_MODEL_BASE_URL, page.href),
@@ -92,7 +97,10 @@ export function resolveMedsamConfig(app: MedsamAppConfig | undefined, page: Page
     wasmPaths: new URL('ort/', page.extensionBaseUrl).href,
     cacheModels: settings.cacheModels !== false,
     stowTimeoutMs: secondsToMs(settings.stowTimeoutSeconds, DEFAULT_TIMEOUTS.stowSeconds),
-    modelDownloadIdleTimeoutMs: secondsToMs(settings.modelDownloadIdleTimeoutSeconds, DEFAULT_TIMEOUTS.modelIdleSeconds),
+    modelDownloadIdleTimeoutMs: secondsToMs(
+      settings.modelDownloadIdleTimeoutSeconds,
+      DEFAULT_TIMEOUTS.modelIdleSeconds,
+    ),
     modelDownloadTimeoutMs: secondsToMs(settings.modelDownloadTimeoutSeconds, DEFAULT_TIMEOUTS.modelSeconds),
   };
 }

@@ -27,7 +27,11 @@ describe('the extension object', () => {
   it('registers its service in preRegistration with window.config.medsam', () => {
     const registered: Array<{ name: string; configuration: unknown }> = [];
     extension.preRegistration({
-      servicesManager: { services: {}, registerService: (r: { name: string }, configuration: unknown) => registered.push({ name: r.name, configuration }) },
+      servicesManager: {
+        services: {},
+        registerService: (r: { name: string }, configuration: unknown) =>
+          registered.push({ name: r.name, configuration }),
+      },
       extensionManager: { getModuleEntry: () => undefined },
       commandsManager: { runCommand: () => undefined },
       appConfig: { medsam: { modelBaseUrl: '/models/' } },

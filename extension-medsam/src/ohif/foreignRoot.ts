@@ -28,7 +28,10 @@ export function foreignRootOf(container: HTMLElement): Root | undefined {
  * Returns an element for the host to render; its ref callback mounts (or updates) our own React root inside
  * the host's <div> with `render()`.
  */
-export function foreignRootElement(render: () => ReactElement, containerProps: Record<string, unknown> = {}): ForeignRootElement {
+export function foreignRootElement(
+  render: () => ReactElement,
+  containerProps: Record<string, unknown> = {},
+): ForeignRootElement {
   let mountedIn: HTMLElement | null = null;
   const ref = (element: HTMLElement | null): void => {
     if (element) {

@@ -16,7 +16,9 @@ export function getHostCornerstone(extensionManager: HostExtensionManager): Host
   const entry = extensionManager.getModuleEntry(CORNERSTONE_UTILITY);
   const libraries = entry?.exports?.getCornerstoneLibraries?.();
   if (!libraries?.cornerstone || !libraries?.cornerstoneTools) {
-    throw new Error(`the host viewer has no ${CORNERSTONE_UTILITY} with getCornerstoneLibraries(); MedSAM needs OHIF 3.x with its cornerstone extension`);
+    throw new Error(
+      `the host viewer has no ${CORNERSTONE_UTILITY} with getCornerstoneLibraries(); MedSAM needs OHIF 3.x with its cornerstone extension`,
+    );
   }
   return { core: libraries.cornerstone, tools: libraries.cornerstoneTools };
 }

@@ -1,4 +1,10 @@
-import { ensureActiveSegment, labelmapAccess, labelmapImageIdFor, listSegments, previewTargetFor } from './hostSegmentation';
+import {
+  ensureActiveSegment,
+  labelmapAccess,
+  labelmapImageIdFor,
+  listSegments,
+  previewTargetFor,
+} from './hostSegmentation';
 
 /** A stand-in for OHIF's segmentation service with one viewport. */
 function fakeSegmentationService(initial: any = null) {
@@ -18,7 +24,12 @@ function fakeSegmentationService(initial: any = null) {
   const commandsManager = {
     runCommand: async (name: string, options: any) => {
       calls.push(`${name} ${options.viewportId} ${options.options.createInitialSegment}`);
-      active = { segmentationId: 'new-seg', label: 'MedSAM', representationData: { Labelmap: {} }, segments: { 1: { segmentIndex: 1, label: 'Segment 1', active: true } } };
+      active = {
+        segmentationId: 'new-seg',
+        label: 'MedSAM',
+        representationData: { Labelmap: {} },
+        segments: { 1: { segmentIndex: 1, label: 'Segment 1', active: true } },
+      };
       return 'new-seg';
     },
   };
@@ -28,14 +39,24 @@ function fakeSegmentationService(initial: any = null) {
 describe('ensureActiveSegment', () => {
   it('creates a labelmap for the viewport (the host command) when it has none', async () => {
     const f = fakeSegmentationService();
-    expect(await ensureActiveSegment(f.services, f.commandsManager, 'vp1')).toEqual({ segmentationId: 'new-seg', segmentIndex: 1 });
+    expect(await ensureActiveSegment(f.services, f.commandsManager, 'vp1')).toEqual({
+      segmentationId: 'new-seg',
+      segmentIndex: 1,
+    });
     expect(f.calls).toEqual(['createLabelmapForViewport vp1 true']);
   });
 
   it('uses the active labelmap segment, and adds a segment when none is active', async () => {
-    const existing = { segmentationId: 's1', representationData: { Labelmap: {} }, segments: { 1: { segmentIndex: 1, active: false } } };
+    const existing = {
+      segmentationId: 's1',
+      representationData: { Labelmap: {} },
+      segments: { 1: { segmentIndex: 1, active: false } },
+    };
     const f = fakeSegmentationService(existing);
-    expect(await ensureActiveSegment(f.services, f.commandsManager, 'vp1')).toEqual({ segmentationId: 's1', segmentIndex: 2 });
+    expect(await ensureActiveSegment(f.services, f.commandsManager, 'vp1')).toEqual({
+      segmentationId: 's1',
+      segmentIndex: 2,
+    });
     expect(f.calls).toEqual(['addSegment s1 MedSAM 1']);
   });
 
@@ -45,8 +66,21 @@ describe('ensureActiveSegment', () => {
   });
 
   it('lists segments with their colours for the panel', () => {
-    const f = fakeSegmentationService({ segmentationId: 's1', label: 'Liver', segments: { 1: { segmentIndex: 1, label: 'Liver', active: true } } });
-    expect(listSegments(f.services, 'vp1')).toEqual([{ segmentationId: 's1', segmentationLabel: 'Liver', segmentIndex: 1, label: 'Liver', active: true, color: 'rgb(10, 20, 30)' }]);
+    const f = fakeSegmentationService({
+      segmentationId: 's1',
+      label: 'Liver',
+      segments: { 1: { segmentIndex: 1, label: 'Liver', active: true } },
+    });
+    expect(listSegments(f.services, 'vp1')).toEqual([
+      {
+        segmentationId: 's1',
+        segmentationLabel: 'Liver',
+        segmentIndex: 1,
+        label: 'Liver',
+        active: true,
+        color: 'rgb(10, 20, 30)',
+      },
+    ]);
   });
 });
 
@@ -54,7 +88,19 @@ describe('labelmap of an image on the host', () => {
   const labelmap = new Uint8Array(6);
   const cs: any = {
     core: {
-      cache: { getImage: (id: string) => (id === 'lm-2' ? { rows: 2, columns: 3, voxelManager: { getAtIndex: (i: number) => labelmap[i], setAtIndex: (i: number, v: number) => (labelmap[i] = v) } } : undefined) },
+      cache: {
+        getImage: (id: string) =>
+          id === 'lm-2'
+            ? {
+                rows: 2,
+                columns: 3,
+                voxelManager: {
+                  getAtIndex: (i: number) => labelmap[i],
+                  setAtIndex: (i: number, v: number) => (labelmap[i] = v),
+                },
+              }
+            : undefined,
+      },
       utilities: { HistoryMemo: { DefaultHistoryMemo: { push: (m: any) => pushed.push(m) } } },
     },
     tools: {
@@ -85,7 +131,9 @@ describe('labelmap of an image on the host', () => {
       getAtIndex: (i: number) => (calls.get++, data[i]),
       setAtIndex: (i: number, v: number) => void (data[i] = v),
     });
-    const host = (vm: unknown): any => ({ core: { cache: { getImage: () => ({ rows: 2, columns: 3, voxelManager: vm }) } } });
+    const host = (vm: unknown): any => ({
+      core: { cache: { getImage: () => ({ rows: 2, columns: 3, voxelManager: vm }) } },
+    });
     const live = labelmapAccess(host(voxelManager(() => data)), 'lm', 6);
     live.set(1, 5);
     expect(live.get(1)).toBe(5);
@@ -101,7 +149,10 @@ describe('labelmap of an image on the host', () => {
     target.changed();
     expect(modified.at(-1)).toEqual(['seg', undefined, 1]);
     const log: string[] = [];
-    const accepted = { edit: { value: 1, indices: new Uint32Array([0]), before: new Uint16Array([0]) }, box: { space: 'image' as const, x0: 0, y0: 0, x1: 1, y1: 1 } };
+    const accepted = {
+      edit: { value: 1, indices: new Uint32Array([0]), before: new Uint16Array([0]) },
+      box: { space: 'image' as const, x0: 0, y0: 0, x1: 1, y1: 1 },
+    };
     target.record?.({ undo: () => log.push('undo'), redo: () => log.push('redo') }, accepted);
     expect(pushed).toHaveLength(1);
     expect(pushed[0].operationType).toBe('labelmap');

@@ -26,14 +26,27 @@ function hasLabelmap(segmentation: any): boolean {
  * for the viewport's display set (OHIF's createLabelmapForViewport, which also registers it as a display set);
  * a segment is added when none is active.
  */
-export async function ensureActiveSegment(services: HostServicesManager['services'], commandsManager: HostCommandsManager, viewportId: string): Promise<ActiveSegment> {
+export async function ensureActiveSegment(
+  services: HostServicesManager['services'],
+  commandsManager: HostCommandsManager,
+  viewportId: string,
+): Promise<ActiveSegment> {
   const segmentationService = services.segmentationService;
-  if (!segmentationService) throw new MedsamError('INVALID_IMAGE', 'the viewer has no segmentation service (OHIF 3.9 or later is needed)');
+  if (!segmentationService)
+    throw new MedsamError('INVALID_IMAGE', 'the viewer has no segmentation service (OHIF 3.9 or later is needed)');
   let segmentation = segmentationService.getActiveSegmentation(viewportId);
   if (!hasLabelmap(segmentation)) {
-    const created = await commandsManager.runCommand('createLabelmapForViewport', { viewportId, options: { createInitialSegment: true, label: 'MedSAM' } });
-    const segmentationId = typeof created === 'string' ? created : segmentationService.getActiveSegmentation(viewportId)?.segmentationId;
-    if (!segmentationId) throw new MedsamError('INVALID_IMAGE', 'could not create a segmentation for this viewport (no display set in it?)');
+    const created = await commandsManager.runCommand('createLabelmapForViewport', {
+      viewportId,
+      options: { createInitialSegment: true, label: 'MedSAM' },
+    });
+    const segmentationId =
+      typeof created === 'string' ? created : segmentationService.getActiveSegmentation(viewportId)?.segmentationId;
+    if (!segmentationId)
+      throw new MedsamError(
+        'INVALID_IMAGE',
+        'could not create a segmentation for this viewport (no display set in it?)',
+      );
     if (segmentationService.getActiveSegmentation(viewportId)?.segmentationId !== segmentationId) {
       segmentationService.setActiveSegmentation(viewportId, segmentationId);
     }
@@ -50,7 +63,12 @@ export async function ensureActiveSegment(services: HostServicesManager['service
 }
 
 /** The labelmap image id that holds `imageId`'s labels in the segment's layer. */
-export function labelmapImageIdFor(cs: HostCornerstone, segmentationId: string, imageId: string, viewportId: string): string {
+export function labelmapImageIdFor(
+  cs: HostCornerstone,
+  segmentationId: string,
+  imageId: string,
+  viewportId: string,
+): string {
   const seg = cs.tools.segmentation;
   const ids: string[] = seg.getLabelmapImageIdsForImageId?.(imageId, segmentationId) ?? [];
   if (ids.length > 1) {
@@ -61,16 +79,23 @@ export function labelmapImageIdFor(cs: HostCornerstone, segmentationId: string, 
   if (ids[0]) return ids[0];
   const current = seg.state?.getCurrentLabelmapImageIdForViewport?.(viewportId, segmentationId);
   if (current) return current;
-  throw new MedsamError('INVALID_IMAGE', `the segmentation ${segmentationId} has no labelmap for image ${imageId}`, { imageId });
+  throw new MedsamError('INVALID_IMAGE', `the segmentation ${segmentationId} has no labelmap for image ${imageId}`, {
+    imageId,
+  });
 }
 
 /** A labelmap image (cornerstone's cached image) as a LabelmapSliceAccess. */
-export function labelmapAccess(cs: HostCornerstone, labelmapImageId: string, expectedLength: number): LabelmapSliceAccess {
+export function labelmapAccess(
+  cs: HostCornerstone,
+  labelmapImageId: string,
+  expectedLength: number,
+): LabelmapSliceAccess {
   const image = cs.core.cache.getImage(labelmapImageId);
   const vm = image?.voxelManager;
   if (vm?.getAtIndex && vm?.setAtIndex) {
     const length = image.rows * image.columns;
-    if (length !== expectedLength) throw new MedsamError('SHAPE_MISMATCH', `the labelmap has ${length} pixels, the image ${expectedLength}`);
+    if (length !== expectedLength)
+      throw new MedsamError('SHAPE_MISMATCH', `the labelmap has ${length} pixels, the image ${expectedLength}`);
     // Reads straight from the image's own array when the voxel manager hands out the live one (the same array on every
     // call, not a copy): a volume run reads every voxel of a slice, a call per voxel costs tens of ms. Writes still go
     // through the voxel manager, which keeps cornerstone's record of what changed.
@@ -78,7 +103,8 @@ export function labelmapAccess(cs: HostCornerstone, labelmapImageId: string, exp
     return { length, get: live ? i => live[i] : i => vm.getAtIndex(i), set: (i, v) => vm.setAtIndex(i, v) };
   }
   const data = image?.getPixelData?.();
-  if (!data || data.length !== expectedLength) throw new MedsamError('INVALID_IMAGE', `labelmap image ${labelmapImageId} is not loaded`);
+  if (!data || data.length !== expectedLength)
+    throw new MedsamError('INVALID_IMAGE', `labelmap image ${labelmapImageId} is not loaded`);
   return { length: data.length, get: i => data[i], set: (i, v) => void (data[i] = v) };
 }
 
@@ -93,7 +119,11 @@ function liveScalarData(vm: any, length: number): ArrayLike<number> | null {
 
 /** Re-renders the segment after its labelmap changed. */
 export function segmentChanged(cs: HostCornerstone, segment: ActiveSegment): void {
-  cs.tools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(segment.segmentationId, undefined, segment.segmentIndex);
+  cs.tools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(
+    segment.segmentationId,
+    undefined,
+    segment.segmentIndex,
+  );
 }
 
 /** Puts an edit on the host's undo history: ctrl+z / ctrl+y in OHIF walk this ring (its undo and redo commands). */
@@ -106,7 +136,12 @@ export function recordInHostHistory(cs: HostCornerstone, edit: { undo(): void; r
 }
 
 /** The preview target for one image: its labelmap slice, re-render, and the host's undo history. */
-export function previewTargetFor(cs: HostCornerstone, segment: ActiveSegment, labelmapImageId: string, pixels: number): PreviewTarget {
+export function previewTargetFor(
+  cs: HostCornerstone,
+  segment: ActiveSegment,
+  labelmapImageId: string,
+  pixels: number,
+): PreviewTarget {
   return {
     labelmap: labelmapAccess(cs, labelmapImageId, pixels),
     segmentIndex: segment.segmentIndex,
@@ -116,7 +151,10 @@ export function previewTargetFor(cs: HostCornerstone, segment: ActiveSegment, la
 }
 
 /** The segments of every segmentation, for the panel. */
-export function listSegments(services: HostServicesManager['services'], viewportId: string | null): MedsamSegmentInfo[] {
+export function listSegments(
+  services: HostServicesManager['services'],
+  viewportId: string | null,
+): MedsamSegmentInfo[] {
   const segmentationService = services.segmentationService;
   if (!segmentationService?.getSegmentations) return [];
   const out: MedsamSegmentInfo[] = [];
@@ -125,7 +163,9 @@ export function listSegments(services: HostServicesManager['services'], viewport
       if (!seg?.segmentIndex) continue;
       let color: string | null = null;
       try {
-        const c = viewportId ? segmentationService.getSegmentColor(viewportId, s.segmentationId, seg.segmentIndex) : null;
+        const c = viewportId
+          ? segmentationService.getSegmentColor(viewportId, s.segmentationId, seg.segmentIndex)
+          : null;
         if (c) color = `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
       } catch {
         color = null;

@@ -8,7 +8,10 @@ function supportedHost() {
     tools: {
       LabelmapBaseTool: class {},
       addTool: f,
-      segmentation: { getLabelmapImageIdsForImageId: f, triggerSegmentationEvents: { triggerSegmentationDataModified: f } },
+      segmentation: {
+        getLabelmapImageIdsForImageId: f,
+        triggerSegmentationEvents: { triggerSegmentationDataModified: f },
+      },
     },
   };
   const services: Record<string, any> = {
@@ -48,7 +51,10 @@ describe('host support (feature detection)', () => {
 
   it('accepts the per-viewport labelmap lookup where the per-image one is absent', () => {
     const { cs, services } = supportedHost();
-    cs.tools.segmentation = { state: { getCurrentLabelmapImageIdForViewport: f }, triggerSegmentationEvents: { triggerSegmentationDataModified: f } } as never;
+    cs.tools.segmentation = {
+      state: { getCurrentLabelmapImageIdForViewport: f },
+      triggerSegmentationEvents: { triggerSegmentationDataModified: f },
+    } as never;
     expect(hostSupportProblems(cs, services)).toEqual([]);
   });
 });

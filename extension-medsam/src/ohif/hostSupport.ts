@@ -20,7 +20,8 @@ export function hostSupportProblems(cs: HostCornerstone, services: HostServicesM
   if (!fn(seg.getLabelmapImageIdsForImageId) && !fn(seg.state?.getCurrentLabelmapImageIdForViewport)) {
     missing.push('cornerstone3D labelmap images per source image (segmentation.getLabelmapImageIdsForImageId)');
   }
-  if (!fn(seg.triggerSegmentationEvents?.triggerSegmentationDataModified)) missing.push('cornerstone3D segmentation events');
+  if (!fn(seg.triggerSegmentationEvents?.triggerSegmentationDataModified))
+    missing.push('cornerstone3D segmentation events');
   if (!fn(cs.core?.cache?.getImage)) missing.push('cornerstone3D image cache');
   const ss = services.segmentationService;
   for (const method of ['getActiveSegmentation', 'getActiveSegment', 'addSegment', 'getSegmentations']) {

@@ -10,7 +10,12 @@ export interface PubSubSubscription {
 export interface HostServiceRegistration<T> {
   name: string;
   altName?: string;
-  create(args: { configuration?: unknown; servicesManager: HostServicesManager; extensionManager: HostExtensionManager; commandsManager: HostCommandsManager }): T;
+  create(args: {
+    configuration?: unknown;
+    servicesManager: HostServicesManager;
+    extensionManager: HostExtensionManager;
+    commandsManager: HostCommandsManager;
+  }): T;
 }
 
 export interface HostServicesManager {

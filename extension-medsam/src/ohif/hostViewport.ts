@@ -21,7 +21,12 @@ export function sliceImageFor(cs: HostCornerstone, imageId: string, viewport?: a
   const { cache, metaData } = cs.core;
   const shown = viewport?.getCornerstoneImage?.();
   const image = shown?.imageId === imageId ? shown : cache.getImage(imageId);
-  if (!image) throw new MedsamError('INVALID_IMAGE', `the image ${imageId} has no pixel data in the viewer yet (still loading?)`, { imageId });
+  if (!image)
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      `the image ${imageId} has no pixel data in the viewer yet (still loading?)`,
+      { imageId },
+    );
   const series = metaData.get('generalSeriesModule', imageId) ?? {};
   const pixel = metaData.get('imagePixelModule', imageId) ?? {};
   const lut = metaData.get('modalityLutModule', imageId) ?? {};
@@ -40,13 +45,24 @@ export function sliceImageFor(cs: HostCornerstone, imageId: string, viewport?: a
 export function currentSlice(cs: HostCornerstone, viewport: any): ViewportSlice {
   const imageId: string | undefined = viewport.getCurrentImageId?.();
   if (!imageId) {
-    throw new MedsamError('INVALID_IMAGE', 'this view shows no single acquired image (a reformatted or 3D view); MedSAM segments the acquired plane');
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      'this view shows no single acquired image (a reformatted or 3D view); MedSAM segments the acquired plane',
+    );
   }
   const plane = planeFromImagePlaneModule(cs.core.metaData.get('imagePlaneModule', imageId));
-  if (!plane) throw new MedsamError('INVALID_IMAGE', `the image ${imageId} has no geometry (ImageOrientationPatient) in the viewer`, { imageId });
+  if (!plane)
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      `the image ${imageId} has no geometry (ImageOrientationPatient) in the viewer`,
+      { imageId },
+    );
   const normal = viewport.getCamera?.()?.viewPlaneNormal as Vec3 | undefined;
   if (normal && !isAcquisitionPlane(plane, normal)) {
-    throw new MedsamError('INVALID_IMAGE', 'this viewport shows a reformatted plane; MedSAM segments the acquired plane (switch the view to it)');
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      'this viewport shows a reformatted plane; MedSAM segments the acquired plane (switch the view to it)',
+    );
   }
   return { viewportId: viewport.id, imageId, plane, image: () => sliceImageFor(cs, imageId, viewport) };
 }

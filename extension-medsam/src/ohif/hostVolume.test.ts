@@ -24,9 +24,25 @@ function bidirectional(z: number, points: Array<[number, number]>, referenced = 
 
 describe('the key slices of Segment volume', () => {
   it('turns each Bidirectional annotation into long and short axes in image pixels on its slice', () => {
-    const keys = gatherKeySlices([bidirectional(1, [[5, 5], [15, 12], [8, 11], [12, 6]])], imageIds, planes, [], segment);
+    const keys = gatherKeySlices(
+      [
+        bidirectional(1, [
+          [5, 5],
+          [15, 12],
+          [8, 11],
+          [12, 6],
+        ]),
+      ],
+      imageIds,
+      planes,
+      [],
+      segment,
+    );
     expect(keys).toHaveLength(1);
-    const k = keys[0] as { slice: number; markers: Array<{ a: { x: number; y: number }; b: { x: number; y: number } }> };
+    const k = keys[0] as {
+      slice: number;
+      markers: Array<{ a: { x: number; y: number }; b: { x: number; y: number } }>;
+    };
     expect(k.slice).toBe(1);
     expect(k.markers[0].a.x).toBeCloseTo(5, 9);
     expect(k.markers[0].b.y).toBeCloseTo(12, 9);
@@ -34,19 +50,52 @@ describe('the key slices of Segment volume', () => {
   });
 
   it('ignores an annotation of another series, however near its points lie', () => {
-    const other = { ...bidirectional(3, [[5, 5], [15, 12], [8, 11], [12, 6]]), metadata: { toolName: 'Bidirectional', referencedImageId: 'other-series-img' } };
+    const other = {
+      ...bidirectional(3, [
+        [5, 5],
+        [15, 12],
+        [8, 11],
+        [12, 6],
+      ]),
+      metadata: { toolName: 'Bidirectional', referencedImageId: 'other-series-img' },
+    };
     expect(gatherKeySlices([other], imageIds, planes, [], segment)).toEqual([]);
   });
 
   it('finds the slice of an annotation without an image id by its distance to the planes (volume viewports)', () => {
-    const keys = gatherKeySlices([bidirectional(4, [[5, 5], [15, 12], [8, 11], [12, 6]], false)], imageIds, planes, [], segment);
+    const keys = gatherKeySlices(
+      [
+        bidirectional(
+          4,
+          [
+            [5, 5],
+            [15, 12],
+            [8, 11],
+            [12, 6],
+          ],
+          false,
+        ),
+      ],
+      imageIds,
+      planes,
+      [],
+      segment,
+    );
     expect(keys.map(k => k.slice)).toEqual([4]);
   });
 
   it("takes the active segment's accepted box over markers on the same slice, and ignores other segments' boxes and other tools", () => {
     const box = { space: 'image' as const, x0: 1, y0: 2, x1: 9, y1: 8 };
     const keys = gatherKeySlices(
-      [bidirectional(2, [[5, 5], [15, 12], [8, 11], [12, 6]]), { metadata: { toolName: 'Length', referencedImageId: imageIds[3] }, data: { handles: { points: [] } } }],
+      [
+        bidirectional(2, [
+          [5, 5],
+          [15, 12],
+          [8, 11],
+          [12, 6],
+        ]),
+        { metadata: { toolName: 'Length', referencedImageId: imageIds[3] }, data: { handles: { points: [] } } },
+      ],
       imageIds,
       planes,
       [

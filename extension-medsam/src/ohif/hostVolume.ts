@@ -10,11 +10,23 @@ import type { ImageSegment } from '../engine/geometry/markers';
 import type { KeySlice } from '../engine/volume/plan';
 import { evenSpacing as evenSliceSpacing } from '../seg/source';
 import type { HostCornerstone } from './hostLibraries';
-import { ensureActiveSegment, labelmapAccess, recordInHostHistory, segmentChanged, type ActiveSegment } from './hostSegmentation';
+import {
+  ensureActiveSegment,
+  labelmapAccess,
+  recordInHostHistory,
+  segmentChanged,
+  type ActiveSegment,
+} from './hostSegmentation';
 import type { HostCommandsManager, HostServicesManager } from './hostTypes';
 import { PANEL_ID } from './ids';
 import { sliceImageFor } from './hostViewport';
-import { distanceFromPlane, planeFromImagePlaneModule, worldToImagePoint, type ImagePlane, type Vec3 } from './imagePlane';
+import {
+  distanceFromPlane,
+  planeFromImagePlaneModule,
+  worldToImagePoint,
+  type ImagePlane,
+  type Vec3,
+} from './imagePlane';
 import type { LabelmapSliceAccess } from './labelmapEdit';
 import type { VolumeScene } from './volumeController';
 
@@ -37,7 +49,11 @@ export interface VolumeSceneDeps {
 }
 
 /** The viewport with this id (the active one when null). */
-export function viewportById(cs: HostCornerstone, services: HostServicesManager['services'], viewportId?: string | null): any {
+export function viewportById(
+  cs: HostCornerstone,
+  services: HostServicesManager['services'],
+  viewportId?: string | null,
+): any {
   const id = viewportId ?? services.viewportGridService?.getActiveViewportId?.();
   const fromService = id ? services.cornerstoneViewportService?.getCornerstoneViewport?.(id) : null;
   if (fromService) return fromService;
@@ -56,7 +72,8 @@ const normalOf = (p: ImagePlane): Vec3 => {
 export function slicePlanes(cs: HostCornerstone, imageIds: readonly string[]): ImagePlane[] {
   return imageIds.map((imageId, z) => {
     const plane = planeFromImagePlaneModule(cs.core.metaData.get('imagePlaneModule', imageId));
-    if (!plane) throw new MedsamError('INVALID_IMAGE', `slice ${z + 1} (${imageId}) has no geometry in the viewer`, { imageId });
+    if (!plane)
+      throw new MedsamError('INVALID_IMAGE', `slice ${z + 1} (${imageId}) has no geometry in the viewer`, { imageId });
     return plane;
   });
 }
@@ -71,7 +88,9 @@ export function evenSpacing(planes: readonly ImagePlane[]): [number, number, num
   const n = normalOf(planes[0]);
   const positions = planes.map(p => dot(p.origin, n));
   // ascending along the normal, as the shared rule expects (a viewport may list the slices either way)
-  const step = evenSliceSpacing(positions[0] <= positions[positions.length - 1] ? positions : positions.slice().reverse());
+  const step = evenSliceSpacing(
+    positions[0] <= positions[positions.length - 1] ? positions : positions.slice().reverse(),
+  );
   return step === undefined ? null : [planes[0].columnSpacing, planes[0].rowSpacing, step];
 }
 
@@ -118,7 +137,8 @@ export function gatherKeySlices(
   const keyBoxes = new Map<number, ImageBox>();
   for (const b of boxes) {
     const z = zOf.get(b.imageId);
-    if (z !== undefined && b.segmentationId === segment.segmentationId && b.segmentIndex === segment.segmentIndex) keyBoxes.set(z, b.box);
+    if (z !== undefined && b.segmentationId === segment.segmentationId && b.segmentIndex === segment.segmentIndex)
+      keyBoxes.set(z, b.box);
   }
   const keys: KeySlice[] = [];
   for (const [slice, box] of keyBoxes) keys.push({ slice, box });
@@ -131,10 +151,18 @@ export function gatherKeySlices(
  * one on screen), and with several layers (overlapping segments) the layer that the viewport's current slice uses for
  * the active segment.
  */
-export function labelmapImageIdOfSlice(cs: HostCornerstone, segmentationId: string, imageId: string, viewport: any): string {
+export function labelmapImageIdOfSlice(
+  cs: HostCornerstone,
+  segmentationId: string,
+  imageId: string,
+  viewport: any,
+): string {
   const seg = cs.tools.segmentation;
   const ids: string[] = seg.getLabelmapImageIdsForImageId?.(imageId, segmentationId) ?? [];
-  if (ids.length === 0) throw new MedsamError('INVALID_IMAGE', `the segmentation ${segmentationId} has no labelmap for slice ${imageId}`, { imageId });
+  if (ids.length === 0)
+    throw new MedsamError('INVALID_IMAGE', `the segmentation ${segmentationId} has no labelmap for slice ${imageId}`, {
+      imageId,
+    });
   if (ids.length === 1) return ids[0];
   const shownIds: string[] = seg.getLabelmapImageIdsForImageId?.(viewport.getCurrentImageId?.(), segmentationId) ?? [];
   const layer = shownIds.indexOf(seg.state?.getCurrentLabelmapImageIdForViewport?.(viewport.id, segmentationId));
@@ -147,7 +175,11 @@ export async function prepareVolumeScene(deps: VolumeSceneDeps): Promise<VolumeS
   const viewport = viewportById(cs, services);
   if (!viewport) throw new MedsamError('INVALID_IMAGE', 'no viewport is active: open a series first');
   const imageIds: string[] = viewport.getImageIds?.() ?? [];
-  if (imageIds.length < 2) throw new MedsamError('INVALID_IMAGE', 'the active viewport shows a single image: Segment volume needs a series of slices');
+  if (imageIds.length < 2)
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      'the active viewport shows a single image: Segment volume needs a series of slices',
+    );
   const planes = slicePlanes(cs, imageIds);
   const image: ImageSize = { width: planes[0].columns, height: planes[0].rows };
   if (planes.some(p => p.columns !== image.width || p.rows !== image.height)) {
@@ -161,7 +193,10 @@ export async function prepareVolumeScene(deps: VolumeSceneDeps): Promise<VolumeS
   services.panelService?.activatePanel?.(PANEL_ID, true);
   const keys = gatherKeySlices(annotations, imageIds, planes, deps.acceptedBoxes(), segment);
   if (!keys.length) {
-    throw new MedsamError('INVALID_BOX', 'no key slices: draw long and short axes (the marker tool) or accept a MedSAM box on a few slices, then Segment volume');
+    throw new MedsamError(
+      'INVALID_BOX',
+      'no key slices: draw long and short axes (the marker tool) or accept a MedSAM box on a few slices, then Segment volume',
+    );
   }
   const pixels = image.width * image.height;
   const labelmaps = new Map<number, { labelmapImageId: string; access: LabelmapSliceAccess }>();
@@ -195,7 +230,12 @@ export async function prepareVolumeScene(deps: VolumeSceneDeps): Promise<VolumeS
 }
 
 /** Shows slice z of the viewport's image ids (the review queue's jump). */
-export function jumpToSlice(cs: HostCornerstone, services: HostServicesManager['services'], viewportId: string | null, z: number): void {
+export function jumpToSlice(
+  cs: HostCornerstone,
+  services: HostServicesManager['services'],
+  viewportId: string | null,
+  z: number,
+): void {
   const viewport = viewportById(cs, services, viewportId);
   if (!viewport) return;
   if (typeof viewport.setImageIdIndex === 'function') void viewport.setImageIdIndex(z);

@@ -1,4 +1,11 @@
-import { distanceFromPlane, imagePointToWorld, isAcquisitionPlane, planeFromImagePlaneModule, worldToImagePoint, type ImagePlane } from './imagePlane';
+import {
+  distanceFromPlane,
+  imagePointToWorld,
+  isAcquisitionPlane,
+  planeFromImagePlaneModule,
+  worldToImagePoint,
+  type ImagePlane,
+} from './imagePlane';
 
 // An axial slice with non-square pixels: 0.5 mm between columns (x), 2 mm between rows (y).
 const axial: ImagePlane = {
@@ -22,7 +29,11 @@ describe('world <-> image (pixel edges)', () => {
   it('round-trips through the world for a rotated, tilted plane', () => {
     const s = Math.SQRT1_2;
     const tilted: ImagePlane = { ...axial, rowCosines: [s, s, 0], columnCosines: [0, 0, -1] };
-    for (const p of [{ x: 0, y: 0 }, { x: 17.25, y: 3.75 }, { x: 256, y: 64 }]) {
+    for (const p of [
+      { x: 0, y: 0 },
+      { x: 17.25, y: 3.75 },
+      { x: 256, y: 64 },
+    ]) {
       const back = worldToImagePoint(tilted, imagePointToWorld(tilted, p));
       expect(back.x).toBeCloseTo(p.x, 10);
       expect(back.y).toBeCloseTo(p.y, 10);

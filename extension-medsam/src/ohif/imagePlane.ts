@@ -32,13 +32,20 @@ const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2
 export function worldToImagePoint(plane: ImagePlane, world: Vec3): ImagePoint {
   const d: Vec3 = [world[0] - plane.origin[0], world[1] - plane.origin[1], world[2] - plane.origin[2]];
   // +0.5: the origin is the first pixel's centre; pixel edges start half a pixel before it.
-  return { x: dot(d, plane.rowCosines) / plane.columnSpacing + 0.5, y: dot(d, plane.columnCosines) / plane.rowSpacing + 0.5 };
+  return {
+    x: dot(d, plane.rowCosines) / plane.columnSpacing + 0.5,
+    y: dot(d, plane.columnCosines) / plane.rowSpacing + 0.5,
+  };
 }
 
 export function imagePointToWorld(plane: ImagePlane, p: ImagePoint): [number, number, number] {
   const u = (p.x - 0.5) * plane.columnSpacing;
   const v = (p.y - 0.5) * plane.rowSpacing;
-  return [0, 1, 2].map(i => plane.origin[i] + u * plane.rowCosines[i] + v * plane.columnCosines[i]) as [number, number, number];
+  return [0, 1, 2].map(i => plane.origin[i] + u * plane.rowCosines[i] + v * plane.columnCosines[i]) as [
+    number,
+    number,
+    number,
+  ];
 }
 
 /** Distance (mm) of a world point from the slice's plane: tells which slice a volume viewport shows. */

@@ -8,10 +8,14 @@ describe('intensity presets', () => {
   });
 
   it('describes what auto means for the modality', () => {
-    expect(describeIntensity({ kind: 'auto' }, { samplesPerPixel: 1, modality: 'CT' })).toBe('CT soft tissue (W 400, L 40)');
+    expect(describeIntensity({ kind: 'auto' }, { samplesPerPixel: 1, modality: 'CT' })).toBe(
+      'CT soft tissue (W 400, L 40)',
+    );
     expect(describeIntensity({ kind: 'auto' }, { samplesPerPixel: 1, modality: 'MR' })).toBe('percentiles 0.5–99.5');
     expect(describeIntensity({ kind: 'auto' }, { samplesPerPixel: 3, modality: 'ES' })).toBe('RGB as stored');
-    expect(describeIntensity({ kind: 'ct-window', window: 'lung' }, { samplesPerPixel: 1, modality: 'CT' })).toBe('CT lung (W 1500, L -160)');
+    expect(describeIntensity({ kind: 'ct-window', window: 'lung' }, { samplesPerPixel: 1, modality: 'CT' })).toBe(
+      'CT lung (W 1500, L -160)',
+    );
   });
 
   it('keys embeddings by normalisation', () => {

@@ -25,7 +25,10 @@ export function intensityFor(preset: IntensityPreset, modality: string | undefin
 }
 
 /** What the normalisation is, in words, for the panel. */
-export function describeIntensity(options: IntensityOptions, image: { samplesPerPixel: 1 | 3; modality?: string }): string {
+export function describeIntensity(
+  options: IntensityOptions,
+  image: { samplesPerPixel: 1 | 3; modality?: string },
+): string {
   const r = resolveIntensity(options, image);
   switch (r.kind) {
     case 'ct-window': {
@@ -44,5 +47,7 @@ export function describeIntensity(options: IntensityOptions, image: { samplesPer
 
 /** Part of the embedding cache key: slices normalised differently must not share an embedding. */
 export function intensityKey(options: IntensityOptions): string {
-  return options.kind === 'ct-window' ? `ct:${typeof options.window === 'string' ? options.window : `${options.window.width}/${options.window.level}`}` : options.kind;
+  return options.kind === 'ct-window'
+    ? `ct:${typeof options.window === 'string' ? options.window : `${options.window.width}/${options.window.level}`}`
+    : options.kind;
 }

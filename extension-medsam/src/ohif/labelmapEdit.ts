@@ -19,7 +19,11 @@ export interface LabelmapEdit {
   readonly before: Uint16Array;
 }
 
-export const EMPTY_EDIT: LabelmapEdit = Object.freeze({ value: 0, indices: new Uint32Array(0), before: new Uint16Array(0) });
+export const EMPTY_EDIT: LabelmapEdit = Object.freeze({
+  value: 0,
+  indices: new Uint32Array(0),
+  before: new Uint16Array(0),
+});
 
 /** Sets `value` where mask is nonzero and the labelmap holds background; returns what changed. */
 export function paintMask(labelmap: LabelmapSliceAccess, mask: ArrayLike<number>, value: number): LabelmapEdit {

@@ -16,7 +16,11 @@ export interface CanvasCorners {
 }
 
 /** The mask (1 inside) as RGBA pixels: `colour` inside, transparent outside. */
-export function maskToRgba(mask: ArrayLike<number>, colour: Rgba, out = new Uint8ClampedArray(mask.length * 4)): Uint8ClampedArray {
+export function maskToRgba(
+  mask: ArrayLike<number>,
+  colour: Rgba,
+  out = new Uint8ClampedArray(mask.length * 4),
+): Uint8ClampedArray {
   // One 32-bit write per pixel; the byte order of the platform decides how RGBA packs into it.
   const words = new Uint32Array(out.buffer, out.byteOffset, mask.length);
   const bytes = new Uint8ClampedArray(colour);
@@ -26,9 +30,20 @@ export function maskToRgba(mask: ArrayLike<number>, colour: Rgba, out = new Uint
 }
 
 /** The affine map image pixel (x, y) -> canvas, as the six numbers of CanvasRenderingContext2D.setTransform. */
-export function imageToCanvasTransform(corners: CanvasCorners, columns: number, rows: number): [number, number, number, number, number, number] {
+export function imageToCanvasTransform(
+  corners: CanvasCorners,
+  columns: number,
+  rows: number,
+): [number, number, number, number, number, number] {
   const [ox, oy] = corners.topLeft;
-  return [(corners.topRight[0] - ox) / columns, (corners.topRight[1] - oy) / columns, (corners.bottomLeft[0] - ox) / rows, (corners.bottomLeft[1] - oy) / rows, ox, oy];
+  return [
+    (corners.topRight[0] - ox) / columns,
+    (corners.topRight[1] - oy) / columns,
+    (corners.bottomLeft[0] - ox) / rows,
+    (corners.bottomLeft[1] - oy) / rows,
+    ox,
+    oy,
+  ];
 }
 
 export interface MaskOverlayHost {
@@ -72,7 +87,15 @@ export function createMaskOverlay(host: MaskOverlayHost): PreviewOverlay {
         canvas = doc.createElement('canvas');
         canvas.dataset.cy = 'medsam-preview-overlay';
         // Above the viewport's canvas, below nothing that takes input: the box tool keeps getting the mouse.
-        Object.assign(canvas.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: '100%', pointerEvents: 'none', zIndex: '1' });
+        Object.assign(canvas.style, {
+          position: 'absolute',
+          left: '0',
+          top: '0',
+          width: '100%',
+          height: '100%',
+          pointerEvents: 'none',
+          zIndex: '1',
+        });
         host.element.appendChild(canvas);
       }
       const dpr = doc.defaultView?.devicePixelRatio ?? 1;

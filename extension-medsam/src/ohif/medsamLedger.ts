@@ -37,7 +37,11 @@ export class MedsamLedger {
    * True when the segment's pixels in these labelmap slices differ from what MedSAM wrote: some pixel of the segment
    * MedSAM did not put there, or a MedSAM pixel that is no longer the segment's.
    */
-  editedByHand(segmentationId: string, segmentIndex: number, slices: Iterable<{ labelmapImageId: string; labels: ArrayLike<number> }>): boolean {
+  editedByHand(
+    segmentationId: string,
+    segmentIndex: number,
+    slices: Iterable<{ labelmapImageId: string; labels: ArrayLike<number> }>,
+  ): boolean {
     for (const { labelmapImageId, labels } of slices) {
       const bits = this.bits({ segmentationId, segmentIndex, labelmapImageId });
       for (let i = 0; i < labels.length; i++) {

@@ -4,9 +4,18 @@ import { MedsamService } from './medsamService';
 import { withTargets, type SaveOptions, type SaveReport, type SegSaver } from './saveSegmentation';
 import type { HostSegment } from './segExport';
 
-const SUMMARY = { id: '1.2.9', description: 'MedSAM: Liver', attempts: 1, bytesLength: 2048, lastError: { code: 'STOW_NETWORK', message: 'connection refused', at: '' } };
+const SUMMARY = {
+  id: '1.2.9',
+  description: 'MedSAM: Liver',
+  attempts: 1,
+  bytesLength: 2048,
+  lastError: { code: 'STOW_NETWORK', message: 'connection refused', at: '' },
+};
 
-function fakeSaver(report: () => SaveReport, waiting: () => (typeof SUMMARY)[]): SegSaver & { retried: string[]; discarded: string[]; options: Array<SaveOptions | undefined> } {
+function fakeSaver(
+  report: () => SaveReport,
+  waiting: () => (typeof SUMMARY)[],
+): SegSaver & { retried: string[]; discarded: string[]; options: Array<SaveOptions | undefined> } {
   const retried: string[] = [];
   const discarded: string[] = [];
   const options: Array<SaveOptions | undefined> = [];
@@ -22,12 +31,22 @@ function fakeSaver(report: () => SaveReport, waiting: () => (typeof SUMMARY)[]):
   };
 }
 
-const base = { seriesInstanceUid: '1.2.8', sopInstanceUid: '1.2.9', segments: [{ label: 'Liver', voxels: 120 }], notes: ['hand edits are not tracked'] };
+const base = {
+  seriesInstanceUid: '1.2.8',
+  sopInstanceUid: '1.2.9',
+  segments: [{ label: 'Liver', voxels: 120 }],
+  notes: ['hand edits are not tracked'],
+};
 
 describe('MedsamService: Save to PACS', () => {
   it('shows the stored series and an empty outbox', async () => {
     const service = new MedsamService();
-    service.setSaver(fakeSaver(() => ({ ...base, outcome: { stored: true, verifiedBy: 'stow', result: { stored: ['1.2.9'] } as any } }), () => []));
+    service.setSaver(
+      fakeSaver(
+        () => ({ ...base, outcome: { stored: true, verifiedBy: 'stow', result: { stored: ['1.2.9'] } as any } }),
+        () => [],
+      ),
+    );
     await service.saveToPacs();
     const { save, outbox } = service.getState();
     expect(save.status).toBe('stored');
@@ -38,13 +57,32 @@ describe('MedsamService: Save to PACS', () => {
 
   it('shows the failure reason and lists the outbox; a retry empties it', async () => {
     let waiting = [SUMMARY];
-    const saver = fakeSaver(() => ({ ...base, outcome: { stored: false, error: { code: 'STOW_NETWORK', message: 'connection refused', at: '' }, outboxId: '1.2.9' } }), () => waiting);
+    const saver = fakeSaver(
+      () => ({
+        ...base,
+        outcome: {
+          stored: false,
+          error: { code: 'STOW_NETWORK', message: 'connection refused', at: '' },
+          outboxId: '1.2.9',
+        },
+      }),
+      () => waiting,
+    );
     const service = new MedsamService();
     service.setSaver(saver);
     await service.saveToPacs();
     expect(service.getState().save.status).toBe('failed');
     expect(service.getState().save.message).toMatch(/STOW_NETWORK.*connection refused/);
-    expect(service.getState().outbox).toEqual([{ id: '1.2.9', description: 'MedSAM: Liver', attempts: 1, error: 'connection refused', code: 'STOW_NETWORK', bytesLength: 2048 }]);
+    expect(service.getState().outbox).toEqual([
+      {
+        id: '1.2.9',
+        description: 'MedSAM: Liver',
+        attempts: 1,
+        error: 'connection refused',
+        code: 'STOW_NETWORK',
+        bytesLength: 2048,
+      },
+    ]);
     waiting = [];
     await service.retryOutbox('1.2.9');
     expect(saver.retried).toEqual(['1.2.9']);
@@ -56,27 +94,58 @@ describe('MedsamService: Save to PACS', () => {
     const service = new MedsamService();
     await service.saveToPacs();
     expect(service.getState().save.message).toMatch(/not available/);
-    service.setSaver({ ...fakeSaver(() => base as any, () => []), save: async () => Promise.reject(new SegError('INVALID_SEGMENT', 'the segmentation is empty', {})) });
+    service.setSaver({
+      ...fakeSaver(
+        () => base as any,
+        () => [],
+      ),
+      save: async () => Promise.reject(new SegError('INVALID_SEGMENT', 'the segmentation is empty', {})),
+    });
     await service.saveToPacs();
-    expect(service.getState().save).toEqual({ status: 'failed', message: 'Cannot save: the segmentation is empty', seriesInstanceUid: null });
+    expect(service.getState().save).toEqual({
+      status: 'failed',
+      message: 'Cannot save: the segmentation is empty',
+      seriesInstanceUid: null,
+    });
   });
 
   it('passes the targets chosen in the panel and the SEG type to the saver', async () => {
-    const saver = fakeSaver(() => ({ ...base, outcome: { stored: true, verifiedBy: 'stow', result: { stored: ['1.2.9'] } as any } }), () => []);
+    const saver = fakeSaver(
+      () => ({ ...base, outcome: { stored: true, verifiedBy: 'stow', result: { stored: ['1.2.9'] } as any } }),
+      () => [],
+    );
     const renamed: unknown[][] = [];
     const service = new MedsamService();
-    (service as any).servicesManager = { services: { segmentationService: { setSegmentLabel: (...a: unknown[]) => renamed.push(a) } } };
+    (service as any).servicesManager = {
+      services: { segmentationService: { setSegmentLabel: (...a: unknown[]) => renamed.push(a) } },
+    };
     service.setSaver(saver);
     service.setSegments([
-      { segmentationId: 'seg-a', segmentationLabel: 'A', segmentIndex: 1, label: 'MedSAM 1', active: true, color: null },
-      { segmentationId: 'seg-a', segmentationLabel: 'A', segmentIndex: 2, label: 'MedSAM 2', active: false, color: null },
+      {
+        segmentationId: 'seg-a',
+        segmentationLabel: 'A',
+        segmentIndex: 1,
+        label: 'MedSAM 1',
+        active: true,
+        color: null,
+      },
+      {
+        segmentationId: 'seg-a',
+        segmentationLabel: 'A',
+        segmentIndex: 2,
+        label: 'MedSAM 2',
+        active: false,
+        color: null,
+      },
     ]);
     const liver = targetById('liver')!;
     service.setSegmentTarget('seg-a', 1, liver);
     service.setSegmentTarget('seg-a', 2, freeTextTarget('my blob'));
     service.setSaveKind('labelmap');
     await service.saveToPacs();
-    expect(saver.options).toEqual([{ targets: { 'seg-a:1': liver, 'seg-a:2': freeTextTarget('my blob') }, kind: 'LABELMAP' }]);
+    expect(saver.options).toEqual([
+      { targets: { 'seg-a:1': liver, 'seg-a:2': freeTextTarget('my blob') }, kind: 'LABELMAP' },
+    ]);
     expect(renamed).toEqual([
       ['seg-a', 1, 'Liver'],
       ['seg-a', 2, 'my blob'],
@@ -84,15 +153,28 @@ describe('MedsamService: Save to PACS', () => {
     // Back to the label's coding, binary again; a removed segment's choice goes with it.
     service.setSegmentTarget('seg-a', 2, null);
     service.setSaveKind('binary');
-    service.setSegments([{ segmentationId: 'seg-a', segmentationLabel: 'A', segmentIndex: 2, label: 'my blob', active: true, color: null }]);
+    service.setSegments([
+      { segmentationId: 'seg-a', segmentationLabel: 'A', segmentIndex: 2, label: 'my blob', active: true, color: null },
+    ]);
     await service.saveToPacs();
     expect(saver.options[1]).toEqual({ targets: {}, kind: 'BINARY' });
   });
 
   it('a choice still counts when the viewer cannot rename the segment', async () => {
-    const saver = fakeSaver(() => ({ ...base, outcome: { stored: true, verifiedBy: 'stow', result: { stored: ['1.2.9'] } as any } }), () => []);
+    const saver = fakeSaver(
+      () => ({ ...base, outcome: { stored: true, verifiedBy: 'stow', result: { stored: ['1.2.9'] } as any } }),
+      () => [],
+    );
     const service = new MedsamService();
-    (service as any).servicesManager = { services: { segmentationService: { setSegmentLabel: () => { throw new Error('no such segment'); } } } };
+    (service as any).servicesManager = {
+      services: {
+        segmentationService: {
+          setSegmentLabel: () => {
+            throw new Error('no such segment');
+          },
+        },
+      },
+    };
     service.setSaver(saver);
     service.setSegmentTarget('seg-a', 1, targetById('spleen')!);
     await service.saveToPacs();
@@ -100,7 +182,13 @@ describe('MedsamService: Save to PACS', () => {
   });
 
   it('attaches the chosen targets to the gathered segments by segmentation and index', () => {
-    const gathered: { segmentationId: string; segments: HostSegment[] } = { segmentationId: 'seg-a', segments: [{ segmentIndex: 1, label: 'MedSAM 1', color: null }, { segmentIndex: 2, label: 'Liver', color: null }] };
+    const gathered: { segmentationId: string; segments: HostSegment[] } = {
+      segmentationId: 'seg-a',
+      segments: [
+        { segmentIndex: 1, label: 'MedSAM 1', color: null },
+        { segmentIndex: 2, label: 'Liver', color: null },
+      ],
+    };
     const liver = targetById('liver')!;
     const out = withTargets(gathered, { 'seg-a:1': liver, 'seg-b:2': targetById('spleen')! });
     expect(out.segments.map(s => s.target?.id)).toEqual(['liver', undefined]);
@@ -109,7 +197,10 @@ describe('MedsamService: Save to PACS', () => {
 
   it('discards an outbox entry through the saver and lists the outbox again', async () => {
     let waiting = [SUMMARY];
-    const saver = fakeSaver(() => base as any, () => waiting);
+    const saver = fakeSaver(
+      () => base as any,
+      () => waiting,
+    );
     const service = new MedsamService();
     service.setSaver(saver);
     await service.refreshOutbox();
@@ -121,6 +212,9 @@ describe('MedsamService: Save to PACS', () => {
     expect(service.getState().save.message).toMatch(/Discarded 1\.2\.9/);
     service.setSaver({ ...saver, discard: async () => Promise.reject(new Error('IndexedDB is closed')) });
     await service.discardOutbox('1.2.9');
-    expect(service.getState().save).toMatchObject({ status: 'failed', message: 'Cannot discard 1.2.9: IndexedDB is closed' });
+    expect(service.getState().save).toMatchObject({
+      status: 'failed',
+      message: 'Cannot discard 1.2.9: IndexedDB is closed',
+    });
   });
 });

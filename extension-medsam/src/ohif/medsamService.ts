@@ -17,7 +17,13 @@ import { resolveMedsamConfig, type MedsamAppConfig, type MedsamConfig, type Page
 import { modelLoadMessage, segmentMessage } from './errorMessages';
 import type { HostServiceRegistration, PubSubSubscription } from './hostTypes';
 import { SERVICE_NAME } from './ids';
-import { describeIntensity, intensityFor, intensityKey, isIntensityPreset, type IntensityPreset } from './intensityPreset';
+import {
+  describeIntensity,
+  intensityFor,
+  intensityKey,
+  isIntensityPreset,
+  type IntensityPreset,
+} from './intensityPreset';
 import { chooseModel, type ModelChoice } from './modelChoice';
 import type { AcceptedBox } from './hostVolume';
 import type { LabelmapEdit } from './labelmapEdit';
@@ -152,7 +158,8 @@ function extensionBaseUrl(): string {
 }
 
 export const BROWSER_DEPS: MedsamServiceDeps = {
-  createWorker: () => import(/* webpackChunkName: "medsam-worker-factory" */ './workerFactory').then(m => m.createEngineWorker()),
+  createWorker: () =>
+    import(/* webpackChunkName: "medsam-worker-factory" */ './workerFactory').then(m => m.createEngineWorker()),
   loadManifest: url => fetchManifest(url),
   page: () => ({
     href: globalThis.location?.href ?? 'http://localhost/',
@@ -222,7 +229,10 @@ export class MedsamService {
         onChange: () => {
           const pending = this.preview.hasPreview;
           if (pending !== this.state.previewPending) {
-            this.setState({ previewPending: pending, notice: pending ? 'Preview: Enter accepts, Esc rejects; drag the corners to adjust the box.' : null });
+            this.setState({
+              previewPending: pending,
+              notice: pending ? 'Preview: Enter accepts, Esc rejects; drag the corners to adjust the box.' : null,
+            });
           }
         },
       },
@@ -234,7 +244,9 @@ export class MedsamService {
           if (!this.engine) return;
           const prepared = this.prepare(imageId, image);
           this.requestedEncodes.add(prepared.key);
-          void this.engine.client.encode({ imageId: prepared.key, image: prepared.image, priority: 'prefetch' }, { signal }).catch(() => this.requestedEncodes.delete(prepared.key));
+          void this.engine.client
+            .encode({ imageId: prepared.key, image: prepared.image, priority: 'prefetch' }, { signal })
+            .catch(() => this.requestedEncodes.delete(prepared.key));
         },
       },
       this.ledger,
@@ -273,7 +285,8 @@ export class MedsamService {
   /** A segmentation was removed in the viewer: its key boxes, its ledger and a volume run on it go too. */
   forgetSegmentation(segmentationId: string): void {
     this.ledger.forget(segmentationId);
-    for (const [key, box] of this.acceptedBoxes) if (box.segmentationId === segmentationId) this.acceptedBoxes.delete(key);
+    for (const [key, box] of this.acceptedBoxes)
+      if (box.segmentationId === segmentationId) this.acceptedBoxes.delete(key);
     this.volume.forgetSegmentation(segmentationId);
   }
 
@@ -387,7 +400,9 @@ export class MedsamService {
           onProgress: (p: Progress) => {
             if (p.stage !== 'download') return;
             loaded[p.part] = p.loaded;
-            this.setState({ download: { loadedBytes: loaded.encoder + loaded.decoder, totalBytes: choice.downloadBytes } });
+            this.setState({
+              download: { loadedBytes: loaded.encoder + loaded.decoder, totalBytes: choice.downloadBytes },
+            });
           },
         },
       );
@@ -400,7 +415,10 @@ export class MedsamService {
 
   private onWorkerEvent(event: WorkerEvent): void {
     if (event.type === 'backend-changed') {
-      this.setState({ device: event.to === 'webgpu' ? 'webgpu' : 'wasm', notice: `MedSAM moved to ${event.to.toUpperCase()}: ${event.reason}` });
+      this.setState({
+        device: event.to === 'webgpu' ? 'webgpu' : 'wasm',
+        notice: `MedSAM moved to ${event.to.toUpperCase()}: ${event.reason}`,
+      });
     } else {
       this.setState({ message: segmentMessage(event.error) });
     }
@@ -450,12 +468,20 @@ export class MedsamService {
     const { key, image: input } = this.prepare(imageId, image);
     this.requestedEncodes.add(key);
     const t0 = now();
-    const result = await this.track('decoding', this.engine.client.segment({ imageId: key, image: input, boxes: [box] }, { signal }));
+    const result = await this.track(
+      'decoding',
+      this.engine.client.segment({ imageId: key, image: input, boxes: [box] }, { signal }),
+    );
     const maskMs = now() - t0;
     const t = result.timings;
     this.setState({
       message: null,
-      timings: { ...this.state.timings, encodeMs: t.cached ? this.state.timings.encodeMs : t.preprocessMs + t.encodeMs, decodeMs: t.decodeMs + t.postprocessMs, maskMs },
+      timings: {
+        ...this.state.timings,
+        encodeMs: t.cached ? this.state.timings.encodeMs : t.preprocessMs + t.encodeMs,
+        decodeMs: t.decodeMs + t.postprocessMs,
+        maskMs,
+      },
     });
     return result.masks[0];
   }
@@ -466,7 +492,10 @@ export class MedsamService {
    * prefetch started while the user draws would delay the box's decoder on a slow device. Failures here are silent:
    * the box itself will report them.
    */
-  warm(current: { imageId: string; image: SliceInput } | null, neighbours: Array<{ imageId: string; image: () => SliceInput | null }> = []): void {
+  warm(
+    current: { imageId: string; image: SliceInput } | null,
+    neighbours: Array<{ imageId: string; image: () => SliceInput | null }> = [],
+  ): void {
     if (!this.engine) return;
     const client = this.engine.client;
     let currentDone: Promise<unknown> = Promise.resolve();
@@ -481,7 +510,10 @@ export class MedsamService {
       if (!this.requestedEncodes.has(key)) {
         this.requestedEncodes.add(key);
         const t0 = now();
-        currentDone = this.track('encoding', client.encode({ imageId: key, image, priority: 'interactive' }, { signal: this.warmed.controller.signal })).then(
+        currentDone = this.track(
+          'encoding',
+          client.encode({ imageId: key, image, priority: 'interactive' }, { signal: this.warmed.controller.signal }),
+        ).then(
           r => {
             if (!r.cached) this.setState({ timings: { ...this.state.timings, encodeMs: now() - t0 } });
           },
@@ -509,13 +541,28 @@ export class MedsamService {
   }
 
   /** One slice of a volume run: its mask and the decoder's predicted IoU. */
-  private async segmentVolumeSlice(imageId: string, image: SliceInput, box: ImageBox, signal: AbortSignal): Promise<{ mask: Uint8Array; iou: number }> {
-    if (!(await this.loadModel()) || !this.engine) throw new Error(this.state.message ?? 'the MedSAM model is not loaded');
+  private async segmentVolumeSlice(
+    imageId: string,
+    image: SliceInput,
+    box: ImageBox,
+    signal: AbortSignal,
+  ): Promise<{ mask: Uint8Array; iou: number }> {
+    if (!(await this.loadModel()) || !this.engine)
+      throw new Error(this.state.message ?? 'the MedSAM model is not loaded');
     const { key, image: input } = this.prepare(imageId, image);
     this.requestedEncodes.add(key);
-    const result = await this.track('decoding', this.engine.client.segment({ imageId: key, image: input, boxes: [box] }, { signal }));
+    const result = await this.track(
+      'decoding',
+      this.engine.client.segment({ imageId: key, image: input, boxes: [box] }, { signal }),
+    );
     const t = result.timings;
-    this.setState({ timings: { ...this.state.timings, encodeMs: t.cached ? this.state.timings.encodeMs : t.preprocessMs + t.encodeMs, decodeMs: t.decodeMs + t.postprocessMs } });
+    this.setState({
+      timings: {
+        ...this.state.timings,
+        encodeMs: t.cached ? this.state.timings.encodeMs : t.preprocessMs + t.encodeMs,
+        decodeMs: t.decodeMs + t.postprocessMs,
+      },
+    });
     return { mask: result.masks[0], iou: result.iou[0] };
   }
 
@@ -523,14 +570,26 @@ export class MedsamService {
    * The box tool's preview target with MedSAM's bookkeeping: an accepted box becomes a key slice of its segment and
    * its pixels enter the ledger; undo and redo keep both in step with the labelmap.
    */
-  trackAcceptedBox(target: PreviewTarget, where: { imageId: string; segmentationId: string; labelmapImageId: string; pixels: number }): PreviewTarget {
-    const ref: LedgerSliceRef = { segmentationId: where.segmentationId, segmentIndex: target.segmentIndex, labelmapImageId: where.labelmapImageId };
+  trackAcceptedBox(
+    target: PreviewTarget,
+    where: { imageId: string; segmentationId: string; labelmapImageId: string; pixels: number },
+  ): PreviewTarget {
+    const ref: LedgerSliceRef = {
+      segmentationId: where.segmentationId,
+      segmentIndex: target.segmentIndex,
+      labelmapImageId: where.labelmapImageId,
+    };
     const boxKey = `${where.imageId}\u0000${where.segmentationId}\u0000${target.segmentIndex}`;
     const mark = (edit: LabelmapEdit, owned: boolean) => this.ledger.mark(ref, where.pixels, edit.indices, () => owned);
     return {
       ...target,
       record: (entry, accepted) => {
-        const box: AcceptedBox = { imageId: where.imageId, segmentationId: where.segmentationId, segmentIndex: target.segmentIndex, box: accepted.box };
+        const box: AcceptedBox = {
+          imageId: where.imageId,
+          segmentationId: where.segmentationId,
+          segmentIndex: target.segmentIndex,
+          box: accepted.box,
+        };
         const previousBox = this.acceptedBoxes.get(boxKey);
         mark(accepted.edit, true);
         this.acceptedBoxes.set(boxKey, box);
@@ -618,7 +677,8 @@ export class MedsamService {
     // A removed segment's choice must not pass to a new segment that reuses its index.
     const present = new Set(segments.map(s => segmentKey(s.segmentationId, s.segmentIndex)));
     const kept = Object.entries(this.state.targets).filter(([key]) => present.has(key));
-    const targets = kept.length === Object.keys(this.state.targets).length ? this.state.targets : Object.fromEntries(kept);
+    const targets =
+      kept.length === Object.keys(this.state.targets).length ? this.state.targets : Object.fromEntries(kept);
     this.setState({ segments, targets });
   }
 
@@ -652,29 +712,55 @@ export class MedsamService {
     if (!this.saver) return;
     try {
       const list = await this.saver.list();
-      this.setState({ outbox: list.map(e => ({ id: e.id, description: e.description, attempts: e.attempts, error: e.lastError.message, code: e.lastError.code, bytesLength: e.bytesLength })) });
+      this.setState({
+        outbox: list.map(e => ({
+          id: e.id,
+          description: e.description,
+          attempts: e.attempts,
+          error: e.lastError.message,
+          code: e.lastError.code,
+          bytesLength: e.bytesLength,
+        })),
+      });
     } catch (e) {
-      this.setState({ save: { ...this.state.save, status: 'failed', message: `the outbox cannot be read: ${(e as Error).message}` } });
+      this.setState({
+        save: { ...this.state.save, status: 'failed', message: `the outbox cannot be read: ${(e as Error).message}` },
+      });
     }
   }
 
   /** Writes the active viewport's segmentation as a SEG and stores it; a failure leaves it in the outbox. */
   async saveToPacs(): Promise<void> {
-    if (!this.saver) return void this.setState({ save: { status: 'failed', message: 'Save to PACS is not available in this viewer', seriesInstanceUid: null } });
+    if (!this.saver)
+      return void this.setState({
+        save: { status: 'failed', message: 'Save to PACS is not available in this viewer', seriesInstanceUid: null },
+      });
     if (this.state.save.status === 'saving') return;
     // A preview is not the user's segmentation yet: saving it would store masks nobody accepted.
-    const blocking = this.previewBlocking() ?? (this.preview.hasPreview ? 'A box preview waits: accept it (Enter) or reject it (Esc) first' : null);
-    if (blocking) return void this.setState({ save: { status: 'failed', message: `Not saved: ${blocking}`, seriesInstanceUid: null } });
+    const blocking =
+      this.previewBlocking() ??
+      (this.preview.hasPreview ? 'A box preview waits: accept it (Enter) or reject it (Esc) first' : null);
+    if (blocking)
+      return void this.setState({
+        save: { status: 'failed', message: `Not saved: ${blocking}`, seriesInstanceUid: null },
+      });
     const model = this.state.model;
     this.setState({ save: { status: 'saving', message: null, seriesInstanceUid: null } });
     try {
       const report = await this.saver.save(
-        { id: model?.id ?? 'unknown', weightsSha256: model?.weightsSha256 ?? null, weightsSource: model?.weightsSource, precision: model?.precision },
+        {
+          id: model?.id ?? 'unknown',
+          weightsSha256: model?.weightsSha256 ?? null,
+          weightsSource: model?.weightsSource,
+          precision: model?.precision,
+        },
         { targets: this.state.targets, kind: this.state.saveKind === 'labelmap' ? 'LABELMAP' : 'BINARY' },
       );
       this.setState({ save: saveStateOf(report) });
     } catch (e) {
-      this.setState({ save: { status: 'failed', message: `Cannot save: ${(e as Error).message}`, seriesInstanceUid: null } });
+      this.setState({
+        save: { status: 'failed', message: `Cannot save: ${(e as Error).message}`, seriesInstanceUid: null },
+      });
     }
     await this.refreshOutbox();
   }
@@ -686,7 +772,13 @@ export class MedsamService {
       const r = await this.saver.retry(id);
       this.setState({ save: retryStateOf(id, r) });
     } catch (e) {
-      this.setState({ save: { status: 'failed', message: `Retry failed: ${(e as Error)?.message ?? String(e)}`, seriesInstanceUid: null } });
+      this.setState({
+        save: {
+          status: 'failed',
+          message: `Retry failed: ${(e as Error)?.message ?? String(e)}`,
+          seriesInstanceUid: null,
+        },
+      });
     }
     await this.refreshOutbox();
   }
@@ -695,7 +787,13 @@ export class MedsamService {
     try {
       await this.saver?.download(id);
     } catch (e) {
-      this.setState({ save: { status: 'failed', message: `Cannot download ${id}: ${(e as Error)?.message ?? String(e)}`, seriesInstanceUid: null } });
+      this.setState({
+        save: {
+          status: 'failed',
+          message: `Cannot download ${id}: ${(e as Error)?.message ?? String(e)}`,
+          seriesInstanceUid: null,
+        },
+      });
       await this.refreshOutbox();
     }
   }
@@ -707,7 +805,9 @@ export class MedsamService {
       await this.saver.discard(id);
       this.setState({ save: { status: 'idle', message: `Discarded ${id} from the outbox`, seriesInstanceUid: null } });
     } catch (e) {
-      this.setState({ save: { status: 'failed', message: `Cannot discard ${id}: ${(e as Error).message}`, seriesInstanceUid: null } });
+      this.setState({
+        save: { status: 'failed', message: `Cannot discard ${id}: ${(e as Error).message}`, seriesInstanceUid: null },
+      });
     }
     await this.refreshOutbox();
   }
@@ -729,21 +829,45 @@ function saveStateOf(report: SaveReport): MedsamSaveState {
   if (outcome.stored) {
     const how = outcome.verifiedBy === 'qido' ? ' (the PACS already had it)' : '';
     const unkept = outcome.notKept ? `\nThe outbox could not keep a copy meanwhile (${outcome.notKept.message}).` : '';
-    return { status: 'stored', message: `Stored ${what} as series ${seriesInstanceUid}${how}${notes}${unkept}`, seriesInstanceUid };
+    return {
+      status: 'stored',
+      message: `Stored ${what} as series ${seriesInstanceUid}${how}${notes}${unkept}`,
+      seriesInstanceUid,
+    };
   }
   const why = `Not stored (${outcome.error.code}): ${outcome.error.message}`;
-  if (outcome.outboxId !== null) return { status: 'failed', message: `${why}\nThe SEG waits in the outbox: retry or download it.`, seriesInstanceUid };
+  if (outcome.outboxId !== null)
+    return {
+      status: 'failed',
+      message: `${why}\nThe SEG waits in the outbox: retry or download it.`,
+      seriesInstanceUid,
+    };
   const d = report.downloaded;
   const kept =
     d && !('error' in d)
       ? `The outbox cannot keep it (${outcome.notKept.message}), so it was downloaded as ${d.filename}: keep that file and store it later.`
       : `The outbox cannot keep it (${outcome.notKept.message}) and the download failed too${d && 'error' in d ? ` (${d.error})` : ''}: save again once the PACS is up.`;
-  return { status: 'failed', message: `${why}\n${kept}`, seriesInstanceUid, ...(d && !('error' in d) ? { downloaded: d.filename } : {}) };
+  return {
+    status: 'failed',
+    message: `${why}\n${kept}`,
+    seriesInstanceUid,
+    ...(d && !('error' in d) ? { downloaded: d.filename } : {}),
+  };
 }
 
 function retryStateOf(id: string, r: RetryReport): MedsamSaveState {
-  if (r.ok) return { status: 'stored', message: `Stored ${id} from the outbox${r.alreadyStored ? ' (the PACS already had it)' : ''}`, seriesInstanceUid: null };
-  if (r.gone) return { status: 'idle', message: `${id} is no longer in the outbox: it was stored or discarded in another tab`, seriesInstanceUid: null };
+  if (r.ok)
+    return {
+      status: 'stored',
+      message: `Stored ${id} from the outbox${r.alreadyStored ? ' (the PACS already had it)' : ''}`,
+      seriesInstanceUid: null,
+    };
+  if (r.gone)
+    return {
+      status: 'idle',
+      message: `${id} is no longer in the outbox: it was stored or discarded in another tab`,
+      seriesInstanceUid: null,
+    };
   return { status: 'failed', message: `Retry failed: ${r.message}`, seriesInstanceUid: null };
 }
 

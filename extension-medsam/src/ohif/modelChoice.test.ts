@@ -15,14 +15,22 @@ const URL_ = 'https://p.example/medsam-models/manifest.json';
 
 describe('chooseModel', () => {
   it('prefers the first clinical model over test models', () => {
-    const c = chooseModel(manifest(entry('tiny-random', true), entry('medsam-vit-b', false, ['fp32', 'fp16'])), URL_, { modelId: null, precision: null });
+    const c = chooseModel(manifest(entry('tiny-random', true), entry('medsam-vit-b', false, ['fp32', 'fp16'])), URL_, {
+      modelId: null,
+      precision: null,
+    });
     expect(c.entry.id).toBe('medsam-vit-b');
     expect(c.precision).toBe('fp32');
     expect(c.downloadBytes).toBe(110);
   });
 
   it('falls back to the first test model when only test models are listed', () => {
-    expect(chooseModel(manifest(entry('tiny-random', true), entry('box-oracle', true)), URL_, { modelId: null, precision: null }).entry.id).toBe('tiny-random');
+    expect(
+      chooseModel(manifest(entry('tiny-random', true), entry('box-oracle', true)), URL_, {
+        modelId: null,
+        precision: null,
+      }).entry.id,
+    ).toBe('tiny-random');
   });
 
   it('takes the named model and precision, and the first variant when fp32 is absent', () => {
@@ -33,7 +41,10 @@ describe('chooseModel', () => {
 
   it('names the manifest URL and the ids it has when the model or the variant is missing', () => {
     const m = manifest(entry('a', false));
-    for (const wanted of [{ modelId: 'zzz', precision: null }, { modelId: 'a', precision: 'int8' as const }]) {
+    for (const wanted of [
+      { modelId: 'zzz', precision: null },
+      { modelId: 'a', precision: 'int8' as const },
+    ]) {
       try {
         chooseModel(m, URL_, wanted);
         throw new Error('no error');

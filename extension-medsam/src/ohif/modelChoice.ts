@@ -16,16 +16,24 @@ export interface ModelChoice {
 
 const PRECISION_ORDER: readonly Precision[] = ['fp32', 'fp16', 'int8'];
 
-export function chooseModel(manifest: Manifest, manifestUrl: string, wanted: { modelId: string | null; precision: Precision | null }): ModelChoice {
+export function chooseModel(
+  manifest: Manifest,
+  manifestUrl: string,
+  wanted: { modelId: string | null; precision: Precision | null },
+): ModelChoice {
   let entry: ManifestEntry | undefined;
   if (wanted.modelId) {
     entry = manifest.models.find(m => m.id === wanted.modelId);
     if (!entry) {
       const ids = manifest.models.map(m => m.id).join(', ') || 'none';
-      throw new MedsamError('INVALID_MANIFEST', `the model manifest ${manifestUrl} has no model "${wanted.modelId}" (it has: ${ids})`, {
-        url: manifestUrl,
-        modelId: wanted.modelId,
-      });
+      throw new MedsamError(
+        'INVALID_MANIFEST',
+        `the model manifest ${manifestUrl} has no model "${wanted.modelId}" (it has: ${ids})`,
+        {
+          url: manifestUrl,
+          modelId: wanted.modelId,
+        },
+      );
     }
   } else {
     entry = defaultModel(manifest, `the model manifest ${manifestUrl}`);
@@ -36,7 +44,10 @@ export function chooseModel(manifest: Manifest, manifestUrl: string, wanted: { m
   if (!precision || !variant) {
     throw new MedsamError(
       'INVALID_MANIFEST',
-      `model "${entry.id}" in ${manifestUrl} has no ${wanted.precision ?? ''} variant (it has: ${available.join(', ') || 'none'})`.replace('  ', ' '),
+      `model "${entry.id}" in ${manifestUrl} has no ${wanted.precision ?? ''} variant (it has: ${available.join(', ') || 'none'})`.replace(
+        '  ',
+        ' ',
+      ),
       { url: manifestUrl, modelId: entry.id },
     );
   }

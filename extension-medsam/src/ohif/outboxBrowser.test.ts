@@ -5,7 +5,13 @@
 import { IDBFactory, IDBObjectStore } from 'fake-indexeddb';
 import { Outbox, memoryStore, type OutboxEntry } from '../seg/outbox';
 import { MedsamLedger } from './medsamLedger';
-import { browserLocks, createBrowserOutbox, pageLeaveGuard, persistentStorage, type LockManagerLike } from './outboxBrowser';
+import {
+  browserLocks,
+  createBrowserOutbox,
+  pageLeaveGuard,
+  persistentStorage,
+  type LockManagerLike,
+} from './outboxBrowser';
 import { createHostSaver, type SaverPage } from './saveSegmentation';
 
 const ROOT = 'http://pacs.test/dicom-web';
@@ -22,7 +28,7 @@ describe('browserLocks', () => {
     const lock = browserLocks({});
     const order: string[] = [];
     await Promise.all([
-      lock('a', async () => (order.push('1+'), await new Promise((r) => setTimeout(r, 5)), order.push('1-'))),
+      lock('a', async () => (order.push('1+'), await new Promise(r => setTimeout(r, 5)), order.push('1-'))),
       lock('a', async () => void order.push('2+')),
     ]);
     expect(order).toEqual(['1+', '1-', '2+']);
@@ -37,9 +43,15 @@ describe('persistentStorage', () => {
     expect(await ask()).toBe(true);
     expect(asked).toBe(1);
     let askedAgain = 0;
-    expect(await persistentStorage({ storage: { persisted: async () => true, persist: async () => (askedAgain++, true) } })()).toBe(true);
+    expect(
+      await persistentStorage({
+        storage: { persisted: async () => true, persist: async () => (askedAgain++, true) },
+      })(),
+    ).toBe(true);
     expect(askedAgain).toBe(0);
-    expect(await persistentStorage({ storage: { persist: async () => Promise.reject(new Error('denied')) } })()).toBe(false);
+    expect(await persistentStorage({ storage: { persist: async () => Promise.reject(new Error('denied')) } })()).toBe(
+      false,
+    );
     expect(await persistentStorage({})()).toBe(false);
   });
 });
@@ -47,7 +59,10 @@ describe('persistentStorage', () => {
 describe('pageLeaveGuard', () => {
   it('asks before leaving (beforeunload) while any hold is taken, and only then', () => {
     const listeners = new Set<(e: BeforeUnloadEvent) => void>();
-    const target = { addEventListener: (_: string, l: (e: BeforeUnloadEvent) => void) => void listeners.add(l), removeEventListener: (_: string, l: (e: BeforeUnloadEvent) => void) => void listeners.delete(l) };
+    const target = {
+      addEventListener: (_: string, l: (e: BeforeUnloadEvent) => void) => void listeners.add(l),
+      removeEventListener: (_: string, l: (e: BeforeUnloadEvent) => void) => void listeners.delete(l),
+    };
     const hold = pageLeaveGuard(target);
     const first = hold();
     const second = hold();
@@ -93,12 +108,28 @@ function fakeHost() {
     PatientID: 'P1',
   };
   const services = {
-    viewportGridService: { getActiveViewportId: () => 'vp', getState: () => ({ viewports: new Map([['vp', { displaySetInstanceUIDs: ['ds'] }]]) }) },
+    viewportGridService: {
+      getActiveViewportId: () => 'vp',
+      getState: () => ({ viewports: new Map([['vp', { displaySetInstanceUIDs: ['ds'] }]]) }),
+    },
     displaySetService: { getDisplaySetByUID: () => ({ Modality: 'CT', instances: [instance] }) },
-    segmentationService: { getActiveSegmentation: () => ({ segmentationId: 's', label: 'seg', segments: { 1: { segmentIndex: 1, label: 'Liver' } } }), getSegmentColor: () => [200, 10, 10, 255] },
+    segmentationService: {
+      getActiveSegmentation: () => ({
+        segmentationId: 's',
+        label: 'seg',
+        segments: { 1: { segmentIndex: 1, label: 'Liver' } },
+      }),
+      getSegmentColor: () => [200, 10, 10, 255],
+    },
   };
-  const extensionManager = { getModuleEntry: () => undefined, getActiveDataSource: () => [{ getConfig: () => ({ wadoRoot: ROOT }) }] };
-  const cs = { core: { cache: { getImage: () => ({ getPixelData: () => new Uint8Array([1, 0, 0, 0]) }) } }, tools: { segmentation: { getLabelmapImageIdsForImageId: () => ['lm:1'] } } };
+  const extensionManager = {
+    getModuleEntry: () => undefined,
+    getActiveDataSource: () => [{ getConfig: () => ({ wadoRoot: ROOT }) }],
+  };
+  const cs = {
+    core: { cache: { getImage: () => ({ getPixelData: () => new Uint8Array([1, 0, 0, 0]) }) } },
+    tools: { segmentation: { getLabelmapImageIdsForImageId: () => ['lm:1'] } },
+  };
   return { services, extensionManager, cs };
 }
 
@@ -123,21 +154,39 @@ describe('createHostSaver: the page side of a save', () => {
     const { services, extensionManager, cs } = fakeHost();
     const { page, holds } = fakePage();
     const seen: number[] = [];
-    globalThis.fetch = ((_url: string) => (seen.push(holds()), new Promise(() => undefined))) as unknown as typeof fetch;
+    globalThis.fetch = ((_url: string) => (
+      seen.push(holds()),
+      new Promise(() => undefined)
+    )) as unknown as typeof fetch;
     const outbox = new Outbox(memoryStore<OutboxEntry>());
-    const saver = createHostSaver({ services, extensionManager, cs, outbox, ledger: new MedsamLedger(), stowTimeoutMs: 40, page });
+    const saver = createHostSaver({
+      services,
+      extensionManager,
+      cs,
+      outbox,
+      ledger: new MedsamLedger(),
+      stowTimeoutMs: 40,
+      page,
+    });
     const report = await saver.save({ id: 'box-oracle', weightsSha256: null });
-    expect(report.outcome).toMatchObject({ stored: false, error: { code: 'STOW_TIMEOUT' }, outboxId: report.sopInstanceUid });
+    expect(report.outcome).toMatchObject({
+      stored: false,
+      error: { code: 'STOW_TIMEOUT' },
+      outboxId: report.sopInstanceUid,
+    });
     expect(seen).toEqual([1]); // the prompt was on while the POST was out
     expect(holds()).toBe(0); // and is off again
     expect(page.persist).toHaveBeenCalledTimes(1);
-    expect((await saver.list()).map((e) => e.lastError.code)).toEqual(['STOW_TIMEOUT']);
+    expect((await saver.list()).map(e => e.lastError.code)).toEqual(['STOW_TIMEOUT']);
   });
 
   it('downloads the SEG when the outbox is full and the PACS does not take it, and says so in the report', async () => {
     const { services, extensionManager, cs } = fakeHost();
     const { page, downloads } = fakePage();
-    globalThis.fetch = (async () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))) as unknown as typeof fetch;
+    globalThis.fetch = (async () =>
+      Promise.reject(
+        Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
+      )) as unknown as typeof fetch;
     const put = IDBObjectStore.prototype.put;
     IDBObjectStore.prototype.put = function () {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
@@ -146,7 +195,12 @@ describe('createHostSaver: the page side of a save', () => {
       const outbox = createBrowserOutbox({ factory: () => new IDBFactory(), nav: {} });
       const saver = createHostSaver({ services, extensionManager, cs, outbox, ledger: new MedsamLedger(), page });
       const report = await saver.save({ id: 'box-oracle', weightsSha256: null });
-      expect(report.outcome).toMatchObject({ stored: false, outboxId: null, notKept: { code: 'OUTBOX_FULL' }, error: { code: 'STOW_NETWORK' } });
+      expect(report.outcome).toMatchObject({
+        stored: false,
+        outboxId: null,
+        notKept: { code: 'OUTBOX_FULL' },
+        error: { code: 'STOW_NETWORK' },
+      });
       expect(report.downloaded).toEqual({ filename: `SEG-${report.sopInstanceUid}.dcm` });
       expect(downloads).toHaveLength(1);
       expect(downloads[0][0]).toBe(`SEG-${report.sopInstanceUid}.dcm`);
@@ -158,7 +212,18 @@ describe('createHostSaver: the page side of a save', () => {
 
   it('a retry of an entry another tab removed is reported as gone, not thrown', async () => {
     const { services, extensionManager, cs } = fakeHost();
-    const saver = createHostSaver({ services, extensionManager, cs, outbox: new Outbox(memoryStore<OutboxEntry>()), ledger: new MedsamLedger(), page: fakePage().page });
-    expect(await saver.retry('2.25.404')).toEqual({ ok: false, gone: true, message: expect.stringMatching(/no entry 2\.25\.404/) });
+    const saver = createHostSaver({
+      services,
+      extensionManager,
+      cs,
+      outbox: new Outbox(memoryStore<OutboxEntry>()),
+      ledger: new MedsamLedger(),
+      page: fakePage().page,
+    });
+    expect(await saver.retry('2.25.404')).toEqual({
+      ok: false,
+      gone: true,
+      message: expect.stringMatching(/no entry 2\.25\.404/),
+    });
   });
 });

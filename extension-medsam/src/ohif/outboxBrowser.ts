@@ -24,7 +24,9 @@ export interface NavigatorLike {
 }
 
 /** Locks across every tab of the origin (navigator.locks); in-page locks where the browser has none. */
-export function browserLocks(nav: NavigatorLike | undefined = globalThis.navigator as NavigatorLike | undefined): LockRunner {
+export function browserLocks(
+  nav: NavigatorLike | undefined = globalThis.navigator as NavigatorLike | undefined,
+): LockRunner {
   const locks = nav?.locks;
   if (!locks || typeof locks.request !== 'function') return localLocks();
   return <T>(name: string, fn: () => Promise<T>) => locks.request(name, { mode: 'exclusive' }, fn);
@@ -34,7 +36,9 @@ export function browserLocks(nav: NavigatorLike | undefined = globalThis.navigat
  * Asks once that the site's storage be persistent, so that the browser does not evict a waiting SEG under storage
  * pressure. Resolves whether it is; never throws (a refusal leaves best-effort storage, which usually suffices).
  */
-export function persistentStorage(nav: NavigatorLike | undefined = globalThis.navigator as NavigatorLike | undefined): () => Promise<boolean> {
+export function persistentStorage(
+  nav: NavigatorLike | undefined = globalThis.navigator as NavigatorLike | undefined,
+): () => Promise<boolean> {
   let asked: Promise<boolean> | null = null;
   const ask = async (): Promise<boolean> => {
     const storage = nav?.storage;
@@ -54,7 +58,9 @@ export interface UnloadTarget {
  * While any hold is taken, leaving the page asks first (beforeunload): a SEG in flight is in the outbox already,
  * but the user should know a store was running. hold() returns the release; releasing twice is harmless.
  */
-export function pageLeaveGuard(target: UnloadTarget | undefined = globalThis as unknown as UnloadTarget): () => () => void {
+export function pageLeaveGuard(
+  target: UnloadTarget | undefined = globalThis as unknown as UnloadTarget,
+): () => () => void {
   let holds = 0;
   const ask = (e: BeforeUnloadEvent) => {
     e.preventDefault();
@@ -86,7 +92,9 @@ export function downloadFile(filename: string, bytes: Uint8Array, mimeType = 'ap
 }
 
 /** The page's outbox: IndexedDB "medsam-outbox", opened on first use and again after a failed open. */
-export function createBrowserOutbox(deps: { factory?: () => IDBFactory | undefined; nav?: NavigatorLike; now?: () => Date } = {}): Outbox {
+export function createBrowserOutbox(
+  deps: { factory?: () => IDBFactory | undefined; nav?: NavigatorLike; now?: () => Date } = {},
+): Outbox {
   const factory = deps.factory ?? (() => globalThis.indexedDB);
   const store = lazyStore(() => indexedDbStore<OutboxEntry>('medsam-outbox', 'seg', factory()));
   return new Outbox(store, deps.now, browserLocks(deps.nav));

@@ -12,7 +12,9 @@ const image = { slice: { rows: H, columns: W, samplesPerPixel: 1, pixels: new Ui
 /** The box as a mask: what the box-oracle model answers. */
 function boxMask(b: ImageBox): Uint8Array {
   const m = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (x + 0.5 > b.x0 && x + 0.5 < b.x1 && y + 0.5 > b.y0 && y + 0.5 < b.y1) m[y * W + x] = 1;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      if (x + 0.5 > b.x0 && x + 0.5 < b.x1 && y + 0.5 > b.y0 && y + 0.5 < b.y1) m[y * W + x] = 1;
   return m;
 }
 
@@ -31,7 +33,12 @@ function manualEngine() {
 
 /** An overlay that remembers what it shows (null: nothing). */
 function recordingOverlay() {
-  const overlay = { shown: null as Uint8Array | null, shows: 0, show: (m: Uint8Array) => void ((overlay.shown = m), overlay.shows++), clear: () => void (overlay.shown = null) };
+  const overlay = {
+    shown: null as Uint8Array | null,
+    shows: 0,
+    show: (m: Uint8Array) => void ((overlay.shown = m), overlay.shows++),
+    clear: () => void (overlay.shown = null),
+  };
   return overlay;
 }
 
@@ -100,7 +107,7 @@ describe('PreviewController', () => {
     expect(count(s.labelmap)).toBe(4);
   });
 
-  it('does not accept an older box\'s mask when the newest box failed: the preview is dropped, the error stays', async () => {
+  it("does not accept an older box's mask when the newest box failed: the preview is dropped, the error stays", async () => {
     const { engine, calls } = manualEngine();
     const s = setup(engine);
     s.controller.setBox(box(0, 0, 2, 2));
@@ -139,7 +146,12 @@ describe('PreviewController', () => {
     s.controller.setBox(box(0, 0, 2, 2));
     calls[0].resolve();
     await flush();
-    s.controller.start({ viewportId: 'vp', imageId: 'img1', image, target: async () => ({ labelmap: arraySliceAccess(s.labelmap), segmentIndex: 1, changed: () => {} }) });
+    s.controller.start({
+      viewportId: 'vp',
+      imageId: 'img1',
+      image,
+      target: async () => ({ labelmap: arraySliceAccess(s.labelmap), segmentIndex: 1, changed: () => {} }),
+    });
     await flush();
     expect(count(s.labelmap)).toBe(0);
   });
@@ -179,7 +191,11 @@ describe('PreviewController', () => {
       setTimer: (fn, ms) => timers.push({ fn, at: t + ms }),
       clearTimer: () => {},
     });
-    const target: PreviewTarget = { labelmap: arraySliceAccess(new Uint8Array(W * H)), segmentIndex: 1, changed: () => {} };
+    const target: PreviewTarget = {
+      labelmap: arraySliceAccess(new Uint8Array(W * H)),
+      segmentIndex: 1,
+      changed: () => {},
+    };
     controller.start({ viewportId: 'vp', imageId: 'i', image, target: async () => target });
     controller.setBox(box(0, 0, 2, 2));
     calls[0].resolve();
@@ -250,7 +266,17 @@ describe('PreviewController', () => {
       expect(count(s.labelmap)).toBe(6);
       expect(s.history).toHaveLength(1);
 
-      s.controller.start({ viewportId: 'vp', imageId: 'img1', image, target: async () => ({ labelmap: arraySliceAccess(s.labelmap), segmentIndex: 2, changed: () => undefined, overlay }) });
+      s.controller.start({
+        viewportId: 'vp',
+        imageId: 'img1',
+        image,
+        target: async () => ({
+          labelmap: arraySliceAccess(s.labelmap),
+          segmentIndex: 2,
+          changed: () => undefined,
+          overlay,
+        }),
+      });
       s.controller.setDragging(true);
       s.controller.setBox(box(4, 0, 8, 4));
       calls[1].resolve();

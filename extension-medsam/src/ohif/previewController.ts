@@ -13,7 +13,14 @@
 import type { ImageBox } from '../engine/geometry/box';
 import { isMedsamError } from '../engine/errors';
 import type { SliceInput } from '../engine/session/pipeline';
-import { EMPTY_EDIT, paintMask, reapplyEdit, revertEdit, type LabelmapEdit, type LabelmapSliceAccess } from './labelmapEdit';
+import {
+  EMPTY_EDIT,
+  paintMask,
+  reapplyEdit,
+  revertEdit,
+  type LabelmapEdit,
+  type LabelmapSliceAccess,
+} from './labelmapEdit';
 
 /** A light drawing of a mask over the viewport, cheap enough for every preview of a drag. */
 export interface PreviewOverlay {

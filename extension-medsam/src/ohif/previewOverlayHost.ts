@@ -35,14 +35,19 @@ export function previewOverlayFor(
 ): PreviewOverlay | undefined {
   const element: HTMLElement | undefined = viewport?.element;
   if (!element || typeof document === 'undefined') return undefined;
-  const toCanvas = (x: number, y: number) => viewport.worldToCanvas(imagePointToWorld(plane, { x, y })) as [number, number];
+  const toCanvas = (x: number, y: number) =>
+    viewport.worldToCanvas(imagePointToWorld(plane, { x, y })) as [number, number];
   const rendered: string = cs.core.Enums?.Events?.IMAGE_RENDERED ?? 'CORNERSTONE_IMAGE_RENDERED';
   return createMaskOverlay({
     element,
     columns: plane.columns,
     rows: plane.rows,
     colour: segmentColour(services, viewport.id, segment),
-    corners: () => ({ topLeft: toCanvas(0, 0), topRight: toCanvas(plane.columns, 0), bottomLeft: toCanvas(0, plane.rows) }),
+    corners: () => ({
+      topLeft: toCanvas(0, 0),
+      topRight: toCanvas(plane.columns, 0),
+      bottomLeft: toCanvas(0, plane.rows),
+    }),
     afterNextRender(fn) {
       let done = false;
       const once = () => {

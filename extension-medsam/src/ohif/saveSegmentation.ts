@@ -66,7 +66,11 @@ function rgbOf(c: unknown): [number, number, number] | null {
 }
 
 /** The active DICOMweb data source's STOW root and the host's auth headers (timeoutMs: the site's STOW limit). */
-export function stowConfigFor(services: HostServicesManager['services'], extensionManager: HostExtensionManager, timeoutMs?: number): StowConfig {
+export function stowConfigFor(
+  services: HostServicesManager['services'],
+  extensionManager: HostExtensionManager,
+  timeoutMs?: number,
+): StowConfig {
   const source = extensionManager.getActiveDataSource?.()?.[0];
   const config = source?.getConfig?.() ?? {};
   const root: string | undefined = config.stowRoot ?? config.wadoRoot ?? config.qidoRoot;
@@ -81,7 +85,11 @@ export function stowConfigFor(services: HostServicesManager['services'], extensi
 }
 
 /** The active viewport's segmentation over its display set, slice by slice in the display set's order. */
-export function gatherActiveSegmentation(services: HostServicesManager['services'], extensionManager: HostExtensionManager, cs: HostCornerstone) {
+export function gatherActiveSegmentation(
+  services: HostServicesManager['services'],
+  extensionManager: HostExtensionManager,
+  cs: HostCornerstone,
+) {
   const { viewportGridService, displaySetService, segmentationService } = services;
   const viewportId: string | undefined = viewportGridService?.getActiveViewportId?.();
   if (!viewportId) throw new Error('no active viewport');
@@ -97,19 +105,26 @@ export function gatherActiveSegmentation(services: HostServicesManager['services
   const dataSource = extensionManager.getActiveDataSource?.()?.[0];
   const seg = cs.tools.segmentation;
   // One slice per frame: a multi-frame instance (enhanced CT/MR, a cine) has an image id per frame (from 1).
-  const slices: Array<ExportSlice & { tracked: Array<{ labelmapImageId: string; labels: ArrayLike<number> }> }> = displaySet.instances.flatMap((instance: any) => {
-    const frames = numberOfFrames(instance);
-    return Array.from({ length: frames }, (_, f) => {
-      const frame = frames > 1 ? f + 1 : undefined;
-      // The labelmap images are keyed by the source image id (cornerstone's referenced image id).
-      const imageId: string | undefined =
-        frame === undefined ? (instance.imageId ?? dataSource?.getImageIdsForInstance?.({ instance })) : dataSource?.getImageIdsForInstance?.({ instance, frame });
-      const ids: string[] = imageId ? seg.getLabelmapImageIdsForImageId?.(imageId, segmentation.segmentationId) ?? [] : [];
-      const read = ids.map(id => ({ labelmapImageId: id, labels: labelsOf(cs.core.cache.getImage(id)) }));
-      const tracked = read.filter((l): l is { labelmapImageId: string; labels: ArrayLike<number> } => l.labels !== null);
-      return { instance, ...(frame !== undefined ? { frame } : {}), layers: tracked.map(l => l.labels), tracked };
+  const slices: Array<ExportSlice & { tracked: Array<{ labelmapImageId: string; labels: ArrayLike<number> }> }> =
+    displaySet.instances.flatMap((instance: any) => {
+      const frames = numberOfFrames(instance);
+      return Array.from({ length: frames }, (_, f) => {
+        const frame = frames > 1 ? f + 1 : undefined;
+        // The labelmap images are keyed by the source image id (cornerstone's referenced image id).
+        const imageId: string | undefined =
+          frame === undefined
+            ? (instance.imageId ?? dataSource?.getImageIdsForInstance?.({ instance }))
+            : dataSource?.getImageIdsForInstance?.({ instance, frame });
+        const ids: string[] = imageId
+          ? (seg.getLabelmapImageIdsForImageId?.(imageId, segmentation.segmentationId) ?? [])
+          : [];
+        const read = ids.map(id => ({ labelmapImageId: id, labels: labelsOf(cs.core.cache.getImage(id)) }));
+        const tracked = read.filter(
+          (l): l is { labelmapImageId: string; labels: ArrayLike<number> } => l.labels !== null,
+        );
+        return { instance, ...(frame !== undefined ? { frame } : {}), layers: tracked.map(l => l.labels), tracked };
+      });
     });
-  });
   const segments: HostSegment[] = Object.values<any>(segmentation.segments ?? {})
     .filter(s => s?.segmentIndex)
     .map(s => {
@@ -121,11 +136,20 @@ export function gatherActiveSegmentation(services: HostServicesManager['services
       }
       return { segmentIndex: s.segmentIndex, label: String(s.label ?? `Segment ${s.segmentIndex}`), color };
     });
-  return { viewportId, segmentationId: segmentation.segmentationId as string, slices, segments, seriesDescription: `MedSAM ${segmentation.label ?? 'segmentation'}`.slice(0, 64) };
+  return {
+    viewportId,
+    segmentationId: segmentation.segmentationId as string,
+    slices,
+    segments,
+    seriesDescription: `MedSAM ${segmentation.label ?? 'segmentation'}`.slice(0, 64),
+  };
 }
 
 /** The gathered segments with the panel's target choices attached (keyed by segmentation and segment index). */
-export function withTargets<G extends { segmentationId: string; segments: HostSegment[] }>(gathered: G, targets: SaveOptions['targets']): G {
+export function withTargets<G extends { segmentationId: string; segments: HostSegment[] }>(
+  gathered: G,
+  targets: SaveOptions['targets'],
+): G {
   if (!targets) return gathered;
   const segments = gathered.segments.map(s => {
     const target = targets[`${gathered.segmentationId}:${s.segmentIndex}`];
@@ -135,9 +159,15 @@ export function withTargets<G extends { segmentationId: string; segments: HostSe
 }
 
 /** Each segment flagged edited-by-hand when its pixels differ from what MedSAM wrote (see medsamLedger.ts). */
-export function withHandEdits<G extends ReturnType<typeof gatherActiveSegmentation>>(gathered: G, ledger: MedsamLedger): G {
+export function withHandEdits<G extends ReturnType<typeof gatherActiveSegmentation>>(
+  gathered: G,
+  ledger: MedsamLedger,
+): G {
   const layers = gathered.slices.flatMap(s => s.tracked);
-  const segments = gathered.segments.map(s => ({ ...s, editedByHand: ledger.editedByHand(gathered.segmentationId, s.segmentIndex, layers) }));
+  const segments = gathered.segments.map(s => ({
+    ...s,
+    editedByHand: ledger.editedByHand(gathered.segmentationId, s.segmentIndex, layers),
+  }));
   return { ...gathered, segments };
 }
 
@@ -151,7 +181,11 @@ export interface SaverPage {
 }
 
 export function browserSaverPage(): SaverPage {
-  return { download: (filename, bytes) => downloadFile(filename, bytes), holdPageLeave: pageLeaveGuard(), persist: persistentStorage() };
+  return {
+    download: (filename, bytes) => downloadFile(filename, bytes),
+    holdPageLeave: pageLeaveGuard(),
+    persist: persistentStorage(),
+  };
 }
 
 /** Runs a store with the page-leave prompt on. */
@@ -165,7 +199,10 @@ async function guarded<T>(page: SaverPage, work: () => Promise<T>): Promise<T> {
 }
 
 /** The last resort when the outbox cannot keep a SEG the PACS did not take: the user gets the file now. */
-function handOver(page: SaverPage, seg: { sopInstanceUid: string; bytes: Uint8Array }): NonNullable<SaveReport['downloaded']> {
+function handOver(
+  page: SaverPage,
+  seg: { sopInstanceUid: string; bytes: Uint8Array },
+): NonNullable<SaveReport['downloaded']> {
   const { filename } = segFile(seg);
   try {
     page.download(filename, seg.bytes);
@@ -190,9 +227,21 @@ export function createHostSaver(args: {
   const config = () => stowConfigFor(services, extensionManager, args.stowTimeoutMs);
   return {
     async save(model, options = {}) {
-      const gathered = withTargets(withHandEdits(gatherActiveSegmentation(services, extensionManager, cs), args.ledger), options.targets);
-      const exported = buildSegExport({ slices: gathered.slices, segments: gathered.segments, model, editedByHand: null, seriesDescription: gathered.seriesDescription });
-      const seg = writeSeg({ ...exported.input, options: { ...exported.input.options, kind: options.kind ?? 'BINARY' } });
+      const gathered = withTargets(
+        withHandEdits(gatherActiveSegmentation(services, extensionManager, cs), args.ledger),
+        options.targets,
+      );
+      const exported = buildSegExport({
+        slices: gathered.slices,
+        segments: gathered.segments,
+        model,
+        editedByHand: null,
+        seriesDescription: gathered.seriesDescription,
+      });
+      const seg = writeSeg({
+        ...exported.input,
+        options: { ...exported.input.options, kind: options.kind ?? 'BINARY' },
+      });
       const description = `${gathered.seriesDescription}: ${exported.written.map(s => s.label).join(', ')}`;
       void page.persist();
       const outcome = await guarded(page, () => saveToPacs({ ...seg, description }, config(), outbox));

@@ -34,10 +34,27 @@ describe('buildSegExport', () => {
     return a;
   };
   const slices: ExportSlice[] = [
-    { instance: instance(0), layers: [layer([[0, 1], [7, 2]])] },
+    {
+      instance: instance(0),
+      layers: [
+        layer([
+          [0, 1],
+          [7, 2],
+        ]),
+      ],
+    },
     { instance: instance(1), layers: [] },
     // Overlapping segments live in two layers of one slice.
-    { instance: instance(2), layers: [layer([[3, 1]]), layer([[3, 2], [4, 2]])] },
+    {
+      instance: instance(2),
+      layers: [
+        layer([[3, 1]]),
+        layer([
+          [3, 2],
+          [4, 2],
+        ]),
+      ],
+    },
   ];
 
   it('gives one mask per segment per source slice, codes the label, and keeps the colour', () => {
@@ -54,7 +71,14 @@ describe('buildSegExport', () => {
     expect(out.voxels).toEqual([2, 3]);
     expect(out.skipped.map(s => s.label)).toEqual(['empty']);
     expect(out.input.masks[0][1]).toBeNull();
-    expect(Array.from(out.input.masks[1][2] ?? [])).toEqual(Array.from(layer([[3, 1], [4, 1]])));
+    expect(Array.from(out.input.masks[1][2] ?? [])).toEqual(
+      Array.from(
+        layer([
+          [3, 1],
+          [4, 1],
+        ]),
+      ),
+    );
     const [liver, blob] = out.input.segments;
     expect(liver.type.meaning).toBe('Liver');
     expect(liver.color).toEqual([200, 10, 10]);
@@ -66,9 +90,21 @@ describe('buildSegExport', () => {
   });
 
   it('declares MANUAL after hand edits, and refuses an empty segmentation', () => {
-    const out = buildSegExport({ slices, segments: [{ segmentIndex: 1, label: 'Liver', color: null }], model: MODEL, editedByHand: true });
+    const out = buildSegExport({
+      slices,
+      segments: [{ segmentIndex: 1, label: 'Liver', color: null }],
+      model: MODEL,
+      editedByHand: true,
+    });
     expect(out.input.segments[0].algorithmType).toBe('MANUAL');
-    expect(() => buildSegExport({ slices, segments: [{ segmentIndex: 9, label: 'x', color: null }], model: MODEL, editedByHand: false })).toThrow(/empty/);
+    expect(() =>
+      buildSegExport({
+        slices,
+        segments: [{ segmentIndex: 9, label: 'x', color: null }],
+        model: MODEL,
+        editedByHand: false,
+      }),
+    ).toThrow(/empty/);
   });
 
   it('codes each segment by its own hand-edit flag (the ledger), without the untracked note', () => {
@@ -86,7 +122,15 @@ describe('buildSegExport', () => {
   });
 
   it('writes a SEG that reads back to the same voxels on the source slices', () => {
-    const out = buildSegExport({ slices, segments: [{ segmentIndex: 1, label: 'Liver', color: null }, { segmentIndex: 2, label: 'Polyp', color: null }], model: MODEL, editedByHand: false });
+    const out = buildSegExport({
+      slices,
+      segments: [
+        { segmentIndex: 1, label: 'Liver', color: null },
+        { segmentIndex: 2, label: 'Polyp', color: null },
+      ],
+      model: MODEL,
+      editedByHand: false,
+    });
     const seg = writeSeg(out.input);
     const back = readSeg(seg.bytes, out.input.sources);
     for (let s = 0; s < 2; s++) {
@@ -100,48 +144,76 @@ describe('buildSegExport', () => {
 
 describe('buildSegExport of a multi-frame instance', () => {
   it('writes a SEG that references each frame of an enhanced image by its number', () => {
-    const { ImagePositionPatient: _p, ImageOrientationPatient: _o, PixelSpacing: _s, SliceThickness: _t, ...rest } = instance(0);
+    const {
+      ImagePositionPatient: _p,
+      ImageOrientationPatient: _o,
+      PixelSpacing: _s,
+      SliceThickness: _t,
+      ...rest
+    } = instance(0);
     const enhanced = {
       ...rest,
       SOPClassUID: '1.2.840.10008.5.1.4.1.1.2.1',
       NumberOfFrames: 3,
-      SharedFunctionalGroupsSequence: [{ PixelMeasuresSequence: [{ PixelSpacing: [0.7, 0.7], SliceThickness: 2.5 }], PlaneOrientationSequence: [{ ImageOrientationPatient: [1, 0, 0, 0, 1, 0] }] }],
+      SharedFunctionalGroupsSequence: [
+        {
+          PixelMeasuresSequence: [{ PixelSpacing: [0.7, 0.7], SliceThickness: 2.5 }],
+          PlaneOrientationSequence: [{ ImageOrientationPatient: [1, 0, 0, 0, 1, 0] }],
+        },
+      ],
       // Frames stored head to feet.
-      PerFrameFunctionalGroupsSequence: [5, 2.5, 0].map((z) => ({ PlanePositionSequence: [{ ImagePositionPatient: [0, 0, z] }] })),
+      PerFrameFunctionalGroupsSequence: [5, 2.5, 0].map(z => ({
+        PlanePositionSequence: [{ ImagePositionPatient: [0, 0, z] }],
+      })),
     };
     const mark = new Uint8Array(ROWS * COLUMNS);
     mark[2] = 1;
     const out = buildSegExport({
-      slices: [1, 2, 3].map((frame) => ({ instance: enhanced, frame, layers: frame === 3 ? [mark] : [] })),
+      slices: [1, 2, 3].map(frame => ({ instance: enhanced, frame, layers: frame === 3 ? [mark] : [] })),
       segments: [{ segmentIndex: 1, label: 'Liver', color: null }],
       model: MODEL,
       editedByHand: false,
     });
-    expect(out.input.sources.map((s) => [s.referencedFrameNumber, s.imagePositionPatient?.[2]])).toEqual([[1, 5], [2, 2.5], [3, 0]]);
+    expect(out.input.sources.map(s => [s.referencedFrameNumber, s.imagePositionPatient?.[2]])).toEqual([
+      [1, 5],
+      [2, 2.5],
+      [3, 0],
+    ]);
     const seg = writeSeg(out.input);
-    const item = (seg.dataset.PerFrameFunctionalGroupsSequence as any[])[0].DerivationImageSequence[0].SourceImageSequence[0];
+    const item = (seg.dataset.PerFrameFunctionalGroupsSequence as any[])[0].DerivationImageSequence[0]
+      .SourceImageSequence[0];
     expect([item.ReferencedSOPInstanceUID, item.ReferencedFrameNumber]).toEqual(['1.2.3.4.1', 3]);
     const back = readSeg(seg.bytes, out.input.sources);
-    expect(back.masks[0].map((m) => m[2])).toEqual([0, 0, 1]);
+    expect(back.masks[0].map(m => m[2])).toEqual([0, 0, 1]);
   });
 });
 
 describe('describeSegment', () => {
   it('codes the segment from the chosen target, whatever its label says', () => {
     const kidney = targetById('kidney-left')!;
-    const d = describeSegment({ segmentIndex: 1, label: 'MedSAM 1', color: null, target: kidney }, 'SEMIAUTOMATIC', MODEL);
+    const d = describeSegment(
+      { segmentIndex: 1, label: 'MedSAM 1', color: null, target: kidney },
+      'SEMIAUTOMATIC',
+      MODEL,
+    );
     expect(d.label).toBe('MedSAM 1');
     expect([d.category, d.type, d.typeModifier]).toEqual([kidney.category, kidney.type, kidney.typeModifier]);
     expect(d.color).toEqual(kidney.color);
   });
 
   it('codes a free-text choice as Tissue even when the label names a known target', () => {
-    const d = describeSegment({ segmentIndex: 2, label: 'Liver', color: [1, 2, 3], target: freeTextTarget('odd region') }, 'SEMIAUTOMATIC', MODEL);
+    const d = describeSegment(
+      { segmentIndex: 2, label: 'Liver', color: [1, 2, 3], target: freeTextTarget('odd region') },
+      'SEMIAUTOMATIC',
+      MODEL,
+    );
     expect([d.category.meaning, d.type.meaning, d.typeModifier]).toEqual(['Tissue', 'Tissue', undefined]);
     expect(d.color).toEqual([1, 2, 3]);
   });
 
   it('resolves the label when nothing is chosen', () => {
-    expect(describeSegment({ segmentIndex: 1, label: 'Spleen', color: null }, 'SEMIAUTOMATIC', MODEL).type).toEqual(targetById('spleen')!.type);
+    expect(describeSegment({ segmentIndex: 1, label: 'Spleen', color: null }, 'SEMIAUTOMATIC', MODEL).type).toEqual(
+      targetById('spleen')!.type,
+    );
   });
 });

@@ -54,7 +54,11 @@ export interface ExportResult {
 }
 
 /** The segment's coded description: the label names a known target when it can, else a coded free-text fallback. */
-export function describeSegment(segment: HostSegment, algorithmType: SegmentAlgorithmType, model: ExportModel): SegmentDescription {
+export function describeSegment(
+  segment: HostSegment,
+  algorithmType: SegmentAlgorithmType,
+  model: ExportModel,
+): SegmentDescription {
   const label = segment.label.trim() || `Segment ${segment.segmentIndex}`;
   // The panel's choice codes the segment whatever its label says; else a known target by name, else free text.
   const target = segment.target ?? resolveTarget(label);
@@ -79,7 +83,8 @@ function frameSource(instance: Record<string, unknown>, frame: number): SourceIm
 export function buildSegExport(req: ExportRequest): ExportResult {
   if (req.slices.length === 0) throw new Error('the viewport shows no source images to save a segmentation for');
   const notes: string[] = [];
-  const algorithmTypeOf = (s: HostSegment): SegmentAlgorithmType => ((s.editedByHand ?? req.editedByHand) ? 'MANUAL' : 'SEMIAUTOMATIC');
+  const algorithmTypeOf = (s: HostSegment): SegmentAlgorithmType =>
+    (s.editedByHand ?? req.editedByHand) ? 'MANUAL' : 'SEMIAUTOMATIC';
   if (req.editedByHand === null && req.segments.some(s => s.editedByHand === undefined)) {
     notes.push('hand edits are not tracked: segments are saved as SEMIAUTOMATIC');
   }
@@ -95,7 +100,8 @@ export function buildSegExport(req: ExportRequest): ExportResult {
       const mask = new Uint8Array(pixels);
       let any = false;
       for (const layer of layers) {
-        if (layer.length !== pixels) throw new Error(`a labelmap slice has ${layer.length} voxels, its image ${pixels}`);
+        if (layer.length !== pixels)
+          throw new Error(`a labelmap slice has ${layer.length} voxels, its image ${pixels}`);
         for (let i = 0; i < pixels; i++) {
           if (layer[i] === segment.segmentIndex && !mask[i]) {
             mask[i] = 1;
@@ -114,10 +120,13 @@ export function buildSegExport(req: ExportRequest): ExportResult {
     masks.push(perSlice);
     voxels.push(count);
   }
-  if (written.length === 0) throw new Error('the segmentation is empty: draw a box and accept it (Enter) before saving');
+  if (written.length === 0)
+    throw new Error('the segmentation is empty: draw a box and accept it (Enter) before saving');
   if (skipped.length) notes.push(`empty segments not saved: ${skipped.map(s => s.label).join(', ')}`);
   const input: SegInput = {
-    sources: req.slices.map(s => (s.frame === undefined ? sourceFromNaturalized(s.instance) : frameSource(s.instance, s.frame))),
+    sources: req.slices.map(s =>
+      s.frame === undefined ? sourceFromNaturalized(s.instance) : frameSource(s.instance, s.frame),
+    ),
     segments: written.map(s => describeSegment(s, algorithmTypeOf(s), req.model)),
     masks,
     options: { seriesDescription: req.seriesDescription ?? 'MedSAM segmentation' },

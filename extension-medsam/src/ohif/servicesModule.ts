@@ -10,7 +10,10 @@ export function getServicesModule(): Array<HostServiceRegistration<unknown>> {
 }
 
 /** The service configuration from the app config (window.config.medsam). */
-export function serviceConfiguration({ appConfig, configuration }: Pick<HostModuleArgs, 'appConfig' | 'configuration'>): MedsamServiceConfig {
+export function serviceConfiguration({
+  appConfig,
+  configuration,
+}: Pick<HostModuleArgs, 'appConfig' | 'configuration'>): MedsamServiceConfig {
   const fromApp = (appConfig?.medsam ?? {}) as MedsamServiceConfig;
   return { ...fromApp, ...(configuration ?? {}) };
 }

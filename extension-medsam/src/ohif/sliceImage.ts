@@ -18,7 +18,11 @@ export interface CornerstoneImageLike {
   slope?: number;
   intercept?: number;
   photometricInterpretation?: string;
-  preScale?: { enabled?: boolean; scaled?: boolean; scalingParameters?: { rescaleSlope?: number; rescaleIntercept?: number; modality?: string } };
+  preScale?: {
+    enabled?: boolean;
+    scaled?: boolean;
+    scalingParameters?: { rescaleSlope?: number; rescaleIntercept?: number; modality?: string };
+  };
   getPixelData?: () => ArrayLike<number> | undefined;
   voxelManager?: { getScalarData?: () => ArrayLike<number> | undefined };
 }
@@ -45,20 +49,34 @@ function pixelsOf(image: CornerstoneImageLike): ArrayLike<number> | undefined {
 }
 
 function asEnginePixels(data: ArrayLike<number>): PixelArray {
-  if (data instanceof Int8Array || data instanceof Uint8Array || data instanceof Int16Array || data instanceof Uint16Array || data instanceof Float32Array) {
+  if (
+    data instanceof Int8Array ||
+    data instanceof Uint8Array ||
+    data instanceof Int16Array ||
+    data instanceof Uint16Array ||
+    data instanceof Float32Array
+  ) {
     return data;
   }
   // Uint8ClampedArray, Int32Array, Float64Array, plain arrays: float32 holds every stored DICOM value exactly.
   return Float32Array.from(data as ArrayLike<number>);
 }
 
-export function sliceFromCornerstoneImage(image: CornerstoneImageLike, meta: SliceMetadata = {}, intensity?: IntensityOptions): SliceInput {
+export function sliceFromCornerstoneImage(
+  image: CornerstoneImageLike,
+  meta: SliceMetadata = {},
+  intensity?: IntensityOptions,
+): SliceInput {
   const rows = Number(image.rows);
   const columns = Number(image.columns);
   const where = image.imageId ? ` (${image.imageId})` : '';
   const pixels = pixelsOf(image);
   if (!pixels || !(rows > 0) || !(columns > 0)) {
-    throw new MedsamError('INVALID_IMAGE', `the image${where} has no pixel data in the viewer (not loaded, or not an image)`, { imageId: image.imageId });
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      `the image${where} has no pixel data in the viewer (not loaded, or not an image)`,
+      { imageId: image.imageId },
+    );
   }
   const count = rows * columns;
   const modality = meta.modality ?? image.preScale?.scalingParameters?.modality;
@@ -87,7 +105,11 @@ export function sliceFromCornerstoneImage(image: CornerstoneImageLike, meta: Sli
     return { slice: { rows, columns, samplesPerPixel: 3, pixels: rgb, modality }, intensity };
   }
   if (components !== 1) {
-    throw new MedsamError('INVALID_IMAGE', `the image${where} has ${pixels.length} samples for ${rows}x${columns} pixels`, { imageId: image.imageId });
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      `the image${where} has ${pixels.length} samples for ${rows}x${columns} pixels`,
+      { imageId: image.imageId },
+    );
   }
 
   const scaled = image.preScale?.scaled === true;
@@ -104,7 +126,11 @@ export function sliceFromCornerstoneImage(image: CornerstoneImageLike, meta: Sli
     modality,
     // cornerstone leaves MONOCHROME1 pixels as stored (it inverts at display); the engine inverts them as the CLI does.
     photometricInterpretation: meta.photometricInterpretation ?? image.photometricInterpretation,
-    pixelValueRange: valueRange(meta, scaled ? finiteOr(image.preScale?.scalingParameters?.rescaleSlope, slope) : 1, scaled ? finiteOr(image.preScale?.scalingParameters?.rescaleIntercept, intercept) : 0),
+    pixelValueRange: valueRange(
+      meta,
+      scaled ? finiteOr(image.preScale?.scalingParameters?.rescaleSlope, slope) : 1,
+      scaled ? finiteOr(image.preScale?.scalingParameters?.rescaleIntercept, intercept) : 0,
+    ),
   };
   return { slice, intensity };
 }

@@ -21,8 +21,14 @@ export interface ReplaceOptions {
   keepHandEdits: boolean;
 }
 
-export function replaceSegmentOnSlice(labelmap: LabelmapSliceAccess, mask: ArrayLike<number>, value: number, options: ReplaceOptions): SliceReplaceEdit {
-  if (mask.length !== labelmap.length) throw new Error(`mask has ${mask.length} pixels, the labelmap slice ${labelmap.length}`);
+export function replaceSegmentOnSlice(
+  labelmap: LabelmapSliceAccess,
+  mask: ArrayLike<number>,
+  value: number,
+  options: ReplaceOptions,
+): SliceReplaceEdit {
+  if (mask.length !== labelmap.length)
+    throw new Error(`mask has ${mask.length} pixels, the labelmap slice ${labelmap.length}`);
   const bits = options.medsamBits;
   const indices: number[] = [];
   const before: number[] = [];
@@ -43,7 +49,12 @@ export function replaceSegmentOnSlice(labelmap: LabelmapSliceAccess, mask: Array
     before.push(current);
     after.push(next);
   }
-  return { value, indices: Uint32Array.from(indices), before: Uint16Array.from(before), after: Uint16Array.from(after) };
+  return {
+    value,
+    indices: Uint32Array.from(indices),
+    before: Uint16Array.from(before),
+    after: Uint16Array.from(after),
+  };
 }
 
 /** Puts back the values the edit replaced, where the edit's value is still there (later edits win). */

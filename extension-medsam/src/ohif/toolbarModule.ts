@@ -13,7 +13,8 @@ export function getToolbarModule({ servicesManager }: HostModuleArgs) {
       evaluate: () => {
         const state = (servicesManager.services[SERVICE_NAME] as MedsamService | undefined)?.getState();
         if (!state) return { disabled: true, disabledText: 'MedSAM is not registered' };
-        if (state.status === 'error') return { disabled: true, disabledText: 'MedSAM model not available: see the MedSAM panel' };
+        if (state.status === 'error')
+          return { disabled: true, disabledText: 'MedSAM model not available: see the MedSAM panel' };
         return {};
       },
     },

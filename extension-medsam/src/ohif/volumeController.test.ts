@@ -14,7 +14,9 @@ const box = (x0: number, y0: number, x1: number, y1: number): ImageBox => ({ spa
 /** A box oracle: the pixels whose centres are inside the box. */
 function boxMask(b: ImageBox): Uint8Array {
   const m = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (x + 0.5 > b.x0 && x + 0.5 < b.x1 && y + 0.5 > b.y0 && y + 0.5 < b.y1) m[y * W + x] = 1;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      if (x + 0.5 > b.x0 && x + 0.5 < b.x1 && y + 0.5 > b.y0 && y + 0.5 < b.y1) m[y * W + x] = 1;
   return m;
 }
 
@@ -30,7 +32,8 @@ function fakeScene(keys: VolumeScene['keys']) {
     spacingMm: [1, 1, 2],
     segmentationId: 'seg',
     segmentIndex: SEG,
-    loadSlice: async z => ({ slice: { rows: H, columns: W, samplesPerPixel: 1, pixels: new Int16Array(W * H).fill(z) } }) as SliceInput,
+    loadSlice: async z =>
+      ({ slice: { rows: H, columns: W, samplesPerPixel: 1, pixels: new Int16Array(W * H).fill(z) } }) as SliceInput,
     labelmap: z => ({ labelmapImageId: `lm-${z}`, access: arraySliceAccess(labelmaps[z]) }),
     changed: () => void changes++,
     record: entry => void history.push(entry),
@@ -66,7 +69,14 @@ describe('VolumeController', () => {
     const controller = new VolumeController(engine, ledger, s => states.push(s));
     const { scene, labelmaps, history } = fakeScene(keys);
     const end = await controller.run(async () => scene);
-    expect(end).toMatchObject({ phase: 'preview', outcome: 'complete', done: 5, total: 5, mode: 'interpolate', keySlices: [2, 6] });
+    expect(end).toMatchObject({
+      phase: 'preview',
+      outcome: 'complete',
+      done: 5,
+      total: 5,
+      mode: 'interpolate',
+      keySlices: [2, 6],
+    });
     expect(states.some(s => s.phase === 'running' && s.done === 2)).toBe(true);
     expect(labelmaps.map(l => count(l) > 0)).toEqual([false, false, true, true, true, true, true, false, false]);
     expect(count(labelmaps[2])).toBe(count(boxMask(keys[0].box)));
@@ -77,7 +87,13 @@ describe('VolumeController', () => {
 
     expect(controller.accept()).toBe(true);
     expect(history).toHaveLength(1);
-    expect(ledger.editedByHand('seg', SEG, labelmaps.map((l, z) => ({ labelmapImageId: `lm-${z}`, labels: l })))).toBe(false);
+    expect(
+      ledger.editedByHand(
+        'seg',
+        SEG,
+        labelmaps.map((l, z) => ({ labelmapImageId: `lm-${z}`, labels: l })),
+      ),
+    ).toBe(false);
     const before = labelmaps.map(l => [...l]);
     history[0].undo();
     expect(labelmaps.every(l => count(l) === 0)).toBe(true);
@@ -117,7 +133,13 @@ describe('VolumeController', () => {
     await controller.run(async () => scene);
     expect(labelmaps[4][erased]).toBe(0);
     controller.accept();
-    expect(ledger.editedByHand('seg', SEG, labelmaps.map((l, z) => ({ labelmapImageId: `lm-${z}`, labels: l })))).toBe(true);
+    expect(
+      ledger.editedByHand(
+        'seg',
+        SEG,
+        labelmaps.map((l, z) => ({ labelmapImageId: `lm-${z}`, labels: l })),
+      ),
+    ).toBe(true);
   });
 
   it('a host failure while writing a slice ends the run as a preview of the slices done, with the reason', async () => {

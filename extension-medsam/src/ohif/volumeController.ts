@@ -41,7 +41,12 @@ export interface VolumeScene {
 }
 
 export interface VolumeEngine {
-  segment(imageId: string, image: SliceInput, box: ImageBox, signal: AbortSignal): Promise<{ mask: Uint8Array; iou: number }>;
+  segment(
+    imageId: string,
+    image: SliceInput,
+    box: ImageBox,
+    signal: AbortSignal,
+  ): Promise<{ mask: Uint8Array; iou: number }>;
   /** Encodes a slice ahead of its turn (the worker runs it while the main thread paints the previous slice). */
   prefetch(imageId: string, image: SliceInput, signal: AbortSignal): void;
 }
@@ -147,7 +152,10 @@ export class VolumeController {
     let plan: VolumePlan;
     try {
       scene = await prepare();
-      plan = planVolumeRun(scene.keys, scene.imageIds.length, scene.image, { mode: scene.keys.length === 1 ? 'propagate' : 'interpolate', profile: options.profile });
+      plan = planVolumeRun(scene.keys, scene.imageIds.length, scene.image, {
+        mode: scene.keys.length === 1 ? 'propagate' : 'interpolate',
+        profile: options.profile,
+      });
     } catch (e) {
       this.controller = null;
       this.set({ ...IDLE_VOLUME, message: messageOf(e) });
@@ -173,14 +181,20 @@ export class VolumeController {
           update({ slice: z });
           const image = await scene.loadSlice(z);
           const next = order[order.indexOf(z) + 1];
-          const work = timed('medsam:volume-slice-send', () => this.engine.segment(scene.imageIds[z], image, box, signal ?? controller.signal));
+          const work = timed('medsam:volume-slice-send', () =>
+            this.engine.segment(scene.imageIds[z], image, box, signal ?? controller.signal),
+          );
           if (next !== undefined) void this.prefetch(scene, next, controller.signal);
           return work;
         },
         onSlice: (z, mask) =>
           timed('medsam:volume-slice-write', () => {
             const { labelmapImageId, access } = scene.labelmap(z);
-            const bits = this.ledger.bits({ segmentationId: scene.segmentationId, segmentIndex: scene.segmentIndex, labelmapImageId });
+            const bits = this.ledger.bits({
+              segmentationId: scene.segmentationId,
+              segmentIndex: scene.segmentIndex,
+              labelmapImageId,
+            });
             const edit = replaceSegmentOnSlice(access, mask, scene.segmentIndex, { medsamBits: bits, keepHandEdits });
             pending.edits.set(z, { labelmapImageId, edit });
             if (edit.indices.length) scene.changed(z);
@@ -189,7 +203,12 @@ export class VolumeController {
       });
       if (this.pending !== pending) return this.state; // rejected while it ran
       scene.changed(); // one event for the whole run: the host's panels and other viewports catch up
-      const review = reviewQueue(result, options.reviewLimit ?? 8).map(r => ({ slice: r.slice, iou: r.iou, areaJump: r.areaJump, area: r.area }));
+      const review = reviewQueue(result, options.reviewLimit ?? 8).map(r => ({
+        slice: r.slice,
+        iou: r.iou,
+        areaJump: r.areaJump,
+        area: r.area,
+      }));
       const ml = scene.spacingMm ? volumeMl(result.labelmap, scene.spacingMm) : null;
       const message =
         result.status === 'failed'
@@ -202,7 +221,13 @@ export class VolumeController {
       // Outside runVolume's own handling (the labelmap went away, a host call threw): what was written stays a
       // preview to keep or drop, and the panel says why.
       if (this.pending === pending) {
-        this.set({ phase: 'preview', outcome: 'failed', slice: null, msLeft: 0, message: `Segment volume stopped: ${messageOf(e)}. The slices done are kept as a preview.` });
+        this.set({
+          phase: 'preview',
+          outcome: 'failed',
+          slice: null,
+          msLeft: 0,
+          message: `Segment volume stopped: ${messageOf(e)}. The slices done are kept as a preview.`,
+        });
       }
     } finally {
       if (this.controller === controller) this.controller = null;
@@ -253,7 +278,8 @@ export class VolumeController {
         this.ledger.set(ref, before);
       }
       scene.changed();
-      if (this.state.phase === 'accepted') this.set({ ...IDLE_VOLUME, message: 'The volume run was undone (ctrl+y redoes it).' });
+      if (this.state.phase === 'accepted')
+        this.set({ ...IDLE_VOLUME, message: 'The volume run was undone (ctrl+y redoes it).' });
     };
     const redo = () => {
       for (const { z, ref, edit, after } of slices) {

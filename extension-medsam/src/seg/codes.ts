@@ -73,7 +73,16 @@ function target(
   synonyms: readonly string[] = [],
   extra: { typeModifier?: Code; inContextGroup?: boolean } = {},
 ): SegmentTarget {
-  return { id, label, synonyms, category, type, color, typeModifier: extra.typeModifier, inContextGroup: extra.inContextGroup ?? true };
+  return {
+    id,
+    label,
+    synonyms,
+    category,
+    type,
+    color,
+    typeModifier: extra.typeModifier,
+    inContextGroup: extra.inContextGroup ?? true,
+  };
 }
 
 const KIDNEY = sct('64033007', 'Kidney');
@@ -85,21 +94,36 @@ export const SEGMENT_TARGETS: readonly SegmentTarget[] = [
   target('liver', 'Liver', A, sct('10200004', 'Liver'), [221, 130, 101], ['hepatic']),
   target('spleen', 'Spleen', A, sct('78961009', 'Spleen'), [157, 108, 162], ['splenic']),
   target('kidney', 'Kidney', A, KIDNEY, [185, 102, 83], ['renal']),
-  target('kidney-left', 'Left kidney', A, KIDNEY, [185, 102, 83], ['renal', 'kidney left'], { typeModifier: LATERALITY.left }),
-  target('kidney-right', 'Right kidney', A, KIDNEY, [205, 120, 100], ['renal', 'kidney right'], { typeModifier: LATERALITY.right }),
+  target('kidney-left', 'Left kidney', A, KIDNEY, [185, 102, 83], ['renal', 'kidney left'], {
+    typeModifier: LATERALITY.left,
+  }),
+  target('kidney-right', 'Right kidney', A, KIDNEY, [205, 120, 100], ['renal', 'kidney right'], {
+    typeModifier: LATERALITY.right,
+  }),
   target('pancreas', 'Pancreas', A, sct('15776009', 'Pancreas'), [249, 180, 111], ['pancreatic']),
   target('gallbladder', 'Gallbladder', A, sct('28231008', 'Gallbladder'), [139, 150, 98], ['gall bladder']),
   target('stomach', 'Stomach', A, sct('69695003', 'Stomach'), [216, 132, 105], ['gastric']),
   target('duodenum', 'Duodenum', A, sct('38848004', 'Duodenum'), [255, 253, 229], []),
-  target('small-intestine', 'Small intestine', A, sct('30315005', 'Small intestine'), [205, 167, 142], ['small bowel', 'bowel']),
+  target(
+    'small-intestine',
+    'Small intestine',
+    A,
+    sct('30315005', 'Small intestine'),
+    [205, 167, 142],
+    ['small bowel', 'bowel'],
+  ),
   target('colon', 'Colon', A, sct('71854001', 'Colon'), [204, 168, 143], ['large bowel', 'bowel', 'large intestine']),
   target('rectum', 'Rectum', A, sct('34402009', 'Rectum'), [217, 186, 140], []),
   target('bladder', 'Urinary bladder', A, sct('89837001', 'Bladder'), [222, 154, 132], ['bladder']),
   target('prostate', 'Prostate', A, sct('41216001', 'Prostate'), [230, 158, 140], []),
   target('uterus', 'Uterus', A, sct('35039007', 'Uterus'), [205, 150, 160], ['womb']),
   target('adrenal-gland', 'Adrenal gland', A, ADRENAL, [249, 186, 150], ['suprarenal']),
-  target('adrenal-gland-left', 'Left adrenal gland', A, ADRENAL, [249, 186, 150], ['suprarenal'], { typeModifier: LATERALITY.left }),
-  target('adrenal-gland-right', 'Right adrenal gland', A, ADRENAL, [244, 170, 147], ['suprarenal'], { typeModifier: LATERALITY.right }),
+  target('adrenal-gland-left', 'Left adrenal gland', A, ADRENAL, [249, 186, 150], ['suprarenal'], {
+    typeModifier: LATERALITY.left,
+  }),
+  target('adrenal-gland-right', 'Right adrenal gland', A, ADRENAL, [244, 170, 147], ['suprarenal'], {
+    typeModifier: LATERALITY.right,
+  }),
   // Thorax, head and neck
   target('lung', 'Lung', A, LUNG, [197, 165, 145], ['pulmonary']),
   target('lung-left', 'Left lung', A, LUNG, [197, 165, 145], ['pulmonary'], { typeModifier: LATERALITY.left }),
@@ -114,7 +138,14 @@ export const SEGMENT_TARGETS: readonly SegmentTarget[] = [
   target('eye', 'Eye', A, sct('81745001', 'Eye'), [194, 255, 194], ['globe', 'orbit']),
   // Vessels
   target('aorta', 'Aorta', A, sct('15825003', 'Aorta'), [224, 97, 76], ['aortic']),
-  target('inferior-vena-cava', 'Inferior vena cava', A, sct('64131007', 'Inferior vena cava'), [0, 151, 206], ['ivc', 'vena cava']),
+  target(
+    'inferior-vena-cava',
+    'Inferior vena cava',
+    A,
+    sct('64131007', 'Inferior vena cava'),
+    [0, 151, 206],
+    ['ivc', 'vena cava'],
+  ),
   target('portal-vein', 'Portal vein', A, sct('32764006', 'Portal vein'), [0, 122, 171], ['portal']),
   target('pulmonary-artery', 'Pulmonary artery', A, sct('81040000', 'Pulmonary artery'), [0, 145, 30], []),
   target('vessel', 'Blood vessel', T, sct('59820001', 'Blood Vessel'), [216, 101, 79], ['vessel', 'vascular']),
@@ -136,8 +167,17 @@ export const SEGMENT_TARGETS: readonly SegmentTarget[] = [
   target('nodule', 'Nodule', M, sct('27925004', 'Nodule'), [255, 160, 0], ['nodular']),
   target('cyst', 'Cyst', M, sct('367643001', 'Cyst'), [120, 200, 255], ['cystic']),
   // Polyp: SNOMED CT 41329004 "Polyp (morphologic abnormality)"; pydicom's CID 7151 lists no generic polyp.
-  target('polyp', 'Polyp', M, sct('41329004', 'Polyp'), [255, 96, 160], ['polypoid', 'adenoma'], { inContextGroup: false }),
-  target('hemorrhage', 'Hemorrhage', M, sct('50960005', 'Hemorrhage'), [200, 0, 0], ['haemorrhage', 'bleed', 'bleeding', 'hematoma']),
+  target('polyp', 'Polyp', M, sct('41329004', 'Polyp'), [255, 96, 160], ['polypoid', 'adenoma'], {
+    inContextGroup: false,
+  }),
+  target(
+    'hemorrhage',
+    'Hemorrhage',
+    M,
+    sct('50960005', 'Hemorrhage'),
+    [200, 0, 0],
+    ['haemorrhage', 'bleed', 'bleeding', 'hematoma'],
+  ),
   target('edema', 'Edema', M, sct('79654002', 'Edema'), [160, 220, 255], ['oedema', 'swelling']),
   target('necrosis', 'Necrosis', M, sct('6574001', 'Necrosis'), [90, 60, 40], ['necrotic']),
   target('abscess', 'Abscess', M, sct('44132006', 'Abscess'), [200, 200, 60], []),
@@ -168,24 +208,29 @@ export function searchTargets(query: string, targets: readonly SegmentTarget[] =
   if (q === '') return [...targets];
   const scored: { t: SegmentTarget; score: number; i: number }[] = [];
   targets.forEach((t, i) => {
-    const names = [t.label, ...t.synonyms, t.type.meaning, t.typeModifier ? `${t.typeModifier.meaning} ${t.type.meaning}` : ''].map(normalise);
+    const names = [
+      t.label,
+      ...t.synonyms,
+      t.type.meaning,
+      t.typeModifier ? `${t.typeModifier.meaning} ${t.type.meaning}` : '',
+    ].map(normalise);
     let score = 0;
     for (const n of names) {
       if (n === '') continue;
       if (n === q) score = Math.max(score, 4);
       else if (n.startsWith(q)) score = Math.max(score, 3);
-      else if (n.split(' ').some((w) => w.startsWith(q))) score = Math.max(score, 2);
+      else if (n.split(' ').some(w => w.startsWith(q))) score = Math.max(score, 2);
       else if (n.includes(q)) score = Math.max(score, 1);
     }
     if (t.type.value === query.trim()) score = Math.max(score, 4);
     if (score > 0) scored.push({ t, score, i });
   });
   scored.sort((a, b) => b.score - a.score || a.i - b.i);
-  return scored.map((s) => s.t);
+  return scored.map(s => s.t);
 }
 
 export function targetById(id: string): SegmentTarget | undefined {
-  return SEGMENT_TARGETS.find((t) => t.id === id);
+  return SEGMENT_TARGETS.find(t => t.id === id);
 }
 
 /**
@@ -196,6 +241,6 @@ export function resolveTarget(text: string): SegmentTarget {
   const byId = targetById(text.trim().toLowerCase());
   if (byId) return byId;
   const q = normalise(text);
-  const exact = SEGMENT_TARGETS.find((t) => [t.label, ...t.synonyms].some((n) => normalise(n) === q));
+  const exact = SEGMENT_TARGETS.find(t => [t.label, ...t.synonyms].some(n => normalise(n) === q));
   return exact ?? freeTextTarget(text);
 }

@@ -21,7 +21,7 @@ function gamma(v: number): number {
 }
 
 export function rgbToLab(rgb: Rgb): [number, number, number] {
-  const [r, g, b] = rgb.map(linear).map((v) => v * 100);
+  const [r, g, b] = rgb.map(linear).map(v => v * 100);
   const x = r * 0.4124 + g * 0.3576 + b * 0.1805;
   const y = r * 0.2126 + g * 0.7152 + b * 0.0722;
   const z = r * 0.0193 + g * 0.1192 + b * 0.9505;
@@ -44,12 +44,14 @@ export function labToRgb(lab: readonly [number, number, number]): [number, numbe
   const r = x * 3.2406 + y * -1.5372 + z * -0.4986;
   const g = x * -0.9689 + y * 1.8758 + z * 0.0415;
   const b = x * 0.0557 + y * -0.204 + z * 1.057;
-  return [r, g, b].map((v) => Math.min(255, Math.max(0, Math.round(gamma(v))))) as [number, number, number];
+  return [r, g, b].map(v => Math.min(255, Math.max(0, Math.round(gamma(v))))) as [number, number, number];
 }
 
 export function checkRgb(rgb: Rgb, what = 'colour'): void {
-  if (rgb.length !== 3 || !rgb.every((c) => Number.isFinite(c) && c >= 0 && c <= 255)) {
-    throw new SegError('INVALID_SEGMENT', `${what} [${rgb.join(', ')}] must be three sRGB values in 0..255`, { rgb: [...rgb] });
+  if (rgb.length !== 3 || !rgb.every(c => Number.isFinite(c) && c >= 0 && c <= 255)) {
+    throw new SegError('INVALID_SEGMENT', `${what} [${rgb.join(', ')}] must be three sRGB values in 0..255`, {
+      rgb: [...rgb],
+    });
   }
 }
 
@@ -57,7 +59,8 @@ export function checkRgb(rgb: Rgb, what = 'colour'): void {
 export function rgbToDicomLab(rgb: Rgb): [number, number, number] {
   checkRgb(rgb);
   const [l, a, b] = rgbToLab(rgb);
-  const scale = (v: number, lo: number, hi: number): number => Math.min(0xffff, Math.max(0, Math.round(((v - lo) * 0xffff) / (hi - lo))));
+  const scale = (v: number, lo: number, hi: number): number =>
+    Math.min(0xffff, Math.max(0, Math.round(((v - lo) * 0xffff) / (hi - lo))));
   return [scale(l, 0, 100), scale(a, -128, 127), scale(b, -128, 127)];
 }
 

@@ -73,7 +73,7 @@ function fakeFactory() {
   return { factory: factory as unknown as IDBFactory, writes, data };
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 5));
+const tick = () => new Promise(r => setTimeout(r, 5));
 
 describe('indexedDbStore', () => {
   it('resolves set and delete when the transaction commits, not when the request succeeds', async () => {

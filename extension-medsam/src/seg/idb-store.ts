@@ -23,25 +23,43 @@ function committed(t: IDBTransaction): Promise<void> {
   });
 }
 
-const nameOf = (e: unknown): string => (e && typeof e === 'object' && 'name' in e ? String((e as { name: unknown }).name) : '');
-const messageOf = (e: unknown): string => (e instanceof Error || (e && typeof e === 'object' && 'message' in e) ? String((e as { message: unknown }).message) : String(e));
+const nameOf = (e: unknown): string =>
+  e && typeof e === 'object' && 'name' in e ? String((e as { name: unknown }).name) : '';
+const messageOf = (e: unknown): string =>
+  e instanceof Error || (e && typeof e === 'object' && 'message' in e)
+    ? String((e as { message: unknown }).message)
+    : String(e);
 
 /** A write failure as the user should read it: a full disk is not the same problem as a broken database. */
 export function storeError(e: unknown, dbName: string): SegError {
   const name = nameOf(e);
   if (name === 'QuotaExceededError' || /quota/i.test(messageOf(e))) {
-    return new SegError('OUTBOX_FULL', `The browser's storage for this site is full (QuotaExceededError), so the outbox (IndexedDB "${dbName}") cannot keep the SEG: ${messageOf(e)}`, { dbName, name });
+    return new SegError(
+      'OUTBOX_FULL',
+      `The browser's storage for this site is full (QuotaExceededError), so the outbox (IndexedDB "${dbName}") cannot keep the SEG: ${messageOf(e)}`,
+      { dbName, name },
+    );
   }
-  return new SegError('OUTBOX_UNAVAILABLE', `The outbox (IndexedDB "${dbName}") cannot keep the SEG (${name || 'error'}): ${messageOf(e)}`, { dbName, name });
+  return new SegError(
+    'OUTBOX_UNAVAILABLE',
+    `The outbox (IndexedDB "${dbName}") cannot keep the SEG (${name || 'error'}): ${messageOf(e)}`,
+    { dbName, name },
+  );
 }
 
 function unavailable(dbName: string, why: string, name = ''): SegError {
-  return new SegError('OUTBOX_UNAVAILABLE', `The outbox (IndexedDB "${dbName}") is not available: ${why}`, { dbName, name });
+  return new SegError('OUTBOX_UNAVAILABLE', `The outbox (IndexedDB "${dbName}") is not available: ${why}`, {
+    dbName,
+    name,
+  });
 }
 
 async function openDb(factory: IDBFactory | undefined, dbName: string, storeName: string): Promise<IDBDatabase> {
   if (!factory || typeof factory.open !== 'function') {
-    throw unavailable(dbName, 'this browser context has no IndexedDB (a private window or storage blocked for the site?)');
+    throw unavailable(
+      dbName,
+      'this browser context has no IndexedDB (a private window or storage blocked for the site?)',
+    );
   }
   try {
     const open = factory.open(dbName, 1);
@@ -54,7 +72,11 @@ async function openDb(factory: IDBFactory | undefined, dbName: string, storeName
   }
 }
 
-export async function indexedDbStore<V>(dbName = 'medsam-outbox', storeName = 'seg', factory: IDBFactory | undefined = globalThis.indexedDB): Promise<KeyValueStore<V>> {
+export async function indexedDbStore<V>(
+  dbName = 'medsam-outbox',
+  storeName = 'seg',
+  factory: IDBFactory | undefined = globalThis.indexedDB,
+): Promise<KeyValueStore<V>> {
   const db = await openDb(factory, dbName, storeName);
   // Another tab upgrading the database, or the user clearing site data: let go, so that the next open succeeds.
   db.onversionchange = () => db.close();
@@ -86,9 +108,9 @@ export async function indexedDbStore<V>(dbName = 'medsam-outbox', storeName = 's
     }
   };
   return {
-    get: async (key) => (await read(() => tx('readonly').get(key))) as V | undefined,
-    set: (key, value) => write((store) => store.put(value, key)),
-    delete: (key) => write((store) => store.delete(key)),
+    get: async key => (await read(() => tx('readonly').get(key))) as V | undefined,
+    set: (key, value) => write(store => store.put(value, key)),
+    delete: key => write(store => store.delete(key)),
     keys: async () => (await read(() => tx('readonly').getAllKeys())).map(String),
   };
 }

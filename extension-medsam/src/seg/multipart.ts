@@ -5,7 +5,7 @@
 function randomBoundary(): string {
   const b = new Uint8Array(16);
   globalThis.crypto.getRandomValues(b);
-  return `medsam-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
+  return `medsam-${Array.from(b, x => x.toString(16).padStart(2, '0')).join('')}`;
 }
 
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
@@ -20,7 +20,7 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
 export function multipartBody(parts: readonly Uint8Array[]): { body: Uint8Array; contentType: string } {
   const enc = new TextEncoder();
   let boundary = randomBoundary();
-  while (parts.some((p) => contains(p, enc.encode(boundary)))) boundary = randomBoundary();
+  while (parts.some(p => contains(p, enc.encode(boundary)))) boundary = randomBoundary();
   const chunks: Uint8Array[] = [];
   for (const p of parts) {
     chunks.push(enc.encode(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), p, enc.encode('\r\n'));
@@ -39,7 +39,10 @@ export function multipartBody(parts: readonly Uint8Array[]): { body: Uint8Array;
  * The parts of a multipart/related body, given its Content-Type (which names the boundary). A body cut short (a part
  * without its end, no closing delimiter) throws: a retrieve that lost its last instance must not pass for a whole one.
  */
-export function parseMultipart(body: Uint8Array, contentType: string): { headers: Record<string, string>; bytes: Uint8Array }[] {
+export function parseMultipart(
+  body: Uint8Array,
+  contentType: string,
+): { headers: Record<string, string>; bytes: Uint8Array }[] {
   const m = contentType.match(/boundary="?([^";]+)"?/i);
   if (!m) throw new Error(`Content-Type "${contentType}" names no multipart boundary`);
   const enc = new TextEncoder();

@@ -4,7 +4,17 @@
  * outbox became write-ahead.
  */
 import { SegError, isSegError } from './errors';
-import { Outbox, lazyStore, localLocks, memoryStore, saveToPacs, stowSender, type KeyValueStore, type OutboxEntry, type Sender } from './outbox';
+import {
+  Outbox,
+  lazyStore,
+  localLocks,
+  memoryStore,
+  saveToPacs,
+  stowSender,
+  type KeyValueStore,
+  type OutboxEntry,
+  type Sender,
+} from './outbox';
 import type { FetchLike, StowInstance, StowResult } from './stow';
 
 const ROOT = 'http://pacs.test/dicom-web';
@@ -17,9 +27,20 @@ const seg = (n = 1): StowInstance & { seriesInstanceUid: string; description: st
   description: `SEG ${n}`,
   bytes: new Uint8Array([n, 1, 2, 3]),
 });
-const stored = (uid: string): StowResult => ({ status: 200, url: `${ROOT}/studies`, stored: [{ sopInstanceUid: uid }] });
-const referenced = (uid: string) => JSON.stringify({ '00081199': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: [uid] } }] } });
-const duplicate = (uid: string) => JSON.stringify({ '00081198': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: [uid] }, '00081197': { vr: 'US', Value: [0x0111] } }] } });
+const stored = (uid: string): StowResult => ({
+  status: 200,
+  url: `${ROOT}/studies`,
+  stored: [{ sopInstanceUid: uid }],
+});
+const referenced = (uid: string) =>
+  JSON.stringify({ '00081199': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: [uid] } }] } });
+const duplicate = (uid: string) =>
+  JSON.stringify({
+    '00081198': {
+      vr: 'SQ',
+      Value: [{ '00081155': { vr: 'UI', Value: [uid] }, '00081197': { vr: 'US', Value: [0x0111] } }],
+    },
+  });
 
 /** A promise with its resolver outside: a STOW the test answers when it wants. */
 function deferred<T>() {
@@ -30,13 +51,22 @@ function deferred<T>() {
 }
 
 /** A PACS over fetch: answer(method, url) gives status and body, or null for "never answers". */
-function pacs(answer: (method: string, url: string) => { status: number; body?: string } | null): { fetch: FetchLike; calls: string[] } {
+function pacs(answer: (method: string, url: string) => { status: number; body?: string } | null): {
+  fetch: FetchLike;
+  calls: string[];
+} {
   const calls: string[] = [];
   const fetch: FetchLike = (url, init) => {
     calls.push(`${init.method} ${url}`);
     const a = answer(init.method, url);
     if (!a) return new Promise(() => undefined);
-    return Promise.resolve({ ok: a.status < 300, status: a.status, statusText: '', headers: { get: () => null }, text: async () => a.body ?? '' });
+    return Promise.resolve({
+      ok: a.status < 300,
+      status: a.status,
+      statusText: '',
+      headers: { get: () => null },
+      text: async () => a.body ?? '',
+    });
   };
   return { fetch, calls };
 }
@@ -47,20 +77,25 @@ function failingWrites(error: unknown): KeyValueStore<OutboxEntry> {
   return { ...inner, set: async () => Promise.reject(error) };
 }
 
-const flush = () => new Promise((r) => setTimeout(r, 0));
+const flush = () => new Promise(r => setTimeout(r, 0));
 
 describe('write-ahead save', () => {
   it('puts the SEG into the store, awaited, before the STOW starts, and removes it after the verified store', async () => {
     const store = memoryStore<OutboxEntry>();
     const outbox = new Outbox(store);
     const seenDuringSend: Array<OutboxEntry | undefined> = [];
-    const send: Sender = async (i) => {
+    const send: Sender = async i => {
       seenDuringSend.push(await store.get(i.sopInstanceUid));
       return stored(i.sopInstanceUid);
     };
     const outcome = await outbox.save(seg(), send, ROOT);
     expect(outcome).toMatchObject({ stored: true, verifiedBy: 'stow' });
-    expect(seenDuringSend[0]).toMatchObject({ id: SOP, target: ROOT, attempts: 1, lastError: { code: 'STOW_INTERRUPTED' } });
+    expect(seenDuringSend[0]).toMatchObject({
+      id: SOP,
+      target: ROOT,
+      attempts: 1,
+      lastError: { code: 'STOW_INTERRUPTED' },
+    });
     expect(seenDuringSend[0]?.bytes).toEqual(seg().bytes);
     expect(await store.keys()).toEqual([]);
   });
@@ -73,7 +108,13 @@ describe('write-ahead save', () => {
     const nextTab = new Outbox(store);
     const list = await nextTab.list();
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id: SOP, description: 'SEG 1', attempts: 1, bytesLength: 4, lastError: { code: 'STOW_INTERRUPTED' } });
+    expect(list[0]).toMatchObject({
+      id: SOP,
+      description: 'SEG 1',
+      attempts: 1,
+      bytesLength: 4,
+      lastError: { code: 'STOW_INTERRUPTED' },
+    });
     expect(list[0].lastError.message).toMatch(/closed or reloaded while the SEG was being sent/);
   });
 
@@ -94,7 +135,9 @@ describe('write-ahead save', () => {
     const outcome = await saveToPacs(seg(), { root: ROOT, fetch, timeoutMs: 30 }, outbox);
     expect(outcome).toMatchObject({ stored: false, outboxId: SOP, error: { code: 'STOW_TIMEOUT' } });
     if (outcome.stored) throw new Error('unreachable');
-    expect(outcome.error.message).toMatch(/did not answer the STOW-RS at http:\/\/pacs\.test\/dicom-web\/studies within 0\.03 s/);
+    expect(outcome.error.message).toMatch(
+      /did not answer the STOW-RS at http:\/\/pacs\.test\/dicom-web\/studies within 0\.03 s/,
+    );
     expect((await outbox.list())[0]).toMatchObject({ id: SOP, lastError: { code: 'STOW_TIMEOUT' } });
   });
 });
@@ -104,15 +147,21 @@ describe('a store that cannot keep the SEG', () => {
 
   it('quota exceeded and the PACS down: the outcome says not kept, with both reasons, and nothing throws', async () => {
     const outbox = new Outbox(failingWrites(full));
-    const down: Sender = async () => Promise.reject(new SegError('STOW_NETWORK', 'Could not reach the PACS: ECONNREFUSED'));
+    const down: Sender = async () =>
+      Promise.reject(new SegError('STOW_NETWORK', 'Could not reach the PACS: ECONNREFUSED'));
     const outcome = await outbox.save(seg(), down, ROOT);
-    expect(outcome).toMatchObject({ stored: false, outboxId: null, error: { code: 'STOW_NETWORK' }, notKept: { code: 'OUTBOX_FULL' } });
+    expect(outcome).toMatchObject({
+      stored: false,
+      outboxId: null,
+      error: { code: 'STOW_NETWORK' },
+      notKept: { code: 'OUTBOX_FULL' },
+    });
   });
 
   it('quota exceeded and the PACS up: stored at once, with a note that no copy was kept', async () => {
     const sent: string[] = [];
     const outbox = new Outbox(failingWrites(full));
-    const outcome = await outbox.save(seg(), async (i) => (sent.push(i.sopInstanceUid), stored(i.sopInstanceUid)), ROOT);
+    const outcome = await outbox.save(seg(), async i => (sent.push(i.sopInstanceUid), stored(i.sopInstanceUid)), ROOT);
     expect(outcome).toMatchObject({ stored: true, notKept: { code: 'OUTBOX_FULL' } });
     expect(sent).toEqual([SOP]);
   });
@@ -120,7 +169,7 @@ describe('a store that cannot keep the SEG', () => {
   it('no IndexedDB at all: a lazy store that cannot open still lets Save store at once', async () => {
     const unavailable = new SegError('OUTBOX_UNAVAILABLE', 'this browser context has no IndexedDB');
     const outbox = new Outbox(lazyStore<OutboxEntry>(() => Promise.reject(unavailable)));
-    const outcome = await outbox.save(seg(), async (i) => stored(i.sopInstanceUid), ROOT);
+    const outcome = await outbox.save(seg(), async i => stored(i.sopInstanceUid), ROOT);
     expect(outcome).toMatchObject({ stored: true, notKept: { code: 'OUTBOX_UNAVAILABLE' } });
   });
 
@@ -144,7 +193,10 @@ describe('a store that cannot keep the SEG', () => {
     const store = lazyStore<OutboxEntry>(async () => {
       opens++;
       const inner = memoryStore<OutboxEntry>();
-      return { ...inner, keys: async () => (broken ? Promise.reject(new SegError('OUTBOX_UNAVAILABLE', 'closed')) : inner.keys()) };
+      return {
+        ...inner,
+        keys: async () => (broken ? Promise.reject(new SegError('OUTBOX_UNAVAILABLE', 'closed')) : inner.keys()),
+      };
     });
     await expect(store.keys()).rejects.toBeDefined();
     broken = false;
@@ -165,7 +217,7 @@ describe('two tabs retrying one entry', () => {
     const tabA = new Outbox(store, undefined, locks);
     const tabB = new Outbox(store, undefined, locks);
     const posts: string[] = [];
-    const slow: Sender = async (i) => {
+    const slow: Sender = async i => {
       posts.push(i.sopInstanceUid);
       await flush();
       return stored(i.sopInstanceUid);
@@ -182,7 +234,8 @@ describe('two tabs retrying one entry', () => {
     await waiting(store);
     let stowed = false;
     const { fetch, calls } = pacs((method, _url) => {
-      if (method === 'GET') return { status: 200, body: JSON.stringify(stowed ? [{ '00080018': { vr: 'UI', Value: [SOP] } }] : []) };
+      if (method === 'GET')
+        return { status: 200, body: JSON.stringify(stowed ? [{ '00080018': { vr: 'UI', Value: [SOP] } }] : []) };
       if (stowed) return { status: 409, body: duplicate(SOP) };
       stowed = true;
       return { status: 200, body: referenced(SOP) };
@@ -203,7 +256,7 @@ describe('two tabs retrying one entry', () => {
     await waiting(store);
     await new Outbox(store).discard(SOP);
     const sent: string[] = [];
-    const r = await new Outbox(store).retry(SOP, async (i) => (sent.push(i.sopInstanceUid), stored(i.sopInstanceUid)));
+    const r = await new Outbox(store).retry(SOP, async i => (sent.push(i.sopInstanceUid), stored(i.sopInstanceUid)));
     expect(r).toMatchObject({ ok: false, gone: true });
     if (r.ok) throw new Error('unreachable');
     expect(r.error.message).toMatch(/no entry 2\.25\.1 any more: it was stored or discarded/);
@@ -226,22 +279,33 @@ describe('two tabs retrying one entry', () => {
 });
 
 describe('the QIDO check after a refused STOW', () => {
-  async function refusedOnce(qido: { status: number; body?: string } | null, error = { status: 409, body: duplicate(SOP) }) {
+  async function refusedOnce(
+    qido: { status: number; body?: string } | null,
+    error = { status: 409, body: duplicate(SOP) },
+  ) {
     const store = memoryStore<OutboxEntry>();
     await new Outbox(store).enqueue(seg(), new Error('down'), ROOT);
-    const { fetch, calls } = pacs((method) => (method === 'GET' ? qido : error));
+    const { fetch, calls } = pacs(method => (method === 'GET' ? qido : error));
     const r = await new Outbox(store).retry(SOP, stowSender({ root: ROOT, fetch, timeoutMs: 50 }));
     return { r, calls, keys: await store.keys() };
   }
 
   it('clears the entry when QIDO by SOP Instance UID finds the instance', async () => {
-    const { r, keys } = await refusedOnce({ status: 200, body: JSON.stringify([{ '00080018': { vr: 'UI', Value: [SOP] } }]) });
+    const { r, keys } = await refusedOnce({
+      status: 200,
+      body: JSON.stringify([{ '00080018': { vr: 'UI', Value: [SOP] } }]),
+    });
     expect(r).toMatchObject({ ok: true, verifiedBy: 'qido', result: null });
     expect(keys).toEqual([]);
   });
 
   it('keeps the entry when QIDO lists only other instances (a server that ignores the filter), finds none, or fails', async () => {
-    for (const qido of [{ status: 200, body: JSON.stringify([{ '00080018': { vr: 'UI', Value: ['2.25.999'] } }]) }, { status: 204 }, { status: 500 }, null]) {
+    for (const qido of [
+      { status: 200, body: JSON.stringify([{ '00080018': { vr: 'UI', Value: ['2.25.999'] } }]) },
+      { status: 204 },
+      { status: 500 },
+      null,
+    ]) {
       const { r, keys } = await refusedOnce(qido);
       expect(r).toMatchObject({ ok: false, gone: false, error: { code: 'STOW_FAILED_INSTANCE' } });
       expect(keys).toEqual([SOP]);
@@ -252,7 +316,9 @@ describe('the QIDO check after a refused STOW', () => {
     const store = memoryStore<OutboxEntry>();
     const outbox = new Outbox(store);
     let asked = 0;
-    const send: Sender = Object.assign(async () => Promise.reject(new SegError('STOW_TIMEOUT', 'no answer')), { isStored: async () => (asked++, true) });
+    const send: Sender = Object.assign(async () => Promise.reject(new SegError('STOW_TIMEOUT', 'no answer')), {
+      isStored: async () => (asked++, true),
+    });
     expect(await outbox.save(seg(), send, ROOT)).toMatchObject({ stored: false, outboxId: SOP });
     expect(asked).toBe(0);
   });
@@ -271,14 +337,17 @@ describe('localLocks', () => {
       });
     const runs = [step('a', 'a1', true), step('a', 'a2'), step('b', 'b1')];
     const results = await Promise.allSettled(runs);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(results.map(r => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
     expect(log.indexOf('a2+')).toBeGreaterThan(log.indexOf('a1-'));
     expect(log.indexOf('b1+')).toBeLessThan(log.indexOf('a1-'));
   });
 });
 
 it('a retry that fails with an error from the store itself rejects with a coded error the caller can show', async () => {
-  const store = { ...memoryStore<OutboxEntry>(), get: async () => Promise.reject(new SegError('OUTBOX_UNAVAILABLE', 'gone')) };
-  const e = await new Outbox(store).retry(SOP, async (i) => stored(i.sopInstanceUid)).catch((x) => x);
+  const store = {
+    ...memoryStore<OutboxEntry>(),
+    get: async () => Promise.reject(new SegError('OUTBOX_UNAVAILABLE', 'gone')),
+  };
+  const e = await new Outbox(store).retry(SOP, async i => stored(i.sopInstanceUid)).catch(x => x);
   expect(isSegError(e, 'OUTBOX_UNAVAILABLE')).toBe(true);
 });

@@ -19,9 +19,9 @@ export interface KeyValueStore<V> {
 export function memoryStore<V>(): KeyValueStore<V> {
   const map = new Map<string, V>();
   return {
-    get: async (k) => map.get(k),
+    get: async k => map.get(k),
     set: async (k, v) => void map.set(k, v),
-    delete: async (k) => void map.delete(k),
+    delete: async k => void map.delete(k),
     keys: async () => [...map.keys()],
   };
 }
@@ -48,10 +48,10 @@ export function lazyStore<V>(open: () => Promise<KeyValueStore<V>>): KeyValueSto
     }
   };
   return {
-    get: (k) => use((s) => s.get(k)),
-    set: (k, v) => use((s) => s.set(k, v)),
-    delete: (k) => use((s) => s.delete(k)),
-    keys: () => use((s) => s.keys()),
+    get: k => use(s => s.get(k)),
+    set: (k, v) => use(s => s.set(k, v)),
+    delete: k => use(s => s.delete(k)),
+    keys: () => use(s => s.keys()),
   };
 }
 
@@ -112,7 +112,8 @@ export interface Sender {
 }
 
 /** How a store was verified: the STOW's stored list, or (after a refused STOW) QIDO finding the instance. */
-export type Verified = { ok: true; result: StowResult; verifiedBy: 'stow' } | { ok: true; result: null; verifiedBy: 'qido' };
+export type Verified =
+  { ok: true; result: StowResult; verifiedBy: 'stow' } | { ok: true; result: null; verifiedBy: 'qido' };
 
 /** A retry: stored; failed (the entry waits, with the reason); or gone (no such entry: another tab stored or discarded it). */
 export type RetryOutcome = Verified | { ok: false; error: OutboxError; gone: boolean };
@@ -130,14 +131,17 @@ function toOutboxError(e: unknown, at: Date): OutboxError {
   return { code: 'UNKNOWN', message: e instanceof Error ? e.message : String(e), at: at.toISOString() };
 }
 
-const INTERRUPTED = 'The store did not finish: the page was closed or reloaded while the SEG was being sent. Retry sends it again.';
+const INTERRUPTED =
+  'The store did not finish: the page was closed or reloaded while the SEG was being sent. Retry sends it again.';
 
 /**
  * Failures after which the PACS may hold the instance anyway (a refused duplicate, a lost or odd answer). Not:
  * no endpoint, an unreachable PACS, a timeout (the QIDO would fail or hang the same way).
  */
 function mayAlreadyBeStored(e: unknown): boolean {
-  return !isSegError(e) || ['STOW_FAILED_INSTANCE', 'STOW_HTTP', 'STOW_NOT_STORED', 'STOW_BAD_RESPONSE'].includes(e.code);
+  return (
+    !isSegError(e) || ['STOW_FAILED_INSTANCE', 'STOW_HTTP', 'STOW_NOT_STORED', 'STOW_BAD_RESPONSE'].includes(e.code)
+  );
 }
 
 export class Outbox {
@@ -147,7 +151,12 @@ export class Outbox {
     private readonly lock: LockRunner = localLocks(),
   ) {}
 
-  private entryFor(instance: StowInstance & { seriesInstanceUid: string; description: string }, target: string, previous: OutboxEntry | undefined, error: () => OutboxError): OutboxEntry {
+  private entryFor(
+    instance: StowInstance & { seriesInstanceUid: string; description: string },
+    target: string,
+    previous: OutboxEntry | undefined,
+    error: () => OutboxError,
+  ): OutboxEntry {
     const createdAt = previous?.createdAt ?? this.now().toISOString();
     return {
       sopInstanceUid: instance.sopInstanceUid,
@@ -165,7 +174,11 @@ export class Outbox {
   }
 
   /** Keeps an instance that failed to store, with the reason. Re-enqueueing the same instance updates it. */
-  async enqueue(instance: StowInstance & { seriesInstanceUid: string; description: string }, error: unknown, target: string): Promise<OutboxEntry> {
+  async enqueue(
+    instance: StowInstance & { seriesInstanceUid: string; description: string },
+    error: unknown,
+    target: string,
+  ): Promise<OutboxEntry> {
     const previous = await this.store.get(instance.sopInstanceUid);
     const entry = this.entryFor(instance, target, previous, () => toOutboxError(error, this.now()));
     await this.store.set(entry.id, entry);
@@ -177,7 +190,11 @@ export class Outbox {
    * verified store. When the store cannot keep it (full, missing), the send still happens at once; if that fails too
    * the outcome says so (outboxId null) and the caller must give the bytes to the user. Throws only if the lock does.
    */
-  async save(seg: StowInstance & { seriesInstanceUid: string; description: string }, send: Sender, target: string): Promise<SaveOutcome> {
+  async save(
+    seg: StowInstance & { seriesInstanceUid: string; description: string },
+    send: Sender,
+    target: string,
+  ): Promise<SaveOutcome> {
     const id = seg.sopInstanceUid;
     return this.lock(outboxLockName(id), async () => {
       const ahead = this.entryFor(seg, target, undefined, () => this.interrupted());
@@ -206,7 +223,7 @@ export class Outbox {
 
   /** What waits, oldest first, without the bytes. */
   async list(): Promise<OutboxSummary[]> {
-    const entries = await Promise.all((await this.store.keys()).map((k) => this.store.get(k)));
+    const entries = await Promise.all((await this.store.keys()).map(k => this.store.get(k)));
     return entries
       .filter((e): e is OutboxEntry => e !== undefined)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
@@ -284,7 +301,11 @@ export class Outbox {
 }
 
 function noEntry(id: string): SegError {
-  return new SegError('OUTBOX_NO_ENTRY', `The outbox has no entry ${id} any more: it was stored or discarded (in another tab, perhaps)`, { id });
+  return new SegError(
+    'OUTBOX_NO_ENTRY',
+    `The outbox has no entry ${id} any more: it was stored or discarded (in another tab, perhaps)`,
+    { id },
+  );
 }
 
 /** The file name and type under which a SEG is handed to the user. */
@@ -296,7 +317,11 @@ export function segFile(instance: { sopInstanceUid: string }): { filename: strin
  * Save to PACS: write-ahead into the outbox, store with verification, leave the outbox only when stored.
  * Never throws for a store failure (the outcome carries it).
  */
-export async function saveToPacs(seg: StowInstance & { seriesInstanceUid: string; description: string }, config: StowConfig, outbox: Outbox): Promise<SaveOutcome> {
+export async function saveToPacs(
+  seg: StowInstance & { seriesInstanceUid: string; description: string },
+  config: StowConfig,
+  outbox: Outbox,
+): Promise<SaveOutcome> {
   return outbox.save(seg, stowSender(config), config.root ?? '');
 }
 
@@ -306,7 +331,7 @@ export async function saveToPacs(seg: StowInstance & { seriesInstanceUid: string
  */
 export function stowSender(config: StowConfig): Sender {
   const at = (instance: Addressed): StowConfig => ({ ...config, root: instance.target || config.root });
-  const send: Sender = (instance) => stowInstances([instance], at(instance));
-  send.isStored = (instance) => isInstanceStored(instance.sopInstanceUid, at(instance));
+  const send: Sender = instance => stowInstances([instance], at(instance));
+  send.isStored = instance => isInstanceStored(instance.sopInstanceUid, at(instance));
   return send;
 }

@@ -19,8 +19,13 @@ describe('BINARY pixel packing', () => {
   });
 
   it('unpacks what it packs, for frame sizes that are not multiples of 8', () => {
-    for (const [rows, cols] of [[5, 7], [3, 3], [8, 8], [1, 13]]) {
-      const frames = [0, 1, 2, 3].map((s) => noise(rows, cols, 17 + s));
+    for (const [rows, cols] of [
+      [5, 7],
+      [3, 3],
+      [8, 8],
+      [1, 13],
+    ]) {
+      const frames = [0, 1, 2, 3].map(s => noise(rows, cols, 17 + s));
       const packed = packBinaryFrames(frames, rows * cols);
       frames.forEach((f, i) => expect(Array.from(unpackBinaryFrame(packed, i, rows * cols))).toEqual(Array.from(f)));
     }

@@ -12,7 +12,8 @@ export function packBinaryFrames(frames: readonly Uint8Array[], pixelsPerFrame: 
   const out = new Uint8Array(bytes);
   let bit = 0;
   for (const frame of frames) {
-    if (frame.length !== pixelsPerFrame) throw new Error(`frame has ${frame.length} pixels, expected ${pixelsPerFrame}`);
+    if (frame.length !== pixelsPerFrame)
+      throw new Error(`frame has ${frame.length} pixels, expected ${pixelsPerFrame}`);
     for (let i = 0; i < pixelsPerFrame; i++, bit++) {
       if (frame[i]) out[bit >> 3] |= 1 << (bit & 7);
     }
@@ -25,7 +26,9 @@ export function unpackBinaryFrame(data: Uint8Array, index: number, pixelsPerFram
   const out = new Uint8Array(pixelsPerFrame);
   const start = index * pixelsPerFrame;
   if (Math.ceil((start + pixelsPerFrame) / 8) > data.length) {
-    throw new Error(`pixel data holds ${data.length} bytes, too few for frame ${index + 1} of ${pixelsPerFrame} pixels`);
+    throw new Error(
+      `pixel data holds ${data.length} bytes, too few for frame ${index + 1} of ${pixelsPerFrame} pixels`,
+    );
   }
   for (let i = 0, bit = start; i < pixelsPerFrame; i++, bit++) out[i] = (data[bit >> 3] >> (bit & 7)) & 1;
   return out;

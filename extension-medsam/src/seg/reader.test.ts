@@ -20,19 +20,21 @@ describe('reading the dcmqi SEG of the 3-slice liver CT', () => {
   const { sources } = readSourceFolder(path.join(DATA, 'ct-3slice'));
   const seg = readSeg(new Uint8Array(fs.readFileSync(path.join(DATA, 'liver.dcm'))), sources);
   const nrrd = readNrrd(new Uint8Array(fs.readFileSync(path.join(DATA, 'liver_seg.nrrd'))), gunzip);
-  const reference = volumeToSlices(nrrd, sources, 'NRRD').slices.map((s) => Uint8Array.from(s, (v) => (v === 1 ? 1 : 0)));
+  const reference = volumeToSlices(nrrd, sources, 'NRRD').slices.map(s => Uint8Array.from(s, v => (v === 1 ? 1 : 0)));
 
   it('places its 3 frames on the CT slices by their referenced instances', () => {
     expect(seg.frames).toEqual({ count: 3, matchedByUid: 3, matchedByPosition: 0 });
-    expect(seg.segments.map((s) => [s.number, s.label, s.type?.meaning, s.color])).toEqual([[1, 'Liver', 'Liver', [221, 130, 101]]]);
+    expect(seg.segments.map(s => [s.number, s.label, s.type?.meaning, s.color])).toEqual([
+      [1, 'Liver', 'Liver', [221, 130, 101]],
+    ]);
   });
 
   it('matches the NRRD label map voxel for voxel (Dice 1.0 on every slice)', () => {
     const perSlice = sources.map((_, k) => dice(seg.masks[0][k], reference[k]));
-    const voxels = reference.map((m) => m.reduce((a, b) => a + b, 0));
+    const voxels = reference.map(m => m.reduce((a, b) => a + b, 0));
     console.log(`dcmqi SEG vs NRRD: Dice per slice ${perSlice.join(', ')}; liver voxels ${voxels.join(', ')}`);
     expect(perSlice).toEqual([1, 1, 1]);
-    expect(voxels.every((v) => v > 30000)).toBe(true);
+    expect(voxels.every(v => v > 30000)).toBe(true);
   });
 
   it('places the frames by position when the slices carry no instance UIDs', () => {
@@ -52,35 +54,64 @@ describe('SEG round trip (writer -> reader)', () => {
   ];
   const segments = [segment(target('liver')), segment(target('spleen')), segment(target('cyst'))];
 
-  it.each(['BINARY', 'LABELMAP'] as const)('gives back the same masks (%s)', (kind) => {
-    const lm = kind === 'LABELMAP' ? [masks[0], masks[1].map((m, k) => (m && masks[0][k] ? m.map((v, i) => v & (1 - masks[0][k]![i])) : m)), masks[2]] : masks;
+  it.each(['BINARY', 'LABELMAP'] as const)('gives back the same masks (%s)', kind => {
+    const lm =
+      kind === 'LABELMAP'
+        ? [
+            masks[0],
+            masks[1].map((m, k) => (m && masks[0][k] ? m.map((v, i) => v & (1 - masks[0][k]![i])) : m)),
+            masks[2],
+          ]
+        : masks;
     const out = writeSeg({ sources, segments, masks: lm, options: { kind, uid: sequentialUids() } });
     const back = readSeg(out.bytes, sources);
     expect(back.segmentationType).toBe(kind);
-    expect(back.segments.map((s) => s.label)).toEqual(['Liver', 'Spleen', 'Cyst']);
-    lm.forEach((perSlice, s) => perSlice.forEach((m, k) => expect(Array.from(back.masks[s][k])).toEqual(Array.from(m ?? new Uint8Array(99)))));
+    expect(back.segments.map(s => s.label)).toEqual(['Liver', 'Spleen', 'Cyst']);
+    lm.forEach((perSlice, s) =>
+      perSlice.forEach((m, k) => expect(Array.from(back.masks[s][k])).toEqual(Array.from(m ?? new Uint8Array(99)))),
+    );
   });
 
   it('writes and reads 16-bit label maps (more than 255 segments)', () => {
     const grid = syntheticSources(4, 10, 10);
     const n = 300;
-    const many = Array.from({ length: n }, (_, s) => grid.map((_, k) => (Math.floor(s / 100) === k ? rect(10, 10, Math.floor((s % 100) / 10), s % 10, Math.floor((s % 100) / 10) + 1, (s % 10) + 1) : null)));
-    const out = writeSeg({ sources: grid, segments: many.map(() => segment(target('lesion'))), masks: many, options: { kind: 'LABELMAP', uid: sequentialUids() } });
+    const many = Array.from({ length: n }, (_, s) =>
+      grid.map((_, k) =>
+        Math.floor(s / 100) === k
+          ? rect(10, 10, Math.floor((s % 100) / 10), s % 10, Math.floor((s % 100) / 10) + 1, (s % 10) + 1)
+          : null,
+      ),
+    );
+    const out = writeSeg({
+      sources: grid,
+      segments: many.map(() => segment(target('lesion'))),
+      masks: many,
+      options: { kind: 'LABELMAP', uid: sequentialUids() },
+    });
     const back = readSeg(out.bytes, grid);
     expect(back.segments).toHaveLength(n);
-    many.forEach((perSlice, s) => perSlice.forEach((m, k) => expect(Array.from(back.masks[s][k])).toEqual(Array.from(m ?? new Uint8Array(100)))));
+    many.forEach((perSlice, s) =>
+      perSlice.forEach((m, k) => expect(Array.from(back.masks[s][k])).toEqual(Array.from(m ?? new Uint8Array(100)))),
+    );
   });
 
   it('refuses a frame that fits no slice, naming it', () => {
     const out = writeSeg({ sources, segments, masks, options: { uid: sequentialUids() } });
-    const others = syntheticSources(5, 9, 11, 3).map((s) => ({ ...s, sopInstanceUid: `${s.sopInstanceUid}.9` }));
+    const others = syntheticSources(5, 9, 11, 3).map(s => ({ ...s, sopInstanceUid: `${s.sopInstanceUid}.9` }));
     expect(() => readSeg(out.bytes, others)).toThrow(/SEG frame 1 at .* matches no slice/);
     expect(() => readSeg(out.bytes, syntheticSources(5, 9, 12))).toThrow(/The SEG is 9x11, slice 1 is 9x12/);
   });
 
   it('refuses compressed and non-SEG files', () => {
     const built = buildSeg({ sources, segments, masks, options: { uid: sequentialUids() } });
-    expect(() => readSeg(writePart10({ ...built.dataset, SOPClassUID: '1.2.840.10008.5.1.4.1.1.2' }), sources)).toThrow(/not a Segmentation/);
-    expect(() => readSeg({ dataset: { SOPClassUID: '1.2.840.10008.5.1.4.1.1.66.4' }, transferSyntaxUid: '1.2.840.10008.1.2.4.90' }, sources)).toThrow(/compressed/);
+    expect(() => readSeg(writePart10({ ...built.dataset, SOPClassUID: '1.2.840.10008.5.1.4.1.1.2' }), sources)).toThrow(
+      /not a Segmentation/,
+    );
+    expect(() =>
+      readSeg(
+        { dataset: { SOPClassUID: '1.2.840.10008.5.1.4.1.1.66.4' }, transferSyntaxUid: '1.2.840.10008.1.2.4.90' },
+        sources,
+      ),
+    ).toThrow(/compressed/);
   });
 });

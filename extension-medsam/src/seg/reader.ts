@@ -56,11 +56,18 @@ export interface ReadSegOptions {
   positionToleranceMm?: number;
 }
 
-const NATIVE_SYNTAXES = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2']);
+const NATIVE_SYNTAXES = new Set([
+  '1.2.840.10008.1.2',
+  '1.2.840.10008.1.2.1',
+  '1.2.840.10008.1.2.1.99',
+  '1.2.840.10008.1.2.2',
+]);
 
 function code(ds: Naturalized | undefined): Code | undefined {
   if (!ds) return undefined;
-  const value = (first<string>(ds, 'CodeValue') ?? first<string>(ds, 'LongCodeValue') ?? first<string>(ds, 'URNCodeValue')) as string | undefined;
+  const value = (first<string>(ds, 'CodeValue') ??
+    first<string>(ds, 'LongCodeValue') ??
+    first<string>(ds, 'URNCodeValue')) as string | undefined;
   const scheme = first<string>(ds, 'CodingSchemeDesignator');
   if (value === undefined || scheme === undefined) return undefined;
   return { value: String(value), scheme: String(scheme), meaning: String(first(ds, 'CodeMeaning') ?? '') };
@@ -92,13 +99,19 @@ function segmentInfo(item: Naturalized): SegSegmentInfo {
 }
 
 function pixelBytes(ds: Naturalized): Uint8Array {
-  const parts = values(ds, 'PixelData').filter((p): p is ArrayBuffer => p instanceof ArrayBuffer || ArrayBuffer.isView(p));
+  const parts = values(ds, 'PixelData').filter(
+    (p): p is ArrayBuffer => p instanceof ArrayBuffer || ArrayBuffer.isView(p),
+  );
   if (parts.length === 0) throw new SegError('UNSUPPORTED_SEG', 'The SEG has no PixelData', {});
   return concatBytes(parts as Array<ArrayBuffer | ArrayBufferView>);
 }
 
 /** A functional group of frame f: per-frame item first, else the shared item. */
-function group(perFrame: Naturalized | undefined, shared: Naturalized | undefined, keyword: string): Naturalized | undefined {
+function group(
+  perFrame: Naturalized | undefined,
+  shared: Naturalized | undefined,
+  keyword: string,
+): Naturalized | undefined {
   return (perFrame && items(perFrame, keyword)[0]) ?? (shared && items(shared, keyword)[0]);
 }
 
@@ -107,35 +120,53 @@ function numbers3(v: unknown[]): Vec3 | undefined {
   return n.length === 3 && n.every(Number.isFinite) ? [n[0], n[1], n[2]] : undefined;
 }
 
-export function readSeg(input: Uint8Array | ArrayBuffer | ParsedDicom, slices: readonly SliceTarget[], options: ReadSegOptions = {}): ReadSegResult {
+export function readSeg(
+  input: Uint8Array | ArrayBuffer | ParsedDicom,
+  slices: readonly SliceTarget[],
+  options: ReadSegOptions = {},
+): ReadSegResult {
   const parsed = input instanceof Uint8Array || input instanceof ArrayBuffer ? parseDicom(input) : input;
   const ds = parsed.dataset;
-  if (first(ds, 'SOPClassUID') !== '1.2.840.10008.5.1.4.1.1.66.4' && first(ds, 'SOPClassUID') !== '1.2.840.10008.5.1.4.1.1.66.7') {
+  if (
+    first(ds, 'SOPClassUID') !== '1.2.840.10008.5.1.4.1.1.66.4' &&
+    first(ds, 'SOPClassUID') !== '1.2.840.10008.5.1.4.1.1.66.7'
+  ) {
     throw new SegError('UNSUPPORTED_SEG', `SOP class ${String(first(ds, 'SOPClassUID'))} is not a Segmentation`, {});
   }
   if (!NATIVE_SYNTAXES.has(parsed.transferSyntaxUid)) {
-    throw new SegError('UNSUPPORTED_SEG', `Transfer syntax ${parsed.transferSyntaxUid} is compressed; only uncompressed SEGs are read`, {
-      transferSyntaxUid: parsed.transferSyntaxUid,
-    });
+    throw new SegError(
+      'UNSUPPORTED_SEG',
+      `Transfer syntax ${parsed.transferSyntaxUid} is compressed; only uncompressed SEGs are read`,
+      {
+        transferSyntaxUid: parsed.transferSyntaxUid,
+      },
+    );
   }
   const type = String(first(ds, 'SegmentationType') ?? '') as ReadSegResult['segmentationType'];
-  if (!['BINARY', 'LABELMAP', 'FRACTIONAL'].includes(type)) throw new SegError('UNSUPPORTED_SEG', `SegmentationType "${type}" is unknown`, {});
+  if (!['BINARY', 'LABELMAP', 'FRACTIONAL'].includes(type))
+    throw new SegError('UNSUPPORTED_SEG', `SegmentationType "${type}" is unknown`, {});
   const rows = Number(first(ds, 'Rows'));
   const columns = Number(first(ds, 'Columns'));
   const pixels = rows * columns;
   const nFrames = Number(first(ds, 'NumberOfFrames') ?? 1);
   const bits = Number(first(ds, 'BitsAllocated'));
-  if (type === 'BINARY' && bits !== 1) throw new SegError('UNSUPPORTED_SEG', `A BINARY SEG with BitsAllocated ${bits}`, {});
-  if (type !== 'BINARY' && bits !== 8 && bits !== 16) throw new SegError('UNSUPPORTED_SEG', `A ${type} SEG with BitsAllocated ${bits}`, {});
+  if (type === 'BINARY' && bits !== 1)
+    throw new SegError('UNSUPPORTED_SEG', `A BINARY SEG with BitsAllocated ${bits}`, {});
+  if (type !== 'BINARY' && bits !== 8 && bits !== 16)
+    throw new SegError('UNSUPPORTED_SEG', `A ${type} SEG with BitsAllocated ${bits}`, {});
 
   const segmentItems = items(ds, 'SegmentSequence').map(segmentInfo);
-  const segments = segmentItems.filter((s) => !(type === 'LABELMAP' && s.number === 0)).sort((a, b) => a.number - b.number);
+  const segments = segmentItems
+    .filter(s => !(type === 'LABELMAP' && s.number === 0))
+    .sort((a, b) => a.number - b.number);
   if (segments.length === 0) throw new SegError('UNSUPPORTED_SEG', 'The SEG describes no segment', {});
   const segIndex = new Map(segments.map((s, i) => [s.number, i]));
 
   for (const [k, s] of slices.entries()) {
     if (s.rows !== rows || s.columns !== columns) {
-      throw new SegError('UNMATCHED_FRAME', `The SEG is ${rows}x${columns}, slice ${k + 1} is ${s.rows}x${s.columns}`, { slice: k });
+      throw new SegError('UNMATCHED_FRAME', `The SEG is ${rows}x${columns}, slice ${k + 1} is ${s.rows}x${s.columns}`, {
+        slice: k,
+      });
     }
   }
   // A single-frame slice by its UID; a frame of a multi-frame instance by its UID and frame number.
@@ -148,7 +179,11 @@ export function readSeg(input: Uint8Array | ArrayBuffer | ParsedDicom, slices: r
   const data = pixelBytes(ds);
   const bytesPerPixel = bits / 8;
   if (type !== 'BINARY' && data.length < nFrames * pixels * bytesPerPixel) {
-    throw new SegError('UNSUPPORTED_SEG', `PixelData holds ${data.length} bytes, ${nFrames} frames need ${nFrames * pixels * bytesPerPixel}`, {});
+    throw new SegError(
+      'UNSUPPORTED_SEG',
+      `PixelData holds ${data.length} bytes, ${nFrames} frames need ${nFrames * pixels * bytesPerPixel}`,
+      {},
+    );
   }
   const maxFraction = Number(first(ds, 'MaximumFractionalValue') ?? 255);
   const tolerance = options.positionToleranceMm ?? 0.05;
@@ -166,7 +201,7 @@ export function readSeg(input: Uint8Array | ArrayBuffer | ParsedDicom, slices: r
       for (const src of items(d, 'SourceImageSequence')) {
         const uid = String(first(src, 'ReferencedSOPInstanceUID'));
         const frames = values(src, 'ReferencedFrameNumber').map(Number);
-        for (const key of frames.length > 0 ? frames.map((n) => sliceKey(uid, n)) : [sliceKey(uid)]) {
+        for (const key of frames.length > 0 ? frames.map(n => sliceKey(uid, n)) : [sliceKey(uid)]) {
           const k = uidToSlice.get(key);
           if (k !== undefined && slice === undefined) slice = k;
         }
@@ -175,13 +210,19 @@ export function readSeg(input: Uint8Array | ArrayBuffer | ParsedDicom, slices: r
     if (slice !== undefined) byUid++;
     else if (matchByPosition) {
       const pos = numbers3(values(group(pf, shared, 'PlanePositionSequence') ?? {}, 'ImagePositionPatient'));
-      const orientation = values(group(pf, shared, 'PlaneOrientationSequence') ?? {}, 'ImageOrientationPatient').map(Number);
+      const orientation = values(group(pf, shared, 'PlaneOrientationSequence') ?? {}, 'ImageOrientationPatient').map(
+        Number,
+      );
       if (pos && orientation.length === 6) {
         let best = Infinity;
         slices.forEach((s, k) => {
           if (!s.imagePositionPatient || !s.imageOrientationPatient) return;
           if (s.imageOrientationPatient.some((v, i) => Math.abs(v - orientation[i]) > 1e-3)) return;
-          const d = Math.hypot(pos[0] - s.imagePositionPatient[0], pos[1] - s.imagePositionPatient[1], pos[2] - s.imagePositionPatient[2]);
+          const d = Math.hypot(
+            pos[0] - s.imagePositionPatient[0],
+            pos[1] - s.imagePositionPatient[1],
+            pos[2] - s.imagePositionPatient[2],
+          );
           if (d < best) {
             best = d;
             slice = d <= tolerance ? k : undefined;
@@ -192,14 +233,16 @@ export function readSeg(input: Uint8Array | ArrayBuffer | ParsedDicom, slices: r
           const n = sliceNormal(orientation as unknown as [number, number, number, number, number, number]);
           throw new SegError(
             'UNMATCHED_FRAME',
-            `SEG frame ${f + 1} at ${pos.map((v) => v.toFixed(2)).join('\\')} (${dot(pos, n).toFixed(2)} mm along the normal) matches no slice (nearest ${best.toFixed(2)} mm away)`,
+            `SEG frame ${f + 1} at ${pos.map(v => v.toFixed(2)).join('\\')} (${dot(pos, n).toFixed(2)} mm along the normal) matches no slice (nearest ${best.toFixed(2)} mm away)`,
             { frame: f + 1 },
           );
         }
       }
     }
     if (slice === undefined) {
-      throw new SegError('UNMATCHED_FRAME', `SEG frame ${f + 1} references no given slice and has no usable position`, { frame: f + 1 });
+      throw new SegError('UNMATCHED_FRAME', `SEG frame ${f + 1} references no given slice and has no usable position`, {
+        frame: f + 1,
+      });
     }
 
     if (type === 'LABELMAP') {
@@ -208,7 +251,10 @@ export function readSeg(input: Uint8Array | ArrayBuffer | ParsedDicom, slices: r
         const v = bytesPerPixel === 1 ? view.getUint8(i) : view.getUint16(2 * i, true);
         if (v === 0) continue;
         const s = segIndex.get(v);
-        if (s === undefined) throw new SegError('UNSUPPORTED_SEG', `Frame ${f + 1} holds label ${v}, which no segment describes`, { frame: f + 1 });
+        if (s === undefined)
+          throw new SegError('UNSUPPORTED_SEG', `Frame ${f + 1} holds label ${v}, which no segment describes`, {
+            frame: f + 1,
+          });
         masks[s][slice][i] = 1;
       }
       continue;
@@ -216,7 +262,10 @@ export function readSeg(input: Uint8Array | ArrayBuffer | ParsedDicom, slices: r
     const ident = group(pf, shared, 'SegmentIdentificationSequence');
     const number = Number(first(ident ?? {}, 'ReferencedSegmentNumber'));
     const s = segIndex.get(number);
-    if (s === undefined) throw new SegError('UNSUPPORTED_SEG', `Frame ${f + 1} refers to segment ${number}, which is not described`, { frame: f + 1 });
+    if (s === undefined)
+      throw new SegError('UNSUPPORTED_SEG', `Frame ${f + 1} refers to segment ${number}, which is not described`, {
+        frame: f + 1,
+      });
     const mask = masks[s][slice];
     if (type === 'BINARY') {
       const frame = unpackBinaryFrame(data, f, pixels);
@@ -231,8 +280,8 @@ export function readSeg(input: Uint8Array | ArrayBuffer | ParsedDicom, slices: r
     }
   }
 
-  const referenced = items(ds, 'ReferencedSeriesSequence').flatMap((s) =>
-    items(s, 'ReferencedInstanceSequence').map((r) => String(first(r, 'ReferencedSOPInstanceUID'))),
+  const referenced = items(ds, 'ReferencedSeriesSequence').flatMap(s =>
+    items(s, 'ReferencedInstanceSequence').map(r => String(first(r, 'ReferencedSOPInstanceUID'))),
   );
   return {
     sopInstanceUid: String(first(ds, 'SOPInstanceUID')),

@@ -66,7 +66,8 @@ describe('checkSources', () => {
     expect(stack.geometry?.spacingBetweenSlices).toBe(2.5);
   });
 
-  const broken = (change: Partial<SourceImage>, index = 2): SourceImage[] => ok.map((s, i) => (i === index ? { ...s, ...change } : s));
+  const broken = (change: Partial<SourceImage>, index = 2): SourceImage[] =>
+    ok.map((s, i) => (i === index ? { ...s, ...change } : s));
   it.each([
     [{ studyInstanceUid: '9.9' }, /1\.2\.3\.4\.5\.3 has StudyInstanceUID 9\.9/],
     [{ seriesInstanceUid: '9.9' }, /SeriesInstanceUID/],
@@ -84,16 +85,31 @@ describe('checkSources', () => {
   });
 
   it('accepts a single image without patient geometry (endoscopy) but not several', () => {
-    const flat = { ...ok[0], imagePositionPatient: undefined, imageOrientationPatient: undefined, frameOfReferenceUid: undefined };
+    const flat = {
+      ...ok[0],
+      imagePositionPatient: undefined,
+      imageOrientationPatient: undefined,
+      frameOfReferenceUid: undefined,
+    };
     expect(checkSources([flat]).geometry).toBeNull();
     expect(() => checkSources([flat, { ...flat, sopInstanceUid: '1.9' }])).toThrow(/only a single image/);
   });
 
   it('takes the frames of a multi-frame instance as slices: by position, or by frame number without geometry', () => {
-    const frames = ok.map((s, i) => ({ ...s, sopInstanceUid: '1.2.3.9', numberOfFrames: 4, referencedFrameNumber: i + 1 }));
+    const frames = ok.map((s, i) => ({
+      ...s,
+      sopInstanceUid: '1.2.3.9',
+      numberOfFrames: 4,
+      referencedFrameNumber: i + 1,
+    }));
     expect(checkSources(frames).geometry?.order).toEqual([3, 2, 1, 0]);
     expect(() => checkSources([...frames, frames[1]])).toThrow(/1\.2\.3\.9 frame 2 is given twice/);
-    const cine = frames.map((s) => ({ ...s, imagePositionPatient: undefined, imageOrientationPatient: undefined, frameOfReferenceUid: undefined }));
+    const cine = frames.map(s => ({
+      ...s,
+      imagePositionPatient: undefined,
+      imageOrientationPatient: undefined,
+      frameOfReferenceUid: undefined,
+    }));
     expect(checkSources(cine).geometry).toBeNull();
   });
 });

@@ -110,12 +110,12 @@ function personName(v: unknown): string {
 function text(values: unknown[] | undefined, keyword: string): string | undefined {
   if (values === undefined || values.length === 0) return undefined;
   if (keyword.endsWith('Name') && keyword !== 'StudyDescription') return values.map(personName).join('\\');
-  return values.map((v) => (v === null || v === undefined ? '' : String(v))).join('\\');
+  return values.map(v => (v === null || v === undefined ? '' : String(v))).join('\\');
 }
 
 function numbers(values: unknown[] | undefined): number[] | undefined {
   if (values === undefined || values.length === 0) return undefined;
-  const out = values.map((v) => (typeof v === 'number' ? v : Number(String(v).trim())));
+  const out = values.map(v => (typeof v === 'number' ? v : Number(String(v).trim())));
   return out.every(Number.isFinite) ? out : undefined;
 }
 
@@ -124,7 +124,11 @@ function fromGetter(get: Getter): SourceImage {
   const num = (k: string): number | undefined => numbers(get(k))?.[0];
   const required = (k: string): string => {
     const v = str(k);
-    if (!v) throw new SegError('INVALID_SOURCE', `Source image has no ${k}`, { keyword: k, sopInstanceUid: str('SOPInstanceUID') });
+    if (!v)
+      throw new SegError('INVALID_SOURCE', `Source image has no ${k}`, {
+        keyword: k,
+        sopInstanceUid: str('SOPInstanceUID'),
+      });
     return v;
   };
   const ipp = numbers(get('ImagePositionPatient'));
@@ -164,12 +168,12 @@ function fromGetter(get: Getter): SourceImage {
 export function sourceFromDicomJson(json: Record<string, { vr?: string; Value?: unknown[] }>): SourceImage {
   const upper: Record<string, { Value?: unknown[] }> = {};
   for (const [k, v] of Object.entries(json)) upper[k.toUpperCase()] = v;
-  return fromGetter((keyword) => upper[JSON_TAGS[keyword]]?.Value);
+  return fromGetter(keyword => upper[JSON_TAGS[keyword]]?.Value);
 }
 
 /** From a naturalized dataset (keywords as keys: dcmjs naturalizeDataset, OHIF's DicomMetadataStore instances). */
 export function sourceFromNaturalized(ds: Record<string, unknown>): SourceImage {
-  return fromGetter((keyword) => {
+  return fromGetter(keyword => {
     const v = ds[keyword];
     if (v === undefined || v === null || v === '') return undefined;
     return Array.isArray(v) ? v : [v];
@@ -230,7 +234,9 @@ export function evenSpacing(positions: readonly number[]): number | undefined {
   const first = positions[0];
   const step = (positions[positions.length - 1] - first) / (positions.length - 1);
   if (!(step > 0)) return undefined;
-  return positions.every((p, k) => Math.abs(p - (first + k * step)) <= SLICE_SPACING_TOLERANCE * step) ? step : undefined;
+  return positions.every((p, k) => Math.abs(p - (first + k * step)) <= SLICE_SPACING_TOLERANCE * step)
+    ? step
+    : undefined;
 }
 
 const ORIENTATION_TOLERANCE = 1e-4;
@@ -243,7 +249,9 @@ const POSITION_TOLERANCE = 1e-3;
  * told apart (the frames of one instance share its SOP Instance UID).
  */
 export function sliceName(s: Pick<SourceImage, 'sopInstanceUid' | 'referencedFrameNumber'>): string {
-  return s.referencedFrameNumber === undefined ? s.sopInstanceUid : `${s.sopInstanceUid} frame ${s.referencedFrameNumber}`;
+  return s.referencedFrameNumber === undefined
+    ? s.sopInstanceUid
+    : `${s.sopInstanceUid} frame ${s.referencedFrameNumber}`;
 }
 
 /**
@@ -266,7 +274,9 @@ export function checkSources(sources: readonly SourceImage[]): SourceStack {
   for (const s of sources) {
     const key = sliceName(s);
     if (seen.has(key)) {
-      throw new SegError('INCONSISTENT_SOURCES', `Source image ${key} is given twice`, { sopInstanceUid: s.sopInstanceUid });
+      throw new SegError('INCONSISTENT_SOURCES', `Source image ${key} is given twice`, {
+        sopInstanceUid: s.sopInstanceUid,
+      });
     }
     seen.add(key);
     const frames = s.numberOfFrames ?? 1;
@@ -280,8 +290,10 @@ export function checkSources(sources: readonly SourceImage[]): SourceStack {
         { sopInstanceUid: s.sopInstanceUid },
       );
     }
-    if (s.studyInstanceUid !== first.studyInstanceUid) mismatch(s, 'StudyInstanceUID', s.studyInstanceUid, first.studyInstanceUid);
-    if (s.seriesInstanceUid !== first.seriesInstanceUid) mismatch(s, 'SeriesInstanceUID', s.seriesInstanceUid, first.seriesInstanceUid);
+    if (s.studyInstanceUid !== first.studyInstanceUid)
+      mismatch(s, 'StudyInstanceUID', s.studyInstanceUid, first.studyInstanceUid);
+    if (s.seriesInstanceUid !== first.seriesInstanceUid)
+      mismatch(s, 'SeriesInstanceUID', s.seriesInstanceUid, first.seriesInstanceUid);
     if (s.rows !== first.rows || s.columns !== first.columns) {
       mismatch(s, 'size', `${s.rows}x${s.columns}`, `${first.rows}x${first.columns}`);
     }
@@ -290,11 +302,20 @@ export function checkSources(sources: readonly SourceImage[]): SourceStack {
     }
   }
 
-  const located = sources.filter((s) => s.imagePositionPatient && s.imageOrientationPatient);
-  const base = { sources, rows: first.rows, columns: first.columns, studyInstanceUid: first.studyInstanceUid, seriesInstanceUid: first.seriesInstanceUid };
+  const located = sources.filter(s => s.imagePositionPatient && s.imageOrientationPatient);
+  const base = {
+    sources,
+    rows: first.rows,
+    columns: first.columns,
+    studyInstanceUid: first.studyInstanceUid,
+    seriesInstanceUid: first.seriesInstanceUid,
+  };
   if (located.length === 0) {
     // The frames of one instance (a cine) are ordered by their number: they need no patient coordinates for that.
-    if (sources.length > 1 && !sources.every((s) => s.sopInstanceUid === first.sopInstanceUid && s.referencedFrameNumber !== undefined)) {
+    if (
+      sources.length > 1 &&
+      !sources.every(s => s.sopInstanceUid === first.sopInstanceUid && s.referencedFrameNumber !== undefined)
+    ) {
       throw new SegError(
         'INVALID_SOURCE',
         `The ${sources.length} source images have no ImagePositionPatient/ImageOrientationPatient; without a patient coordinate system only a single image can be segmented per SEG`,
@@ -304,19 +325,30 @@ export function checkSources(sources: readonly SourceImage[]): SourceStack {
     return { ...base, geometry: null };
   }
   if (located.length !== sources.length) {
-    const s = sources.find((x) => !x.imagePositionPatient || !x.imageOrientationPatient)!;
-    throw new SegError('INVALID_SOURCE', `Source image ${sliceName(s)} has no ImagePositionPatient/ImageOrientationPatient while others do`, {
-      sopInstanceUid: s.sopInstanceUid,
-    });
+    const s = sources.find(x => !x.imagePositionPatient || !x.imageOrientationPatient)!;
+    throw new SegError(
+      'INVALID_SOURCE',
+      `Source image ${sliceName(s)} has no ImagePositionPatient/ImageOrientationPatient while others do`,
+      {
+        sopInstanceUid: s.sopInstanceUid,
+      },
+    );
   }
   if (!first.frameOfReferenceUid) {
-    throw new SegError('INVALID_SOURCE', `Source image ${first.sopInstanceUid} has a position but no FrameOfReferenceUID`, {
-      sopInstanceUid: first.sopInstanceUid,
-    });
+    throw new SegError(
+      'INVALID_SOURCE',
+      `Source image ${first.sopInstanceUid} has a position but no FrameOfReferenceUID`,
+      {
+        sopInstanceUid: first.sopInstanceUid,
+      },
+    );
   }
   const orientation = first.imageOrientationPatient!;
   const spacing = first.pixelSpacing;
-  if (!spacing) throw new SegError('INVALID_SOURCE', `Source image ${first.sopInstanceUid} has no PixelSpacing`, { sopInstanceUid: first.sopInstanceUid });
+  if (!spacing)
+    throw new SegError('INVALID_SOURCE', `Source image ${first.sopInstanceUid} has no PixelSpacing`, {
+      sopInstanceUid: first.sopInstanceUid,
+    });
   for (const s of sources) {
     const o = s.imageOrientationPatient!;
     if (o.some((v, i) => Math.abs(v - orientation[i]) > ORIENTATION_TOLERANCE)) {
@@ -328,18 +360,22 @@ export function checkSources(sources: readonly SourceImage[]): SourceStack {
     }
   }
   const normal = sliceNormal(orientation);
-  const distance = sources.map((s) => dot(s.imagePositionPatient!, normal));
+  const distance = sources.map(s => dot(s.imagePositionPatient!, normal));
   const order = sources.map((_, i) => i).sort((a, b) => distance[a] - distance[b]);
   for (let k = 1; k < order.length; k++) {
     if (distance[order[k]] - distance[order[k - 1]] < POSITION_TOLERANCE) {
       const a = sliceName(sources[order[k - 1]]);
       const b = sliceName(sources[order[k]]);
-      throw new SegError('INCONSISTENT_SOURCES', `Source images ${a} and ${b} lie at the same position; a SEG frame must map to one slice`, {
-        sopInstanceUids: [a, b],
-      });
+      throw new SegError(
+        'INCONSISTENT_SOURCES',
+        `Source images ${a} and ${b} lie at the same position; a SEG frame must map to one slice`,
+        {
+          sopInstanceUids: [a, b],
+        },
+      );
     }
   }
-  const even = evenSpacing(order.map((i) => distance[i]));
+  const even = evenSpacing(order.map(i => distance[i]));
   const spacingBetweenSlices = even !== undefined ? Math.round(even * 1e4) / 1e4 : undefined;
   return {
     ...base,

@@ -17,7 +17,11 @@ const referenced = (uids: string[]): string =>
     '00081190': { vr: 'UR', Value: [`${ROOT}/studies/1.2.3`] },
     '00081199': {
       vr: 'SQ',
-      Value: uids.map((u) => ({ '00081150': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.66.4'] }, '00081155': { vr: 'UI', Value: [u] }, '00081190': { vr: 'UR', Value: [`${ROOT}/x/${u}`] } })),
+      Value: uids.map(u => ({
+        '00081150': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.66.4'] },
+        '00081155': { vr: 'UI', Value: [u] },
+        '00081190': { vr: 'UR', Value: [`${ROOT}/x/${u}`] },
+      })),
     },
   });
 
@@ -27,7 +31,10 @@ interface Call {
   body: Uint8Array;
 }
 
-function fakeFetch(answer: (call: Call) => { status: number; body?: string; statusText?: string } | Error): { fetch: FetchLike; calls: Call[] } {
+function fakeFetch(answer: (call: Call) => { status: number; body?: string; statusText?: string } | Error): {
+  fetch: FetchLike;
+  calls: Call[];
+} {
   const calls: Call[] = [];
   const fetch: FetchLike = async (url, init) => {
     const call = { url, headers: init.headers, body: init.body ?? new Uint8Array(0) };
@@ -48,7 +55,11 @@ function fakeFetch(answer: (call: Call) => { status: number; body?: string; stat
 describe('STOW-RS request', () => {
   it('posts a multipart/related application/dicom body to {root}/studies with the data source headers', async () => {
     const { fetch, calls } = fakeFetch(() => ({ status: 200, body: referenced(['2.25.1', '2.25.2']) }));
-    const result = await stowInstances([inst(1), inst(2)], { root: `${ROOT}/`, fetch, headers: async () => ({ Authorization: 'Bearer abc' }) });
+    const result = await stowInstances([inst(1), inst(2)], {
+      root: `${ROOT}/`,
+      fetch,
+      headers: async () => ({ Authorization: 'Bearer abc' }),
+    });
     expect(calls[0].url).toBe(`${ROOT}/studies`);
     expect(calls[0].headers.Authorization).toBe('Bearer abc');
     expect(calls[0].headers.Accept).toBe('application/dicom+json');
@@ -59,8 +70,10 @@ describe('STOW-RS request', () => {
     const parts = text.split(`--${boundary}`);
     expect(parts[0]).toBe('');
     expect(parts[3]).toBe('--\r\n');
-    expect(parts[1]).toBe(`\r\nContent-Type: application/dicom\r\n\r\n${Buffer.from(inst(1).bytes).toString('latin1')}\r\n`);
-    expect(result.stored.map((s) => s.sopInstanceUid)).toEqual(['2.25.1', '2.25.2']);
+    expect(parts[1]).toBe(
+      `\r\nContent-Type: application/dicom\r\n\r\n${Buffer.from(inst(1).bytes).toString('latin1')}\r\n`,
+    );
+    expect(result.stored.map(s => s.sopInstanceUid)).toEqual(['2.25.1', '2.25.2']);
     expect(result.retrieveUrl).toBe(`${ROOT}/studies/1.2.3`);
   });
 
@@ -73,25 +86,63 @@ describe('STOW-RS request', () => {
 
 describe('STOW-RS verification', () => {
   const cases: [string, Parameters<typeof fakeFetch>[0], string, RegExp][] = [
-    ['HTTP 200 with both lists empty (Orthanc rejecting a file)', () => ({ status: 200, body: '{}' }), 'STOW_NOT_STORED', /did not store 1 of 1 instances \(the response lists no stored and no failed instance.*2\.25\.1/],
-    ['an instance missing from the stored list', () => ({ status: 200, body: referenced(['2.25.9']) }), 'STOW_NOT_STORED', /did not store 1 of 1/],
+    [
+      'HTTP 200 with both lists empty (Orthanc rejecting a file)',
+      () => ({ status: 200, body: '{}' }),
+      'STOW_NOT_STORED',
+      /did not store 1 of 1 instances \(the response lists no stored and no failed instance.*2\.25\.1/,
+    ],
+    [
+      'an instance missing from the stored list',
+      () => ({ status: 200, body: referenced(['2.25.9']) }),
+      'STOW_NOT_STORED',
+      /did not store 1 of 1/,
+    ],
     [
       'an instance in FailedSOPSequence',
-      () => ({ status: 409, body: JSON.stringify({ '00081198': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: ['2.25.1'] }, '00081197': { vr: 'US', Value: [0xa900] } }] } }) }),
+      () => ({
+        status: 409,
+        body: JSON.stringify({
+          '00081198': {
+            vr: 'SQ',
+            Value: [{ '00081155': { vr: 'UI', Value: ['2.25.1'] }, '00081197': { vr: 'US', Value: [0xa900] } }],
+          },
+        }),
+      }),
       'STOW_FAILED_INSTANCE',
       /refused 1 of 1 instances \(HTTP 409\): 2\.25\.1 \(error: data set does not match SOP class\)/,
     ],
-    ['HTTP 500', () => ({ status: 500, statusText: 'Internal Server Error', body: 'boom' }), 'STOW_HTTP', /HTTP 500 Internal Server Error to STOW-RS at http:\/\/pacs\.test\/dicom-web\/studies: boom/],
-    ['HTTP 401', () => ({ status: 401, statusText: 'Unauthorized' }), 'STOW_HTTP', /HTTP 401 Unauthorized \(check the credentials/],
+    [
+      'HTTP 500',
+      () => ({ status: 500, statusText: 'Internal Server Error', body: 'boom' }),
+      'STOW_HTTP',
+      /HTTP 500 Internal Server Error to STOW-RS at http:\/\/pacs\.test\/dicom-web\/studies: boom/,
+    ],
+    [
+      'HTTP 401',
+      () => ({ status: 401, statusText: 'Unauthorized' }),
+      'STOW_HTTP',
+      /HTTP 401 Unauthorized \(check the credentials/,
+    ],
     ['HTTP 404 (no STOW on that path)', () => ({ status: 404, statusText: 'Not Found' }), 'STOW_HTTP', /HTTP 404/],
-    ['a network failure', () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 'STOW_NETWORK', /Could not reach the PACS at http:\/\/pacs\.test\/dicom-web\/studies: ECONNREFUSED/],
-    ['a response that is not DICOM JSON', () => ({ status: 200, body: '<html>proxy login</html>' }), 'STOW_BAD_RESPONSE', /without a DICOM JSON response: <html>proxy login<\/html>/],
+    [
+      'a network failure',
+      () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
+      'STOW_NETWORK',
+      /Could not reach the PACS at http:\/\/pacs\.test\/dicom-web\/studies: ECONNREFUSED/,
+    ],
+    [
+      'a response that is not DICOM JSON',
+      () => ({ status: 200, body: '<html>proxy login</html>' }),
+      'STOW_BAD_RESPONSE',
+      /without a DICOM JSON response: <html>proxy login<\/html>/,
+    ],
     ['an empty 200 response', () => ({ status: 200 }), 'STOW_BAD_RESPONSE', /empty body/],
   ];
 
   it.each(cases)('fails with a typed error on %s', async (_, answer, code, message) => {
     const { fetch } = fakeFetch(answer);
-    const error = await stowInstances([inst(1)], { root: ROOT, fetch }).catch((e) => e);
+    const error = await stowInstances([inst(1)], { root: ROOT, fetch }).catch(e => e);
     expect(isSegError(error)).toBe(true);
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
@@ -115,9 +166,16 @@ describe('STOW-RS verification', () => {
 describe('outbox', () => {
   it('keeps a SEG whose store failed, with the reason, and lets it go only after a verified retry', async () => {
     let up = false;
-    const { fetch } = fakeFetch(() => (up ? { status: 200, body: referenced(['2.25.1']) } : { status: 200, body: '{}' }));
+    const { fetch } = fakeFetch(() =>
+      up ? { status: 200, body: referenced(['2.25.1']) } : { status: 200, body: '{}' },
+    );
     const store = memoryStore<OutboxEntry>();
-    const times = [new Date('2024-01-01T10:00:00Z'), new Date('2024-01-01T10:05:00Z'), new Date('2024-01-01T10:06:00Z'), new Date('2024-01-01T10:07:00Z')];
+    const times = [
+      new Date('2024-01-01T10:00:00Z'),
+      new Date('2024-01-01T10:05:00Z'),
+      new Date('2024-01-01T10:06:00Z'),
+      new Date('2024-01-01T10:07:00Z'),
+    ];
     const outbox = new Outbox(store, () => times.shift() ?? new Date('2024-01-01T11:00:00Z'));
     const config = { root: ROOT, fetch };
 
@@ -125,7 +183,14 @@ describe('outbox', () => {
     expect(first).toMatchObject({ stored: false, outboxId: '2.25.1', error: { code: 'STOW_NOT_STORED' } });
     const list = await outbox.list();
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id: '2.25.1', description: 'SEG 1', target: ROOT, attempts: 1, bytesLength: 6, createdAt: '2024-01-01T10:00:00.000Z' });
+    expect(list[0]).toMatchObject({
+      id: '2.25.1',
+      description: 'SEG 1',
+      target: ROOT,
+      attempts: 1,
+      bytesLength: 6,
+      createdAt: '2024-01-01T10:00:00.000Z',
+    });
     expect('bytes' in list[0]).toBe(false);
 
     const failedAgain = await outbox.retry('2.25.1', stowSender(config));
@@ -145,7 +210,7 @@ describe('outbox', () => {
     const outbox = new Outbox(memoryStore<OutboxEntry>());
     await outbox.enqueue(inst(1), new Error('x'), ROOT);
     await outbox.enqueue(inst(2), new Error('y'), ROOT);
-    const outcome = await outbox.retryAll(async (i) => {
+    const outcome = await outbox.retryAll(async i => {
       if (i.sopInstanceUid === '2.25.2') throw new Error('still down');
       return { status: 200, url: ROOT, stored: [{ sopInstanceUid: i.sopInstanceUid }] };
     });
@@ -153,7 +218,9 @@ describe('outbox', () => {
       ['2.25.1', true],
       ['2.25.2', false],
     ]);
-    expect((await outbox.list()).map((e) => [e.id, e.lastError.code, e.lastError.message])).toEqual([['2.25.2', 'UNKNOWN', 'still down']]);
+    expect((await outbox.list()).map(e => [e.id, e.lastError.code, e.lastError.message])).toEqual([
+      ['2.25.2', 'UNKNOWN', 'still down'],
+    ]);
     await outbox.discard('2.25.2');
     expect(await outbox.list()).toEqual([]);
   });
@@ -164,15 +231,15 @@ describe('outbox targets', () => {
     const OTHER = 'http://other.test/wado/';
     const CURRENT = 'http://current.test/dicom-web';
     const { fetch, calls } = fakeFetch(() => ({ status: 200, body: referenced(['2.25.1', '2.25.2', '2.25.3']) }));
-    const times = [1, 2, 3, 4, 5, 6].map((m) => new Date(Date.UTC(2024, 0, 1, 10, m)));
+    const times = [1, 2, 3, 4, 5, 6].map(m => new Date(Date.UTC(2024, 0, 1, 10, m)));
     const outbox = new Outbox(memoryStore<OutboxEntry>(), () => times.shift() ?? new Date());
     await outbox.enqueue(inst(1), new Error('down'), ROOT);
     await outbox.enqueue(inst(2), new Error('down'), OTHER);
     await outbox.enqueue(inst(3), new Error('down'), '');
 
     const outcome = await outbox.retryAll(stowSender({ root: CURRENT, fetch }));
-    expect(Object.values(outcome).map((o) => o.ok)).toEqual([true, true, true]);
-    expect(calls.map((c) => c.url)).toEqual([`${ROOT}/studies`, 'http://other.test/wado/studies', `${CURRENT}/studies`]);
+    expect(Object.values(outcome).map(o => o.ok)).toEqual([true, true, true]);
+    expect(calls.map(c => c.url)).toEqual([`${ROOT}/studies`, 'http://other.test/wado/studies', `${CURRENT}/studies`]);
     expect(await outbox.list()).toEqual([]);
   });
 
@@ -180,7 +247,7 @@ describe('outbox targets', () => {
     const outbox = new Outbox(memoryStore<OutboxEntry>());
     await outbox.enqueue(inst(1), new Error('down'), 'http://a.test');
     const seen: (string | undefined)[] = [];
-    await outbox.retry('2.25.1', async (i) => {
+    await outbox.retry('2.25.1', async i => {
       seen.push(i.target);
       return { status: 200, url: String(i.target), stored: [{ sopInstanceUid: i.sopInstanceUid }] };
     });
@@ -193,6 +260,8 @@ describe('multipart parsing (WADO-RS responses)', () => {
     const { parseMultipart } = await import('./multipart');
     const parts = [new Uint8Array([1, 2, 13, 10, 45, 45]), new Uint8Array(0), new Uint8Array([255])];
     const { body, contentType } = multipartBody(parts);
-    expect(parseMultipart(body, contentType).map((p) => [p.headers['content-type'], Array.from(p.bytes)])).toEqual(parts.map((p) => ['application/dicom', Array.from(p)]));
+    expect(parseMultipart(body, contentType).map(p => [p.headers['content-type'], Array.from(p.bytes)])).toEqual(
+      parts.map(p => ['application/dicom', Array.from(p)]),
+    );
   });
 });

@@ -13,7 +13,10 @@ import { multipartBody } from './multipart';
 
 export { multipartBody };
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; signal?: AbortSignal }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: Uint8Array; signal?: AbortSignal },
+) => Promise<{
   ok: boolean;
   status: number;
   statusText: string;
@@ -121,17 +124,26 @@ function timeoutOf(config: StowConfig): number {
 }
 
 function timeoutError(what: string, url: string, ms: number): SegError {
-  return new SegError('STOW_TIMEOUT', `The PACS did not answer ${what} at ${url} within ${ms / 1000} s (setting medsam.stowTimeoutSeconds); it may be down or overloaded`, {
-    url,
-    timeoutMs: ms,
-  });
+  return new SegError(
+    'STOW_TIMEOUT',
+    `The PACS did not answer ${what} at ${url} within ${ms / 1000} s (setting medsam.stowTimeoutSeconds); it may be down or overloaded`,
+    {
+      url,
+      timeoutMs: ms,
+    },
+  );
 }
 
 /**
  * Runs `work` with a signal that aborts after `ms` (or when the caller's signal aborts). The deadline rejects on its
  * own, before the abort, so that a fetch that ignores its signal cannot keep the caller waiting either.
  */
-async function withDeadline<T>(ms: number, outer: AbortSignal | undefined, onTimeout: () => SegError, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withDeadline<T>(
+  ms: number,
+  outer: AbortSignal | undefined,
+  onTimeout: () => SegError,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   const forward = () => controller.abort(outer?.reason);
   if (outer?.aborted) forward();
@@ -153,72 +165,113 @@ async function withDeadline<T>(ms: number, outer: AbortSignal | undefined, onTim
 }
 
 async function headersOf(config: StowConfig): Promise<Record<string, string>> {
-  return typeof config.headers === 'function' ? await config.headers() : config.headers ?? {};
+  return typeof config.headers === 'function' ? await config.headers() : (config.headers ?? {});
 }
 
 /** Stores the instances and verifies the response; resolves only when every instance is in the stored list. */
 export async function stowInstances(instances: readonly StowInstance[], config: StowConfig): Promise<StowResult> {
   if (!config.root || !config.root.trim()) {
-    throw new SegError('STOW_NO_ENDPOINT', 'No STOW-RS endpoint is configured for this data source; set its DICOMweb root (stowRoot) to store to the PACS', {});
+    throw new SegError(
+      'STOW_NO_ENDPOINT',
+      'No STOW-RS endpoint is configured for this data source; set its DICOMweb root (stowRoot) to store to the PACS',
+      {},
+    );
   }
   if (instances.length === 0) throw new SegError('STOW_BAD_RESPONSE', 'Nothing to store', {});
   const url = `${config.root.replace(/\/+$/, '')}/studies`;
   const fetchFn: FetchLike = config.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const extra = await headersOf(config);
-  const { body, contentType } = multipartBody(instances.map((i) => i.bytes));
-  const sent = instances.map((i) => i.sopInstanceUid);
+  const { body, contentType } = multipartBody(instances.map(i => i.bytes));
+  const sent = instances.map(i => i.sopInstanceUid);
   const ms = timeoutOf(config);
 
   // The deadline covers the response body too: a PACS may send its headers and then stall.
-  const { response, text } = await withDeadline(ms, config.signal, () => timeoutError('the STOW-RS', url, ms), async (signal) => {
-    const answer = await request(fetchFn, url, { method: 'POST', headers: { ...extra, 'Content-Type': contentType, Accept: 'application/dicom+json' }, body, signal });
-    return { response: answer, text: await answer.text().catch(() => '') };
-  });
+  const { response, text } = await withDeadline(
+    ms,
+    config.signal,
+    () => timeoutError('the STOW-RS', url, ms),
+    async signal => {
+      const answer = await request(fetchFn, url, {
+        method: 'POST',
+        headers: { ...extra, 'Content-Type': contentType, Accept: 'application/dicom+json' },
+        body,
+        signal,
+      });
+      return { response: answer, text: await answer.text().catch(() => '') };
+    },
+  );
   const ds = parseResponse(text);
-  const failed = sequence(ds, TAG.FailedSOPSequence).map((f) => ({
+  const failed = sequence(ds, TAG.FailedSOPSequence).map(f => ({
     sopInstanceUid: String(value(f, TAG.ReferencedSOPInstanceUID) ?? '?'),
     reason: Number(value(f, TAG.FailureReason) ?? NaN),
   }));
   if (failed.length > 0) {
-    const list = failed.map((f) => `${f.sopInstanceUid} (${Number.isFinite(f.reason) ? failureReasonText(f.reason) : 'no reason given'})`).join(', ');
-    throw new SegError('STOW_FAILED_INSTANCE', `The PACS refused ${failed.length} of ${sent.length} instances (HTTP ${response.status}): ${list}`, {
-      url,
-      status: response.status,
-      failed,
-    });
+    const list = failed
+      .map(f => `${f.sopInstanceUid} (${Number.isFinite(f.reason) ? failureReasonText(f.reason) : 'no reason given'})`)
+      .join(', ');
+    throw new SegError(
+      'STOW_FAILED_INSTANCE',
+      `The PACS refused ${failed.length} of ${sent.length} instances (HTTP ${response.status}): ${list}`,
+      {
+        url,
+        status: response.status,
+        failed,
+      },
+    );
   }
   if (response.status !== 200 && response.status !== 202) {
-    const auth = response.status === 401 || response.status === 403 ? ' (check the credentials of the data source)' : '';
-    throw new SegError('STOW_HTTP', `The PACS answered HTTP ${response.status} ${response.statusText}${auth} to STOW-RS at ${url}${text ? `: ${excerpt(text)}` : ''}`, {
-      url,
-      status: response.status,
-      body: excerpt(text),
-    });
+    const auth =
+      response.status === 401 || response.status === 403 ? ' (check the credentials of the data source)' : '';
+    throw new SegError(
+      'STOW_HTTP',
+      `The PACS answered HTTP ${response.status} ${response.statusText}${auth} to STOW-RS at ${url}${text ? `: ${excerpt(text)}` : ''}`,
+      {
+        url,
+        status: response.status,
+        body: excerpt(text),
+      },
+    );
   }
   if (!ds) {
-    throw new SegError('STOW_BAD_RESPONSE', `The PACS answered HTTP ${response.status} to STOW-RS at ${url} without a DICOM JSON response${text ? `: ${excerpt(text)}` : ' (empty body)'}; the store cannot be verified`, {
-      url,
-      status: response.status,
-      body: excerpt(text),
-    });
+    throw new SegError(
+      'STOW_BAD_RESPONSE',
+      `The PACS answered HTTP ${response.status} to STOW-RS at ${url} without a DICOM JSON response${text ? `: ${excerpt(text)}` : ' (empty body)'}; the store cannot be verified`,
+      {
+        url,
+        status: response.status,
+        body: excerpt(text),
+      },
+    );
   }
-  const stored: StoredInstance[] = sequence(ds, TAG.ReferencedSOPSequence).map((r) => ({
+  const stored: StoredInstance[] = sequence(ds, TAG.ReferencedSOPSequence).map(r => ({
     sopInstanceUid: String(value(r, TAG.ReferencedSOPInstanceUID) ?? ''),
     sopClassUid: value<string>(r, TAG.ReferencedSOPClassUID),
     retrieveUrl: value<string>(r, TAG.RetrieveURL),
     warningReason: value<number>(r, TAG.WarningReason),
   }));
-  const storedUids = new Set(stored.map((s) => s.sopInstanceUid));
-  const missing = sent.filter((uid) => !storedUids.has(uid));
+  const storedUids = new Set(stored.map(s => s.sopInstanceUid));
+  const missing = sent.filter(uid => !storedUids.has(uid));
   if (missing.length > 0) {
-    const empty = stored.length === 0 ? ' (the response lists no stored and no failed instance: the PACS dropped the file without saying why)' : '';
-    throw new SegError('STOW_NOT_STORED', `The PACS answered HTTP ${response.status} but did not store ${missing.length} of ${sent.length} instances${empty}: ${missing.join(', ')}`, {
-      url,
-      status: response.status,
-      missing,
-    });
+    const empty =
+      stored.length === 0
+        ? ' (the response lists no stored and no failed instance: the PACS dropped the file without saying why)'
+        : '';
+    throw new SegError(
+      'STOW_NOT_STORED',
+      `The PACS answered HTTP ${response.status} but did not store ${missing.length} of ${sent.length} instances${empty}: ${missing.join(', ')}`,
+      {
+        url,
+        status: response.status,
+        missing,
+      },
+    );
   }
-  return { status: response.status, url, stored: stored.filter((s) => sent.includes(s.sopInstanceUid)), retrieveUrl: value<string>(ds, TAG.RetrieveURL) };
+  return {
+    status: response.status,
+    url,
+    stored: stored.filter(s => sent.includes(s.sopInstanceUid)),
+    retrieveUrl: value<string>(ds, TAG.RetrieveURL),
+  };
 }
 
 type FetchInit = Parameters<FetchLike>[1];
@@ -229,7 +282,11 @@ async function request(fetchFn: FetchLike, url: string, init: FetchInit): Promis
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const why = err.cause?.code ?? err.cause?.message ?? err.message;
-    throw new SegError('STOW_NETWORK', `Could not reach the PACS at ${url}: ${why}`, { url, reason: String(why), aborted: err.name === 'AbortError' });
+    throw new SegError('STOW_NETWORK', `Could not reach the PACS at ${url}: ${why}`, {
+      url,
+      reason: String(why),
+      aborted: err.name === 'AbortError',
+    });
   }
 }
 
@@ -240,27 +297,44 @@ async function request(fetchFn: FetchLike, url: string, init: FetchInit): Promis
  */
 export async function isInstanceStored(sopInstanceUid: string, config: StowConfig): Promise<boolean> {
   if (!config.root || !config.root.trim()) {
-    throw new SegError('STOW_NO_ENDPOINT', 'No DICOMweb root is configured: cannot ask the PACS whether the SEG is stored', {});
+    throw new SegError(
+      'STOW_NO_ENDPOINT',
+      'No DICOMweb root is configured: cannot ask the PACS whether the SEG is stored',
+      {},
+    );
   }
   const url = `${config.root.replace(/\/+$/, '')}/instances?SOPInstanceUID=${encodeURIComponent(sopInstanceUid)}`;
   const fetchFn: FetchLike = config.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const headers = { ...(await headersOf(config)), Accept: 'application/dicom+json' };
   const ms = timeoutOf(config);
-  const { response, text } = await withDeadline(ms, config.signal, () => timeoutError('the QIDO-RS search', url, ms), async (signal) => {
-    const answer = await request(fetchFn, url, { method: 'GET', headers, signal });
-    return { response: answer, text: await answer.text().catch(() => '') };
-  });
+  const { response, text } = await withDeadline(
+    ms,
+    config.signal,
+    () => timeoutError('the QIDO-RS search', url, ms),
+    async signal => {
+      const answer = await request(fetchFn, url, { method: 'GET', headers, signal });
+      return { response: answer, text: await answer.text().catch(() => '') };
+    },
+  );
   if (response.status === 204) return false;
   if (response.status !== 200) {
-    throw new SegError('STOW_HTTP', `The PACS answered HTTP ${response.status} ${response.statusText} to QIDO-RS at ${url}`, { url, status: response.status, body: excerpt(text) });
+    throw new SegError(
+      'STOW_HTTP',
+      `The PACS answered HTTP ${response.status} ${response.statusText} to QIDO-RS at ${url}`,
+      { url, status: response.status, body: excerpt(text) },
+    );
   }
   if (!text.trim()) return false;
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new SegError('STOW_BAD_RESPONSE', `The PACS answered QIDO-RS at ${url} with something other than DICOM JSON: ${excerpt(text)}`, { url, body: excerpt(text) });
+    throw new SegError(
+      'STOW_BAD_RESPONSE',
+      `The PACS answered QIDO-RS at ${url} with something other than DICOM JSON: ${excerpt(text)}`,
+      { url, body: excerpt(text) },
+    );
   }
   const found = (Array.isArray(json) ? json : []) as DicomJson[];
-  return found.some((ds) => value<string>(ds, '00080018') === sopInstanceUid);
+  return found.some(ds => value<string>(ds, '00080018') === sopInstanceUid);
 }

@@ -25,7 +25,10 @@ import { dimensionIndex, perFrameGroups, sharedGroups } from './write/groups';
 import { backgroundItem, segmentItem } from './write/items';
 import { checkMasks, checkSegments } from './write/validate';
 
-export const SEG_SOP_CLASS = { BINARY: '1.2.840.10008.5.1.4.1.1.66.4', LABELMAP: '1.2.840.10008.5.1.4.1.1.66.7' } as const;
+export const SEG_SOP_CLASS = {
+  BINARY: '1.2.840.10008.5.1.4.1.1.66.4',
+  LABELMAP: '1.2.840.10008.5.1.4.1.1.66.7',
+} as const;
 export type SegmentationKind = keyof typeof SEG_SOP_CLASS;
 
 export type SegmentAlgorithmType = 'AUTOMATIC' | 'SEMIAUTOMATIC' | 'MANUAL';
@@ -57,7 +60,12 @@ export interface SegmentDescription {
 }
 
 /** MedSAM's AlgorithmIdentification: the model id and its weights' sha256 (null for random test weights). */
-export function medsamAlgorithm(model: { id: string; weightsSha256: string | null; weightsSource?: string; precision?: string }): AlgorithmIdentification {
+export function medsamAlgorithm(model: {
+  id: string;
+  weightsSha256: string | null;
+  weightsSource?: string;
+  precision?: string;
+}): AlgorithmIdentification {
   const hash = model.weightsSha256;
   if (hash !== null && !/^[0-9a-f]{64}$/i.test(hash)) {
     throw new SegError('INVALID_SEGMENT', `Weights sha256 "${hash}" is not 64 hexadecimal digits`, { hash });
@@ -145,8 +153,8 @@ export function masksFromLabelmap(
   labels: ReadonlyArray<ArrayLike<number> | null | undefined>,
   segmentNumbers: readonly number[],
 ): (Uint8Array | null)[][] {
-  return segmentNumbers.map((n) =>
-    labels.map((slice) => {
+  return segmentNumbers.map(n =>
+    labels.map(slice => {
       if (!slice) return null;
       const mask = new Uint8Array(slice.length);
       let any = false;
@@ -165,10 +173,15 @@ export function masksFromLabelmap(
 export function buildSeg(input: SegInput): BuiltSeg {
   const o = { ...DEFAULTS, ...input.options };
   const kind: SegmentationKind = input.options?.kind ?? 'BINARY';
-  if (kind !== 'BINARY' && kind !== 'LABELMAP') throw new SegError('INVALID_SEGMENT', `Unknown segmentation kind ${String(kind)}`, {});
+  if (kind !== 'BINARY' && kind !== 'LABELMAP')
+    throw new SegError('INVALID_SEGMENT', `Unknown segmentation kind ${String(kind)}`, {});
   const stack = checkSources(input.sources);
   if (!stack.geometry && kind === 'LABELMAP') {
-    throw new SegError('INVALID_SOURCE', 'A Label Map SEG needs images with a patient coordinate system; write a BINARY SEG for this image', {});
+    throw new SegError(
+      'INVALID_SOURCE',
+      'A Label Map SEG needs images with a patient coordinate system; write a BINARY SEG for this image',
+      {},
+    );
   }
   checkSegments(input.segments, kind);
   checkMasks(input, stack, kind);
@@ -194,7 +207,17 @@ export function buildSeg(input: SegInput): BuiltSeg {
   // Cleaned to fit their VRs or left out (write/copied.ts): a source's old-style date must not lose the SEG.
   const { values: patientStudy, fixes: valueFixes } = copiedAttributes(first.patientStudy);
   // Type 2 attributes of the Patient and General Study modules: present, empty when the source has no value.
-  for (const k of ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber'] as const) {
+  for (const k of [
+    'PatientName',
+    'PatientID',
+    'PatientBirthDate',
+    'PatientSex',
+    'StudyDate',
+    'StudyTime',
+    'ReferringPhysicianName',
+    'StudyID',
+    'AccessionNumber',
+  ] as const) {
     if (patientStudy[k] === undefined) patientStudy[k] = null;
   }
 
@@ -227,10 +250,12 @@ export function buildSeg(input: SegInput): BuiltSeg {
       {
         SeriesInstanceUID: first.seriesInstanceUid,
         // Once per instance: the frames of a multi-frame instance are told apart in the per-frame groups.
-        ReferencedInstanceSequence: [...new Map(order.map((k) => [sources[k].sopInstanceUid, sources[k]])).values()].map((src) => ({
-          ReferencedSOPClassUID: src.sopClassUid,
-          ReferencedSOPInstanceUID: src.sopInstanceUid,
-        })),
+        ReferencedInstanceSequence: [...new Map(order.map(k => [sources[k].sopInstanceUid, sources[k]])).values()].map(
+          src => ({
+            ReferencedSOPClassUID: src.sopClassUid,
+            ReferencedSOPInstanceUID: src.sopInstanceUid,
+          }),
+        ),
       },
     ],
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionOrganizationUid }],
@@ -263,7 +288,15 @@ export function buildSeg(input: SegInput): BuiltSeg {
     dataset.SegmentsOverlap = 'NO';
   }
   checkWritable(dataset);
-  return { dataset, sopInstanceUid, seriesInstanceUid, studyInstanceUid: first.studyInstanceUid, sopClassUid, frames: plan.frames, valueFixes };
+  return {
+    dataset,
+    sopInstanceUid,
+    seriesInstanceUid,
+    studyInstanceUid: first.studyInstanceUid,
+    sopClassUid,
+    frames: plan.frames,
+    valueFixes,
+  };
 }
 
 /**
@@ -295,4 +328,3 @@ export function writeSeg(input: SegInput): WrittenSeg {
   const built = buildSeg(input);
   return { ...built, bytes: writePart10(built.dataset) };
 }
-

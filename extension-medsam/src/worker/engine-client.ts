@@ -53,14 +53,20 @@ export class MedsamWorkerClient<Image = WorkerImage> {
   private closed: MedsamError | null = null;
 
   constructor(private readonly worker: WorkerLike) {
-    worker.addEventListener('message', (event) => this.onMessage(event.data));
-    worker.addEventListener('error', (event) =>
-      this.failAll(new MedsamError('INFERENCE_FAILED', `the MedSAM engine worker failed: ${event?.message ?? 'unknown error'}`)),
+    worker.addEventListener('message', event => this.onMessage(event.data));
+    worker.addEventListener('error', event =>
+      this.failAll(
+        new MedsamError('INFERENCE_FAILED', `the MedSAM engine worker failed: ${event?.message ?? 'unknown error'}`),
+      ),
     );
     worker.start?.();
   }
 
-  call<M extends MethodName>(method: M, params: ParamsOf<M, Image>, options: CallOptions = {}): Promise<ResultOf<M, Image>> {
+  call<M extends MethodName>(
+    method: M,
+    params: ParamsOf<M, Image>,
+    options: CallOptions = {},
+  ): Promise<ResultOf<M, Image>> {
     if (this.closed) return Promise.reject(this.closed);
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new MedsamError('CANCELLED', `${method} was cancelled`));

@@ -74,7 +74,7 @@ export class EngineHost<Image> {
     private readonly port: PortLike,
     private readonly deps: EngineHostDeps<Image>,
   ) {
-    port.addEventListener('message', (event) => this.onMessage(event.data));
+    port.addEventListener('message', event => this.onMessage(event.data));
     port.start?.();
   }
 
@@ -100,12 +100,15 @@ export class EngineHost<Image> {
     this.controllers.set(request.id, controller);
     const ctx: RequestContext = {
       signal: controller.signal,
-      progress: (progress) => this.post({ kind: 'progress', id: request.id, progress }),
+      progress: progress => this.post({ kind: 'progress', id: request.id, progress }),
     };
     try {
       const run = this.handlers[request.method] as (p: unknown, c: RequestContext) => Promise<unknown>;
       const result = await run(request.params, ctx);
-      this.post({ kind: 'result', id: request.id, method: request.method, result } as FromWorkerMessage<Image>, resultTransferables(result));
+      this.post(
+        { kind: 'result', id: request.id, method: request.method, result } as FromWorkerMessage<Image>,
+        resultTransferables(result),
+      );
     } catch (e) {
       this.post({ kind: 'error', id: request.id, error: toSerializedError(e) });
     } finally {
@@ -115,7 +118,9 @@ export class EngineHost<Image> {
 
   private requireSession(): MedsamSession {
     if (!this.session) {
-      throw new MedsamError('INFERENCE_FAILED', 'the engine has no model loaded: send init first', { reason: 'not-initialised' });
+      throw new MedsamError('INFERENCE_FAILED', 'the engine has no model loaded: send init first', {
+        reason: 'not-initialised',
+      });
     }
     return this.session;
   }
@@ -152,12 +157,12 @@ export class EngineHost<Image> {
       const size = this.deps.imageSize(params.image);
       const r = await segmentBoxes(session, this.deps.preprocess, params.imageId, params.image, size, params.boxes, {
         signal: ctx.signal,
-        onStage: (stage) => ctx.progress({ stage }),
+        onStage: stage => ctx.progress({ stage }),
       });
       return { imageId: params.imageId, ...r };
     },
 
-    evict: async (params) => {
+    evict: async params => {
       const session = this.requireSession();
       if (!params.imageIds) return { evicted: session.cache.clear(session.cacheModelId) };
       let evicted = 0;
@@ -190,9 +195,14 @@ export class EngineHost<Image> {
     const manifest = params.manifest ?? (await (this.deps.loadManifest ?? fetchManifest)(params.manifestUrl));
     const entry = findModel(manifest, params.modelId, params.manifestUrl);
     const runtime = await this.deps.createRuntime(params);
-    const fetchBytes = this.deps.fetchBytesFor ? this.deps.fetchBytesFor(params.manifestUrl, params.download) : urlFetchBytes(params.manifestUrl, undefined, params.download);
+    const fetchBytes = this.deps.fetchBytesFor
+      ? this.deps.fetchBytesFor(params.manifestUrl, params.download)
+      : urlFetchBytes(params.manifestUrl, undefined, params.download);
     const cacheOptions = params.cache ?? { maxBytes: DEFAULT_CACHE_BYTES };
-    const reuse = this.cache && this.cache.maxBytes === cacheOptions.maxBytes && this.cache.storage === (cacheOptions.storage ?? 'fp32');
+    const reuse =
+      this.cache &&
+      this.cache.maxBytes === cacheOptions.maxBytes &&
+      this.cache.storage === (cacheOptions.storage ?? 'fp32');
     const cache = reuse && this.cache ? this.cache : new EmbeddingCache(cacheOptions);
     // The new session is built before the old one goes: when building fails, the model that worked stays loaded.
     const session = await MedsamSession.create({
@@ -213,7 +223,7 @@ export class EngineHost<Image> {
     const providers = session.executionProviders;
     ctx.progress({ stage: 'session', part: 'both', executionProvider: providers.encoder });
     if ((providers.encoder === 'webgpu' || providers.decoder === 'webgpu') && this.deps.watchDeviceLoss) {
-      await this.deps.watchDeviceLoss((reason) => void this.fallBackToWasm(session, reason));
+      await this.deps.watchDeviceLoss(reason => void this.fallBackToWasm(session, reason));
     }
     return {
       protocolVersion: PROTOCOL_VERSION,
@@ -235,7 +245,7 @@ export class EngineHost<Image> {
       .switchExecutionProviders(['wasm'])
       .then(
         () => this.emit({ type: 'backend-changed', from, to: 'wasm', reason }),
-        (e) => this.emit({ type: 'failure', error: toSerializedError(e) }),
+        e => this.emit({ type: 'failure', error: toSerializedError(e) }),
       )
       .finally(() => {
         this.switching = null;
@@ -247,7 +257,7 @@ export class EngineHost<Image> {
 /** Download progress at most every 1% (a 360 MB encoder would otherwise send thousands of messages). */
 function throttledProgress(ctx: RequestContext): (p: LoadProgress) => void {
   const last = new Map<string, number>();
-  return (p) => {
+  return p => {
     const step = Math.max(1, Math.floor(p.total / 100));
     const prev = last.get(p.part);
     if (prev !== undefined && p.loaded - prev < step && p.loaded < p.total) return;

@@ -15,7 +15,13 @@ import { preprocessSlice, sliceSize } from '../engine/session/pipeline';
 import { startEngineHost, type PortLike } from './engine-host';
 import { cachingFetch } from './model-cache';
 import type { WorkerImage } from './protocol';
-import { createWebRuntime, detectWebPlatform, watchWebGpuDeviceLoss, wantsWebGpu, type OrtWebLike } from './web-runtime';
+import {
+  createWebRuntime,
+  detectWebPlatform,
+  watchWebGpuDeviceLoss,
+  wantsWebGpu,
+  type OrtWebLike,
+} from './web-runtime';
 
 async function loadOrt(params: InitParams, hasWebGpu: boolean): Promise<{ ort: OrtWebLike; webgpu: boolean }> {
   const webgpu = hasWebGpu && wantsWebGpu(params) && (await hasWebGpuAdapter());
@@ -37,11 +43,11 @@ export function startWebEngineWorker(port: PortLike): void {
   // One build per worker: onnxruntime-web initialises its WASM module once.
   let loaded: Promise<{ ort: OrtWebLike; webgpu: boolean }> | undefined;
   startEngineHost<WorkerImage>(port, {
-    createRuntime: async (params) => {
+    createRuntime: async params => {
       const { ort, webgpu } = await (loaded ??= loadOrt(params, platform.hasWebGpu));
       return createWebRuntime(ort, params, { ...platform, hasWebGpu: webgpu });
     },
-    watchDeviceLoss: async (onLost) => {
+    watchDeviceLoss: async onLost => {
       if (loaded) await watchWebGpuDeviceLoss((await loaded).ort, onLost);
     },
     // Model files through Cache Storage: a second visit loads them without downloading (see model-cache.ts).

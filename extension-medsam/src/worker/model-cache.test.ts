@@ -9,7 +9,8 @@ function memoryCaches() {
       const m = stores.get(name)!;
       return {
         match: async (url: string) => m.get(url)?.clone(),
-        put: async (url: string, r: Response) => void m.set(url, new Response(await r.arrayBuffer(), { status: r.status, headers: r.headers })),
+        put: async (url: string, r: Response) =>
+          void m.set(url, new Response(await r.arrayBuffer(), { status: r.status, headers: r.headers })),
         delete: async (url: string) => m.delete(url),
       };
     },
@@ -25,7 +26,9 @@ describe('cachingFetch', () => {
       return new Response(new Uint8Array([1, 2, 3]), { status: 200, headers: { 'content-length': '3' } });
     };
     const f = cachingFetch('c', net, caches);
-    expect(new Uint8Array(await (await f('https://p.example/m/e.onnx')).arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+    expect(new Uint8Array(await (await f('https://p.example/m/e.onnx')).arrayBuffer())).toEqual(
+      new Uint8Array([1, 2, 3]),
+    );
     await new Promise(r => setTimeout(r, 0));
     const second = await f('https://p.example/m/e.onnx');
     expect(new Uint8Array(await second.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));

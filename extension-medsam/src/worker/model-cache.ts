@@ -27,7 +27,11 @@ function defaultCaches(): CacheStorageLike | null {
  * A fetch that answers from Cache Storage when it can and stores successful answers. Without Cache Storage (an
  * insecure origin, a private window that refuses it) it is plain fetch.
  */
-export function cachingFetch(cacheName = MODEL_CACHE_NAME, fetchFn: FetchFn = (u, i) => fetch(u, i), storage: CacheStorageLike | null = defaultCaches()): FetchFn {
+export function cachingFetch(
+  cacheName = MODEL_CACHE_NAME,
+  fetchFn: FetchFn = (u, i) => fetch(u, i),
+  storage: CacheStorageLike | null = defaultCaches(),
+): FetchFn {
   return async (url, init) => {
     let cache: CacheLike | null = null;
     try {
@@ -49,7 +53,11 @@ export function cachingFetch(cacheName = MODEL_CACHE_NAME, fetchFn: FetchFn = (u
 }
 
 /** Deletes cached copies of the given URLs (after an integrity failure). */
-export async function evictCachedModelFiles(urls: readonly string[], cacheName = MODEL_CACHE_NAME, storage: CacheStorageLike | null = defaultCaches()): Promise<number> {
+export async function evictCachedModelFiles(
+  urls: readonly string[],
+  cacheName = MODEL_CACHE_NAME,
+  storage: CacheStorageLike | null = defaultCaches(),
+): Promise<number> {
   if (!storage) return 0;
   try {
     const cache = await storage.open(cacheName);

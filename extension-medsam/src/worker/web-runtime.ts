@@ -24,7 +24,10 @@ export interface WebPlatform {
 }
 
 export function detectWebPlatform(): WebPlatform {
-  const g = globalThis as { navigator?: { gpu?: unknown; hardwareConcurrency?: number }; crossOriginIsolated?: boolean };
+  const g = globalThis as {
+    navigator?: { gpu?: unknown; hardwareConcurrency?: number };
+    crossOriginIsolated?: boolean;
+  };
   return {
     hasWebGpu: !!g.navigator?.gpu,
     hardwareConcurrency: g.navigator?.hardwareConcurrency ?? 1,
@@ -53,12 +56,16 @@ export function wasmThreads(platform: WebPlatform, requested?: number): number {
   return Math.max(1, Math.floor(n));
 }
 
-export function createWebRuntime(ort: OrtWebLike, params: Pick<InitParams, 'executionProviders' | 'wasm'>, platform: WebPlatform): RuntimeConfig {
+export function createWebRuntime(
+  ort: OrtWebLike,
+  params: Pick<InitParams, 'executionProviders' | 'wasm'>,
+  platform: WebPlatform,
+): RuntimeConfig {
   ort.env.wasm.numThreads = wasmThreads(platform, params.wasm?.numThreads);
   if (params.wasm?.wasmPaths !== undefined) ort.env.wasm.wasmPaths = params.wasm.wasmPaths;
   const wanted = params.executionProviders ?? defaultProviders(platform);
   // Asking for WebGPU without the API only adds a failed attempt and a confusing message.
-  const providers: ExecutionProviderName[] = wanted.filter((p) => p !== 'webgpu' || platform.hasWebGpu);
+  const providers: ExecutionProviderName[] = wanted.filter(p => p !== 'webgpu' || platform.hasWebGpu);
   return {
     ort,
     executionProviders: providers.length ? providers : ['wasm'],
@@ -68,6 +75,9 @@ export function createWebRuntime(ort: OrtWebLike, params: Pick<InitParams, 'exec
 
 /** Resolves the WebGPU device onnxruntime created and calls onLost when the device is lost (driver reset, GPU crash). */
 export async function watchWebGpuDeviceLoss(ort: OrtWebLike, onLost: (reason: string) => void): Promise<void> {
-  const device = (await ort.env.webgpu?.device) as { lost?: Promise<{ reason?: string; message?: string }> } | undefined;
-  void device?.lost?.then((info) => onLost(`WebGPU device lost (${info?.reason ?? 'unknown'}): ${info?.message ?? ''}`.trim()));
+  const device = (await ort.env.webgpu?.device) as
+    { lost?: Promise<{ reason?: string; message?: string }> } | undefined;
+  void device?.lost?.then(info =>
+    onLost(`WebGPU device lost (${info?.reason ?? 'unknown'}): ${info?.message ?? ''}`.trim()),
+  );
 }

@@ -33,18 +33,18 @@ function connect(fake: FakeOrtControls, over: Partial<EngineHostDeps<TestImage>>
   let lost: ((reason: string) => void) | null = null;
   const manifestPromise = fakeManifestEntry('fake-model').then((e): Manifest => ({ manifestVersion: 1, models: [e] }));
   startEngineHost<TestImage>(port2 as unknown as PortLike, {
-    createRuntime: (params) => ({ ort: fake.ort, executionProviders: params.executionProviders ?? ['wasm'] }),
-    loadManifest: async (url) => {
+    createRuntime: params => ({ ort: fake.ort, executionProviders: params.executionProviders ?? ['wasm'] }),
+    loadManifest: async url => {
       if (url !== 'https://pacs.example/models/manifest.json') throw new MedsamError('MODEL_UNAVAILABLE', `no ${url}`);
       return manifestPromise;
     },
     fetchBytesFor: () => fakeFetchBytes(),
-    preprocess: (image) => {
+    preprocess: image => {
       preprocessed.push(image.value);
       return fakeEncoderInput(image.value);
     },
-    imageSize: (image) => ({ width: image.width, height: image.height }),
-    watchDeviceLoss: (onLost) => {
+    imageSize: image => ({ width: image.width, height: image.height }),
+    watchDeviceLoss: onLost => {
       lost = onLost;
     },
     ...over,
@@ -57,9 +57,12 @@ function connect(fake: FakeOrtControls, over: Partial<EngineHostDeps<TestImage>>
   return { client, preprocessed, loseDevice: (reason: string) => lost?.(reason), close };
 }
 
-const INIT = { manifestUrl: 'https://pacs.example/models/manifest.json', modelId: 'fake-model', precision: 'fp32' as const };
+const INIT = {
+  manifestUrl: 'https://pacs.example/models/manifest.json',
+  modelId: 'fake-model',
+  precision: 'fp32' as const,
+};
 const imageBox = (x0: number, y0: number, x1: number, y1: number): ImageBox => ({ space: 'image', x0, y0, x1, y1 });
-
 
 describe('engine worker protocol', () => {
   let close: () => void = () => undefined;
@@ -70,10 +73,13 @@ describe('engine worker protocol', () => {
     const c = connect(fake);
     close = c.close;
     const progress: Progress[] = [];
-    const r = await c.client.init({ ...INIT, executionProviders: ['webgpu', 'wasm'] }, { onProgress: (p) => progress.push(p) });
+    const r = await c.client.init(
+      { ...INIT, executionProviders: ['webgpu', 'wasm'] },
+      { onProgress: p => progress.push(p) },
+    );
     expect(r).toMatchObject({ modelId: 'fake-model', testModel: true, precision: 'fp32', inputSize: FAKE_INPUT_SIZE });
     expect(r.executionProviders).toEqual({ encoder: 'webgpu', decoder: 'webgpu' });
-    expect(progress.filter((p) => p.stage === 'download').map((p) => (p as { part: string }).part)).toEqual(
+    expect(progress.filter(p => p.stage === 'download').map(p => (p as { part: string }).part)).toEqual(
       expect.arrayContaining(['encoder', 'decoder']),
     );
   });
@@ -85,8 +91,12 @@ describe('engine worker protocol', () => {
     await c.client.init(INIT);
     const stages: string[] = [];
     const r = await c.client.segment(
-      { imageId: 'slice-7', image: { width: 64, height: 32, value: 0.5 }, boxes: [imageBox(0, 0, 32, 16), imageBox(32, 16, 64, 32)] },
-      { onProgress: (p) => stages.push(p.stage) },
+      {
+        imageId: 'slice-7',
+        image: { width: 64, height: 32, value: 0.5 },
+        boxes: [imageBox(0, 0, 32, 16), imageBox(32, 16, 64, 32)],
+      },
+      { onProgress: p => stages.push(p.stage) },
     );
     expect([r.width, r.height, r.masks.length]).toEqual([64, 32, 2]);
     expect(r.masks[0].length).toBe(64 * 32);
@@ -96,7 +106,11 @@ describe('engine worker protocol', () => {
     expect(r.timings.cached).toBe(false);
     expect(stages).toEqual(['preprocess', 'encode', 'decode', 'postprocess']);
 
-    const again = await c.client.segment({ imageId: 'slice-7', image: { width: 64, height: 32, value: 0.9 }, boxes: [imageBox(1, 1, 9, 9)] });
+    const again = await c.client.segment({
+      imageId: 'slice-7',
+      image: { width: 64, height: 32, value: 0.9 },
+      boxes: [imageBox(1, 1, 9, 9)],
+    });
     expect(again.timings.cached).toBe(true);
     expect(c.preprocessed).toEqual([0.5]); // the cached slice was not preprocessed again
   });
@@ -111,7 +125,9 @@ describe('engine worker protocol', () => {
     const fake = createFakeOrt();
     const c = connect(fake);
     close = c.close;
-    const notReady = await rejection(c.client.segment({ imageId: 'x', image: { width: 8, height: 8, value: 0 }, boxes: [imageBox(0, 0, 4, 4)] }));
+    const notReady = await rejection(
+      c.client.segment({ imageId: 'x', image: { width: 8, height: 8, value: 0 }, boxes: [imageBox(0, 0, 4, 4)] }),
+    );
     expect(notReady.code).toBe('INFERENCE_FAILED');
     expect(notReady.details.reason).toBe('not-initialised');
 
@@ -124,7 +140,11 @@ describe('engine worker protocol', () => {
 
     await c.client.init(INIT);
     const outside = await rejection(
-      c.client.segment({ imageId: 'x', image: { width: 8, height: 8, value: 0 }, boxes: [{ space: 'image', x0: 2, y0: 2, x1: 2, y1: 6 }] }),
+      c.client.segment({
+        imageId: 'x',
+        image: { width: 8, height: 8, value: 0 },
+        boxes: [{ space: 'image', x0: 2, y0: 2, x1: 2, y1: 6 }],
+      }),
     );
     expect(outside.code).toBe('INVALID_BOX');
   });
@@ -138,12 +158,15 @@ describe('engine worker protocol', () => {
     fake.encoderGate = gate.promise;
     const first = c.client.encode({ imageId: 'a', image: { width: 8, height: 8, value: 1 } });
     const controller = new AbortController();
-    const second = c.client.encode({ imageId: 'b', image: { width: 8, height: 8, value: 2 } }, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 20));
+    const second = c.client.encode(
+      { imageId: 'b', image: { width: 8, height: 8, value: 2 } },
+      { signal: controller.signal },
+    );
+    await new Promise(r => setTimeout(r, 20));
     expect((await c.client.status()).pendingEncodes).toEqual(['a', 'b']);
     controller.abort();
     expect((await rejection(second)).code).toBe('CANCELLED');
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise(r => setTimeout(r, 20));
     expect((await c.client.status()).pendingEncodes).toEqual(['a']);
     fake.encoderGate = null;
     gate.open();
@@ -159,9 +182,17 @@ describe('engine worker protocol', () => {
     await c.client.encode({ imageId: 'a', image: { width: 8, height: 8, value: 0.25 } });
     const gate = makeGate();
     fake.encoderGate = gate.promise;
-    const prefetch = c.client.encode({ imageId: 'b', image: { width: 8, height: 8, value: 0.75 }, priority: 'prefetch' });
-    await new Promise((r) => setTimeout(r, 20));
-    const r = await c.client.segment({ imageId: 'a', image: { width: 8, height: 8, value: 0.25 }, boxes: [imageBox(0, 0, 4, 4)] });
+    const prefetch = c.client.encode({
+      imageId: 'b',
+      image: { width: 8, height: 8, value: 0.75 },
+      priority: 'prefetch',
+    });
+    await new Promise(r => setTimeout(r, 20));
+    const r = await c.client.segment({
+      imageId: 'a',
+      image: { width: 8, height: 8, value: 0.25 },
+      boxes: [imageBox(0, 0, 4, 4)],
+    });
     expect(r.iou[0]).toBe(0.25);
     expect((await c.client.status()).pendingEncodes).toEqual(['b']);
     gate.open();
@@ -177,15 +208,19 @@ describe('engine worker protocol', () => {
     const c = connect(fake);
     close = c.close;
     const events: WorkerEvent[] = [];
-    c.client.onEvent((e) => events.push(e));
+    c.client.onEvent(e => events.push(e));
     await c.client.init({ ...INIT, executionProviders: ['webgpu', 'wasm'] });
     await c.client.encode({ imageId: 'a', image: { width: 8, height: 8, value: 0.5 } });
     c.loseDevice('GPU process crashed');
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise(r => setTimeout(r, 30));
     expect(events).toEqual([{ type: 'backend-changed', from: 'webgpu', to: 'wasm', reason: 'GPU process crashed' }]);
     const s = await c.client.status();
     expect(s.executionProviders).toEqual({ encoder: 'wasm', decoder: 'wasm' });
-    const r = await c.client.segment({ imageId: 'a', image: { width: 8, height: 8, value: 0.5 }, boxes: [imageBox(0, 0, 4, 4)] });
+    const r = await c.client.segment({
+      imageId: 'a',
+      image: { width: 8, height: 8, value: 0.5 },
+      boxes: [imageBox(0, 0, 4, 4)],
+    });
     expect(r.timings.cached).toBe(true);
   });
 
@@ -226,8 +261,17 @@ describe('engine worker protocol', () => {
     const failed = await rejection(c.client.init({ ...INIT, executionProviders: ['webgpu'] }));
     expect(failed.code).toBe('INFERENCE_FAILED');
     const status = await c.client.status();
-    expect(status).toMatchObject({ ready: true, modelId: 'fake-model', executionProviders: { encoder: 'wasm', decoder: 'wasm' }, cachedImages: 1 });
-    const r = await c.client.segment({ imageId: 'a', image: { width: 8, height: 8, value: 1 }, boxes: [imageBox(0, 0, 4, 4)] });
+    expect(status).toMatchObject({
+      ready: true,
+      modelId: 'fake-model',
+      executionProviders: { encoder: 'wasm', decoder: 'wasm' },
+      cachedImages: 1,
+    });
+    const r = await c.client.segment({
+      imageId: 'a',
+      image: { width: 8, height: 8, value: 1 },
+      boxes: [imageBox(0, 0, 4, 4)],
+    });
     expect(r.masks).toHaveLength(1);
   });
 

@@ -7,7 +7,12 @@ import path from 'node:path';
 import { loadPhantom, PHANTOM, phantomEllipse, phantomMask } from '../fixtures/phantom.mjs';
 import { boxMask, MedsamTool, MedsamViewer, openWithModel, overlap, sample } from '../pages.mjs';
 
-const boxFrom = ([a, b]) => ({ x0: Math.min(a[0], b[0]), y0: Math.min(a[1], b[1]), x1: Math.max(a[0], b[0]), y1: Math.max(a[1], b[1]) });
+const boxFrom = ([a, b]) => ({
+  x0: Math.min(a[0], b[0]),
+  y0: Math.min(a[1], b[1]),
+  x1: Math.max(a[0], b[0]),
+  y1: Math.max(a[1], b[1]),
+});
 const fmt = box => `[${[box.x0, box.y0, box.x1, box.y1].map(v => v.toFixed(1)).join(', ')}]`;
 const ms = v => (v === null || v === undefined ? '–' : `${Math.round(v)} ms`);
 const count = values => values.reduce((n, v) => n + (v ? 1 : 0), 0);
@@ -22,7 +27,9 @@ export const tests = [
       // The panel: the test model is labelled, and the WASM path runs (headless Chromium here has no GPU).
       await page.locator('[data-cy="medsam-test-model"]').waitFor();
       assert.equal(await tool.panelValue('device'), 'WASM');
-      log(`panel: model ${(await tool.panelValue('model')).replace(/\s+/g, ' ')}, device ${await tool.panelValue('device')}, status ${await tool.panelValue('status')}`);
+      log(
+        `panel: model ${(await tool.panelValue('model')).replace(/\s+/g, ' ')}, device ${await tool.panelValue('device')}, status ${await tool.panelValue('status')}`,
+      );
 
       await tool.activateBoxTool();
       const vp = await tool.viewport();
@@ -58,14 +65,25 @@ export const tests = [
       const w = expected.x1 - expected.x0;
       const h = expected.y1 - expected.y0;
       log(`image ${columns}x${rows}; drawn box ${fmt(drawn)} -> preview IoU ${firstIoU.toFixed(4)}`);
-      log(`resized box ${fmt(expected)} (${w.toFixed(1)} x ${h.toFixed(1)} px, centre ${((expected.x0 + expected.x1) / 2).toFixed(1)}, ${((expected.y0 + expected.y1) / 2).toFixed(1)})`);
+      log(
+        `resized box ${fmt(expected)} (${w.toFixed(1)} x ${h.toFixed(1)} px, centre ${((expected.x0 + expected.x1) / 2).toFixed(1)}, ${((expected.y0 + expected.y1) / 2).toFixed(1)})`,
+      );
       log(`accepted labelmap: ${result.a} px, expected ${result.b} px, IoU ${result.iou.toFixed(4)}`);
-      log(`timings: encode ${ms(state.timings.encodeMs)}, decode ${ms(state.timings.decodeMs)}, box-to-mask ${ms(state.timings.maskMs)}`);
+      log(
+        `timings: encode ${ms(state.timings.encodeMs)}, decode ${ms(state.timings.decodeMs)}, box-to-mask ${ms(state.timings.maskMs)}`,
+      );
       assert.ok(Math.abs(w / h - 1) > 0.3, `the box is not square (${w} x ${h})`);
-      assert.ok(Math.abs((expected.x0 + expected.x1) / 2 - columns / 2) > 20 || Math.abs((expected.y0 + expected.y1) / 2 - rows / 2) > 20, 'the box is off-centre');
+      assert.ok(
+        Math.abs((expected.x0 + expected.x1) / 2 - columns / 2) > 20 ||
+          Math.abs((expected.y0 + expected.y1) / 2 - rows / 2) > 20,
+        'the box is off-centre',
+      );
       assert.ok(firstIoU >= 0.97, `the first preview matches the first box (IoU ${firstIoU})`);
       assert.ok(result.iou >= 0.97, `the labelmap equals the resized box (IoU ${result.iou})`);
-      assert.ok(state.timings.encodeMs !== null && state.timings.decodeMs !== null, 'encode and decode timings are shown');
+      assert.ok(
+        state.timings.encodeMs !== null && state.timings.decodeMs !== null,
+        'encode and decode timings are shown',
+      );
 
       // 3. Undo and redo through the host's history (OHIF's ctrl+z / ctrl+y).
       await page.evaluate(() => window.commandsManager.runCommand('undo'));
@@ -94,7 +112,12 @@ export const tests = [
       const vp = await tool.viewport();
       await page.mouse.move(vp.left + vp.width / 2, vp.top + vp.height / 2);
       await page.keyboard.press('m');
-      await page.waitForFunction(id => window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(id)?.getActivePrimaryMouseButtonTool() === 'MedsamBox', vp.id);
+      await page.waitForFunction(
+        id =>
+          window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(id)?.getActivePrimaryMouseButtonTool() ===
+          'MedsamBox',
+        vp.id,
+      );
 
       const plane = await tool.shownImagePlane();
       const k = Math.round(plane.imagePositionPatient[2] / PHANTOM.sliceSpacing);
@@ -113,9 +136,13 @@ export const tests = [
       const truth = phantomMask(k);
       const result = overlap(values, truth);
       const state = await tool.state();
-      log(`slice ${k}: ellipse centre (${e.cx}, ${e.cy}) radii ${e.rx} x ${e.ry}; box ${fmt(boxFrom(await tool.imagePointsAt([a, b])))}`);
+      log(
+        `slice ${k}: ellipse centre (${e.cx}, ${e.cy}) radii ${e.rx} x ${e.ry}; box ${fmt(boxFrom(await tool.imagePointsAt([a, b])))}`,
+      );
       log(`mask ${result.a} px, truth ${result.b} px, Dice ${result.dice.toFixed(4)}, IoU ${result.iou.toFixed(4)}`);
-      log(`intensity: ${state.intensity.description}; timings: encode ${ms(state.timings.encodeMs)}, decode ${ms(state.timings.decodeMs)}`);
+      log(
+        `intensity: ${state.intensity.description}; timings: encode ${ms(state.timings.encodeMs)}, decode ${ms(state.timings.decodeMs)}`,
+      );
       assert.ok(result.dice >= 0.95, `Dice ${result.dice} >= 0.95`);
       await page.screenshot({ path: path.join(outDir, 'medsam-phantom.png') });
     },
@@ -139,7 +166,9 @@ export const tests = [
       const { values, rows, columns } = await tool.labelmapOfShownSlice();
       const result = overlap(values, phantomMask(0));
       const state = await tool.state();
-      log(`${columns}x${rows} RGB, modality ${state.intensity.modality}, intensity "${state.intensity.description}", device ${loaded.device}`);
+      log(
+        `${columns}x${rows} RGB, modality ${state.intensity.modality}, intensity "${state.intensity.description}", device ${loaded.device}`,
+      );
       log(`mask ${result.a} px, truth ${result.b} px, Dice ${result.dice.toFixed(4)}`);
       assert.equal(state.intensity.modality, 'ES');
       assert.ok(result.dice >= 0.95, `Dice ${result.dice} >= 0.95`);
@@ -160,15 +189,22 @@ export const tests = [
       const { rows, columns, values, imageId } = await tool.labelmapOfShownSlice();
       const box = boxFrom(await tool.imagePointsAt([from, to]));
       const r = overlap(values, boxMask(box, rows, columns));
-      log(`mpr-axial slice ${imageId.split('/').at(-3).slice(-12)}: box ${fmt(box)}, labelmap ${r.a} px vs ${r.b} px, IoU ${r.iou.toFixed(4)}`);
+      log(
+        `mpr-axial slice ${imageId.split('/').at(-3).slice(-12)}: box ${fmt(box)}, labelmap ${r.a} px vs ${r.b} px, IoU ${r.iou.toFixed(4)}`,
+      );
       assert.ok(r.iou >= 0.97, `IoU ${r.iou} on the axial volume viewport`);
 
       // The sagittal view is a reformat: MedSAM says so instead of segmenting a plane it was not given.
       const sagittal = await tool.useViewport('mpr-sagittal').viewport();
       // The first press on another viewport makes it the active one (the host's doing); the drag comes after it.
       await page.mouse.click(sagittal.left + sagittal.width / 2, sagittal.top + sagittal.height / 2);
-      await tool.drag([sagittal.left + sagittal.width * 0.3, sagittal.top + sagittal.height * 0.45], [sagittal.left + sagittal.width * 0.6, sagittal.top + sagittal.height * 0.55]);
-      const message = await page.waitForFunction(() => window.services.medsamService.getState().message, null, { timeout: 10000 }).then(h => h.jsonValue());
+      await tool.drag(
+        [sagittal.left + sagittal.width * 0.3, sagittal.top + sagittal.height * 0.45],
+        [sagittal.left + sagittal.width * 0.6, sagittal.top + sagittal.height * 0.55],
+      );
+      const message = await page
+        .waitForFunction(() => window.services.medsamService.getState().message, null, { timeout: 10000 })
+        .then(h => h.jsonValue());
       log(`sagittal: ${message}`);
       assert.match(message, /reformatted|acquired plane/);
     },
@@ -185,7 +221,11 @@ export const tests = [
           const real = await route.fetch();
           const body = Buffer.from(await real.body());
           body[body.length - 1] ^= 0xff; // same size, different bytes
-          return route.fulfill({ status: 200, body, headers: { 'content-type': 'application/octet-stream', 'cross-origin-resource-policy': 'same-origin' } });
+          return route.fulfill({
+            status: 200,
+            body,
+            headers: { 'content-type': 'application/octet-stream', 'cross-origin-resource-policy': 'same-origin' },
+          });
         });
         const viewer = new MedsamViewer(page, stack.origin);
         await viewer.open(ct.StudyInstanceUID, { medsamModel: 'box-oracle' });
@@ -198,10 +238,21 @@ export const tests = [
         assert.match(message, /Fix:/, `${fault}: the message says how to fix it`);
         assert.match(message, fault === '404' ? /HTTP 404/ : /sha256/);
         // The tool is disabled; the viewer still shows the study.
-        await page.waitForFunction(() => {
-          const button = document.querySelector('[data-cy="MedsamBox"]');
-          return button && (button.hasAttribute('disabled') || button.getAttribute('aria-disabled') === 'true' || /cursor-not-allowed|opacity-50|disabled/i.test(button.className + ' ' + (button.parentElement?.className ?? '')));
-        }, null, { timeout: 15000 });
+        await page.waitForFunction(
+          () => {
+            const button = document.querySelector('[data-cy="MedsamBox"]');
+            return (
+              button &&
+              (button.hasAttribute('disabled') ||
+                button.getAttribute('aria-disabled') === 'true' ||
+                /cursor-not-allowed|opacity-50|disabled/i.test(
+                  button.className + ' ' + (button.parentElement?.className ?? ''),
+                ))
+            );
+          },
+          null,
+          { timeout: 15000 },
+        );
         const shown = await viewer.waitForRenderedSeries(ct.SeriesInstanceUID);
         assert.equal(shown.imageCount, ct.instances);
         await context.unroute(url);
@@ -223,19 +274,32 @@ export const tests = [
       await page.locator('[data-cy="medsam-activate"]').click();
       await page.waitForFunction(() => {
         const { viewport } = window.cornerstone.getEnabledElements()[0];
-        return window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(viewport.id)?.getActivePrimaryMouseButtonTool() === 'MedsamBox';
+        return (
+          window.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(
+            viewport.id,
+          )?.getActivePrimaryMouseButtonTool() === 'MedsamBox'
+        );
       });
       const onnx = () => requests.filter(u => u.endsWith('.onnx'));
       const downloaded = onnx().length;
-      const cached = await page.evaluate(async () => (await (await caches.open('medsam-models-v1')).keys()).map(r => new URL(r.url).pathname));
-      log(`first visit: model loaded in ${ms(first.timings.loadMs)}, ${downloaded} model files downloaded (${(first.download.totalBytes / 1e6).toFixed(2)} MB); Cache Storage: ${cached.join(', ')}`);
+      const cached = await page.evaluate(async () =>
+        (await (await caches.open('medsam-models-v1')).keys()).map(r => new URL(r.url).pathname),
+      );
+      log(
+        `first visit: model loaded in ${ms(first.timings.loadMs)}, ${downloaded} model files downloaded (${(first.download.totalBytes / 1e6).toFixed(2)} MB); Cache Storage: ${cached.join(', ')}`,
+      );
       assert.equal(downloaded, 2, 'encoder and decoder downloaded once');
-      assert.deepEqual(cached.sort(), ['/medsam-models/test/tiny-random/decoder.fp32.onnx', '/medsam-models/test/tiny-random/encoder.fp32.onnx']);
+      assert.deepEqual(cached.sort(), [
+        '/medsam-models/test/tiny-random/decoder.fp32.onnx',
+        '/medsam-models/test/tiny-random/encoder.fp32.onnx',
+      ]);
 
       await page.reload();
       const second = await tool.waitForModel();
       assert.equal(second.status, 'ready');
-      log(`second visit: model loaded in ${ms(second.timings.loadMs)}, ${onnx().length - downloaded} model files downloaded`);
+      log(
+        `second visit: model loaded in ${ms(second.timings.loadMs)}, ${onnx().length - downloaded} model files downloaded`,
+      );
       assert.equal(onnx().length, downloaded, 'no model file is downloaded again');
     },
   },

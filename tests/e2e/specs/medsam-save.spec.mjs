@@ -52,7 +52,9 @@ async function boxAccepted(openPage, stack, study, { secondSlice = false } = {})
 function labelmapBySop(page, segmentationId = null) {
   return page.evaluate(segmentationId => {
     const { viewport } = window.cornerstone.getEnabledElements()[0];
-    const active = segmentationId ? { segmentationId } : window.services.segmentationService.getActiveSegmentation(viewport.id);
+    const active = segmentationId
+      ? { segmentationId }
+      : window.services.segmentationService.getActiveSegmentation(viewport.id);
     const out = {};
     for (const imageId of viewport.getImageIds()) {
       const sop = window.cornerstone.metaData.get('instance', imageId)?.SOPInstanceUID;
@@ -74,7 +76,11 @@ const openPanel = page => new MedsamTool(page).openPanel();
 async function clickSave(page) {
   await openPanel(page);
   await page.locator('[data-cy="medsam-save"]').click();
-  await page.waitForFunction(() => ['stored', 'failed'].includes(window.services.medsamService.getState().save.status), null, { timeout: 60000, polling: 100 });
+  await page.waitForFunction(
+    () => ['stored', 'failed'].includes(window.services.medsamService.getState().save.status),
+    null,
+    { timeout: 60000, polling: 100 },
+  );
   return page.evaluate(() => window.services.medsamService.getState());
 }
 
@@ -93,7 +99,7 @@ export const tests = [
     'Save to PACS with a target chosen in the picker (Liver) as a Label Map: the stored SEG is 66.7 and codes the segment as liver',
     pickedTargetLabelMap,
   ),
-  onCt('A hand edit with the viewer\'s eraser after MedSAM makes the saved segment MANUAL', handEditIsManual),
+  onCt("A hand edit with the viewer's eraser after MedSAM makes the saved segment MANUAL", handEditIsManual),
   onCt(
     'Discard in the outbox: with Orthanc stopped the SEG waits, Discard asks once more, then the outbox (and its IndexedDB store) is empty',
     discardFromOutbox,
@@ -113,7 +119,10 @@ async function saveAndReadBack({ stack, openPage, outDir, log }, ct, before) {
   assert.equal(state.save.status, 'stored', state.save.message);
   assert.equal(await outboxCount(page), 0, 'nothing in the outbox');
   const uid = state.save.seriesInstanceUid;
-  assert.ok((await page.locator('[data-cy="medsam-save-result"]').innerText()).includes(uid), 'the panel names the series');
+  assert.ok(
+    (await page.locator('[data-cy="medsam-save-result"]').innerText()).includes(uid),
+    'the panel names the series',
+  );
 
   // QIDO-RS from the test, through the viewer's origin.
   const after = await segSeries(stack.origin, ct.StudyInstanceUID);
@@ -123,10 +132,14 @@ async function saveAndReadBack({ stack, openPage, outDir, log }, ct, before) {
   const sop = value(inst, '00080018');
 
   // WADO-RS retrieve of the instance, decoded here with the project's reader on the source slices.
-  const r = await fetch(`${stack.origin}/dicom-web/studies/${ct.StudyInstanceUID}/series/${uid}/instances/${sop}`, { headers: { Accept: 'multipart/related; type="application/dicom"' } });
+  const r = await fetch(`${stack.origin}/dicom-web/studies/${ct.StudyInstanceUID}/series/${uid}/instances/${sop}`, {
+    headers: { Accept: 'multipart/related; type="application/dicom"' },
+  });
   assert.equal(r.status, 200);
   const [part] = parseMultipart(new Uint8Array(await r.arrayBuffer()), r.headers.get('content-type'));
-  const sourceMeta = await getJson(`${stack.origin}/dicom-web/studies/${ct.StudyInstanceUID}/series/${ct.SeriesInstanceUID}/metadata`);
+  const sourceMeta = await getJson(
+    `${stack.origin}/dicom-web/studies/${ct.StudyInstanceUID}/series/${ct.SeriesInstanceUID}/metadata`,
+  );
   const slices = sourceMeta.map(m => ({ ...sourceFromDicomJson(m), sopInstanceUid: value(m, '00080018') }));
   const seg = readSeg(part.bytes, slices);
   assert.equal(seg.segmentationType, 'BINARY');
@@ -148,7 +161,9 @@ async function saveAndReadBack({ stack, openPage, outDir, log }, ct, before) {
     labelVoxels += want.size;
     if (n) slicesWithMask++;
   });
-  log(`SEG ${sop}: ${part.bytes.length} bytes, segment "${seg.segments[0].label}", ${slicesWithMask} of ${slices.length} slices with foreground; SEG ${segVoxels} voxels, labelmap ${labelVoxels} voxels, ${mismatches} differing`);
+  log(
+    `SEG ${sop}: ${part.bytes.length} bytes, segment "${seg.segments[0].label}", ${slicesWithMask} of ${slices.length} slices with foreground; SEG ${segVoxels} voxels, labelmap ${labelVoxels} voxels, ${mismatches} differing`,
+  );
   assert.ok(labelVoxels > 0, 'the accepted labelmap is not empty');
   assert.equal(slicesWithMask, 2, 'both boxed slices are in the SEG');
   assert.equal(mismatches, 0, 'the stored SEG equals the accepted labelmap voxel for voxel');
@@ -159,7 +174,9 @@ async function saveAndReadBack({ stack, openPage, outDir, log }, ct, before) {
   fs.writeFileSync(file, part.bytes);
   if (dciodvfyPath()) {
     const v = dciodvfy(file);
-    log(`dciodvfy ${path.basename(file)}: ${v.errors.length} errors, ${v.warnings.length} warnings${v.warnings.length ? `: ${v.warnings.join(' / ')}` : ''}`);
+    log(
+      `dciodvfy ${path.basename(file)}: ${v.errors.length} errors, ${v.warnings.length} warnings${v.warnings.length ? `: ${v.warnings.join(' / ')}` : ''}`,
+    );
     assert.deepEqual(v.errors, [], 'dciodvfy finds no error');
   } else log('dciodvfy not installed: IOD check skipped');
 
@@ -167,11 +184,19 @@ async function saveAndReadBack({ stack, openPage, outDir, log }, ct, before) {
   await page.reload();
   await viewer.waitForRenderedSeries(ct.SeriesInstanceUID);
   const shown = await page.waitForFunction(
-    uid => window.services.displaySetService.getActiveDisplaySets().find(ds => ds.SeriesInstanceUID === uid && ds.Modality === 'SEG') && { uid, count: window.services.displaySetService.getActiveDisplaySets().length },
+    uid =>
+      window.services.displaySetService
+        .getActiveDisplaySets()
+        .find(ds => ds.SeriesInstanceUID === uid && ds.Modality === 'SEG') && {
+        uid,
+        count: window.services.displaySetService.getActiveDisplaySets().length,
+      },
     uid,
     { timeout: 30000, polling: 200 },
   );
-  log(`after reload: SEG display set ${(await shown.jsonValue()).uid} among ${(await shown.jsonValue()).count} display sets`);
+  log(
+    `after reload: SEG display set ${(await shown.jsonValue()).uid} among ${(await shown.jsonValue()).count} display sets`,
+  );
 
   // Hydration in OHIF: the SEG display set loaded by the viewer's own SEG extension gives the same labelmap.
   const segmentationId = await page.evaluate(async uid => {
@@ -179,7 +204,10 @@ async function saveAndReadBack({ stack, openPage, outDir, log }, ct, before) {
     await ds.load({ headers: {} });
     return ds.displaySetInstanceUID;
   }, uid);
-  await page.waitForFunction(id => !!window.services.segmentationService.getSegmentation(id), segmentationId, { timeout: 30000, polling: 200 });
+  await page.waitForFunction(id => !!window.services.segmentationService.getSegmentation(id), segmentationId, {
+    timeout: 30000,
+    polling: 200,
+  });
   const hydrated = await labelmapBySop(page, segmentationId);
   let hydratedVoxels = 0;
   let hydratedMismatches = 0;
@@ -188,7 +216,9 @@ async function saveAndReadBack({ stack, openPage, outDir, log }, ct, before) {
     hydratedVoxels += got.size;
     hydratedMismatches += indices.filter(i => !got.has(i)).length + [...got].filter(i => !indices.includes(i)).length;
   }
-  log(`OHIF hydrated the SEG (segmentation ${segmentationId}): ${hydratedVoxels} voxels of segment 1, labelmap ${labelVoxels}, ${hydratedMismatches} differing`);
+  log(
+    `OHIF hydrated the SEG (segmentation ${segmentationId}): ${hydratedVoxels} voxels of segment 1, labelmap ${labelVoxels}, ${hydratedMismatches} differing`,
+  );
   assert.equal(hydratedMismatches, 0, 'the SEG loaded back in OHIF equals the accepted labelmap voxel for voxel');
 }
 
@@ -210,15 +240,24 @@ async function orthancStopped({ stack, openPage, log }, ct, before) {
   await viewer.waitForRenderedSeries(ct.SeriesInstanceUID);
   await new MedsamTool(page).waitForModel();
   await openPanel(page);
-  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 1, null, { timeout: 15000 });
-  log(`after reload: outbox ${await outboxCount(page)} entry: ${(await page.locator('[data-cy="medsam-outbox-entry"]').innerText()).split('\n').join(' | ')}`);
+  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 1, null, {
+    timeout: 15000,
+  });
+  log(
+    `after reload: outbox ${await outboxCount(page)} entry: ${(await page.locator('[data-cy="medsam-outbox-entry"]').innerText()).split('\n').join(' | ')}`,
+  );
   assert.deepEqual(await segSeries(stack.origin, ct.StudyInstanceUID), before, 'nothing reached Orthanc yet');
   await page.locator('[data-cy="medsam-outbox-retry"]').click();
-  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 0, null, { timeout: 30000, polling: 100 });
+  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 0, null, {
+    timeout: 30000,
+    polling: 100,
+  });
   assert.equal(await outboxCount(page), 0, 'the outbox is empty after the retry');
   const after = await segSeries(stack.origin, ct.StudyInstanceUID);
   const added = after.filter(u => !before.includes(u));
-  log(`Orthanc back, Retry -> outbox ${await outboxCount(page)}; QIDO: ${added.length} new SEG series ${added.join(', ')}`);
+  log(
+    `Orthanc back, Retry -> outbox ${await outboxCount(page)}; QIDO: ${added.length} new SEG series ${added.join(', ')}`,
+  );
   assert.deepEqual(added, [state.save.seriesInstanceUid], 'QIDO finds the retried SEG');
 }
 
@@ -228,7 +267,15 @@ async function emptyStoredList({ stack, openPage, log }, ct, before) {
   const stowUrl = url => url.pathname.startsWith('/dicom-web/studies') && !url.search;
   const handler = route =>
     route.request().method() === 'POST'
-      ? route.fulfill({ status: 200, contentType: 'application/dicom+json', body: JSON.stringify({ '00081190': { vr: 'UR', Value: [`${stack.origin}/dicom-web/studies/x`] }, '00081198': { vr: 'SQ', Value: [] }, '00081199': { vr: 'SQ', Value: [] } }) })
+      ? route.fulfill({
+          status: 200,
+          contentType: 'application/dicom+json',
+          body: JSON.stringify({
+            '00081190': { vr: 'UR', Value: [`${stack.origin}/dicom-web/studies/x`] },
+            '00081198': { vr: 'SQ', Value: [] },
+            '00081199': { vr: 'SQ', Value: [] },
+          }),
+        })
       : route.continue();
   await context.route(stowUrl, handler);
   const state = await clickSave(page);
@@ -238,14 +285,20 @@ async function emptyStoredList({ stack, openPage, log }, ct, before) {
   assert.equal(await outboxCount(page), 1);
   assert.deepEqual(await segSeries(stack.origin, ct.StudyInstanceUID), before, 'nothing reached Orthanc');
   await context.unroute(stowUrl, handler);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-cy="medsam-outbox-download"]').click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('[data-cy="medsam-outbox-download"]').click(),
+  ]);
   const file = await download.path();
   const { size } = await import('node:fs').then(fs => fs.statSync(file));
   log(`Download: ${download.suggestedFilename()} (${size} bytes)`);
   assert.match(download.suggestedFilename(), /^SEG-[\d.]+\.dcm$/);
   assert.ok(size > 1000, 'the downloaded file holds the SEG');
   await page.locator('[data-cy="medsam-outbox-retry"]').click();
-  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 0, null, { timeout: 30000, polling: 100 });
+  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 0, null, {
+    timeout: 30000,
+    polling: 100,
+  });
   const added = (await segSeries(stack.origin, ct.StudyInstanceUID)).filter(u => !before.includes(u));
   log(`Retry -> outbox ${await outboxCount(page)}; QIDO: new SEG series ${added.join(', ')}`);
   assert.deepEqual(added, [state.save.seriesInstanceUid]);
@@ -262,7 +315,11 @@ async function pickedTargetLabelMap({ stack, openPage, log }, ct, _before) {
   await options.first().waitFor();
   log(`picker, "liv": ${(await options.allInnerTexts()).join(' | ')}`);
   await page.locator(`[data-cy="medsam-target-option"][data-target-id="${liver.id}"]`).click();
-  await page.waitForFunction(id => Object.values(window.services.medsamService.getState().targets).some(t => t.id === id), liver.id, { timeout: 5000 });
+  await page.waitForFunction(
+    id => Object.values(window.services.medsamService.getState().targets).some(t => t.id === id),
+    liver.id,
+    { timeout: 5000 },
+  );
   assert.equal(await input.getAttribute('data-target-id'), liver.id, 'the picker shows the choice');
   assert.equal(await input.inputValue(), liver.label);
   const coding = await page.locator('[data-cy="medsam-target-coding"]').innerText();
@@ -286,16 +343,28 @@ async function pickedTargetLabelMap({ stack, openPage, log }, ct, _before) {
   assert.ok(first, `segment 1 in SegmentSequence (numbers ${items.map(i => value(i, '00620004')).join(', ')})`);
   const type = value(first, '0062000F');
   const category = value(first, '00620003');
-  log(`SEG ${value(inst, '00080018')}: SOP class ${value(inst, '00080016')}, segment 1 "${value(first, '00620005')}": category ${value(category, '00080100')} ${value(category, '00080104')}, type ${value(type, '00080102')} ${value(type, '00080100')} ${value(type, '00080104')}`);
-  assert.deepEqual([value(type, '00080100'), value(type, '00080102'), value(type, '00080104')], [liver.type.value, liver.type.scheme, liver.type.meaning], "SegmentedPropertyTypeCodeSequence is liver's");
-  assert.deepEqual([value(category, '00080100'), value(category, '00080102')], [liver.category.value, liver.category.scheme]);
+  log(
+    `SEG ${value(inst, '00080018')}: SOP class ${value(inst, '00080016')}, segment 1 "${value(first, '00620005')}": category ${value(category, '00080100')} ${value(category, '00080104')}, type ${value(type, '00080102')} ${value(type, '00080100')} ${value(type, '00080104')}`,
+  );
+  assert.deepEqual(
+    [value(type, '00080100'), value(type, '00080102'), value(type, '00080104')],
+    [liver.type.value, liver.type.scheme, liver.type.meaning],
+    "SegmentedPropertyTypeCodeSequence is liver's",
+  );
+  assert.deepEqual(
+    [value(category, '00080100'), value(category, '00080102')],
+    [liver.category.value, liver.category.scheme],
+  );
   assert.equal(value(first, '00620008'), 'SEMIAUTOMATIC', 'SegmentAlgorithmType: MedSAM output, not edited');
 }
 
 /** The stored SEG's SegmentAlgorithmType of segment 1 (WADO-RS metadata). */
 async function algorithmTypeOf(stack, ct, uid) {
   const [meta] = await getJson(`${stack.origin}/dicom-web/studies/${ct.StudyInstanceUID}/series/${uid}/metadata`);
-  return value((meta['00620002']?.Value ?? []).find(item => value(item, '00620004') === 1), '00620008');
+  return value(
+    (meta['00620002']?.Value ?? []).find(item => value(item, '00620004') === 1),
+    '00620008',
+  );
 }
 
 async function handEditIsManual({ stack, openPage, log }, ct) {
@@ -314,11 +383,18 @@ async function handEditIsManual({ stack, openPage, log }, ct) {
   });
   assert.ok(eraser, 'the segmentation mode has an eraser');
   const vp = await tool.viewport();
-  await tool.drag([vp.left + vp.width * 0.35, vp.top + vp.height * 0.45], [vp.left + vp.width * 0.58, vp.top + vp.height * 0.45], 15);
+  await tool.drag(
+    [vp.left + vp.width * 0.35, vp.top + vp.height * 0.45],
+    [vp.left + vp.width * 0.58, vp.top + vp.height * 0.45],
+    15,
+  );
   await page.waitForFunction(n => {
     const { viewport } = window.cornerstone.getEnabledElements()[0];
     const seg = window.services.segmentationService.getActiveSegmentation(viewport.id);
-    const id = window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(viewport.getCurrentImageId(), seg.segmentationId)[0];
+    const id = window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(
+      viewport.getCurrentImageId(),
+      seg.segmentationId,
+    )[0];
     const data = window.cornerstone.cache.getImage(id).voxelManager.getScalarData();
     let count = 0;
     for (let i = 0; i < data.length; i++) if (data[i]) count++;
@@ -352,9 +428,14 @@ async function discardFromOutbox({ stack, openPage, log }, ct, before) {
   assert.match(await discard.innerText(), /Discard\? yes/);
   assert.equal(await outboxCount(page), 1, 'nothing discarded before the second click');
   await discard.click();
-  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 0, null, { timeout: 15000, polling: 100 });
+  await page.waitForFunction(() => window.services.medsamService.getState().outbox.length === 0, null, {
+    timeout: 15000,
+    polling: 100,
+  });
   assert.equal(await outboxCount(page), 0);
-  log(`Discard, yes -> outbox ${await outboxCount(page)}: ${await page.locator('[data-cy="medsam-save-result"]').innerText()}`);
+  log(
+    `Discard, yes -> outbox ${await outboxCount(page)}: ${await page.locator('[data-cy="medsam-save-result"]').innerText()}`,
+  );
   // IndexedDB (what a reload would list): the entry is gone for good; and nothing reached Orthanc.
   assert.equal((await storedOutboxEntries(page)).length, 0, 'the outbox store in IndexedDB is empty');
   assert.deepEqual(await segSeries(stack.origin, ct.StudyInstanceUID), before, 'nothing was stored');

@@ -20,9 +20,18 @@ const { readSourceFolder } = require(path.join(root, 'extension-medsam/src/cli/d
 const KEY_SLICES = [4, 9, 14];
 // Long axes as fractions of the viewport (start, end): three differently sized and placed tumour-like marks.
 const LONG_AXES = [
-  [[0.36, 0.42], [0.56, 0.56]],
-  [[0.3, 0.38], [0.64, 0.6]],
-  [[0.4, 0.45], [0.55, 0.53]],
+  [
+    [0.36, 0.42],
+    [0.56, 0.56],
+  ],
+  [
+    [0.3, 0.38],
+    [0.64, 0.6],
+  ],
+  [
+    [0.4, 0.45],
+    [0.55, 0.53],
+  ],
 ];
 
 const count = a => a.reduce((n, v) => n + (v ? 1 : 0), 0);
@@ -34,7 +43,15 @@ function expectedBoxes(markers, sliceCount, width, height) {
       const xs = m.points.map(p => p[0]);
       const ys = m.points.map(p => p[1]);
       const clamp = (v, hi) => Math.min(hi, Math.max(0, v));
-      return { slice: m.slice, box: { x0: clamp(Math.min(...xs), width), y0: clamp(Math.min(...ys), height), x1: clamp(Math.max(...xs), width), y1: clamp(Math.max(...ys), height) } };
+      return {
+        slice: m.slice,
+        box: {
+          x0: clamp(Math.min(...xs), width),
+          y0: clamp(Math.min(...ys), height),
+          x1: clamp(Math.max(...xs), width),
+          y1: clamp(Math.max(...ys), height),
+        },
+      };
     })
     .sort((a, b) => a.slice - b.slice);
   const boxes = new Array(sliceCount).fill(null);
@@ -84,18 +101,32 @@ export const tests = [
 
       await drawMarkers(tool);
       const markers = await tool.markers();
-      assert.deepEqual(markers.map(m => m.slice).sort((a, b) => a - b), KEY_SLICES, 'one marker per key slice');
-      for (const m of markers) log(`marker slice ${m.slice}: ${m.points.map(p => `(${p[0].toFixed(1)}, ${p[1].toFixed(1)})`).join(' ')}`);
+      assert.deepEqual(
+        markers.map(m => m.slice).sort((a, b) => a - b),
+        KEY_SLICES,
+        'one marker per key slice',
+      );
+      for (const m of markers)
+        log(`marker slice ${m.slice}: ${m.points.map(p => `(${p[0].toFixed(1)}, ${p[1].toFixed(1)})`).join(' ')}`);
 
       // 1. The run, with the longest main-thread task recorded.
       await page.evaluate(() => {
         window.__medsamLongTasks = [];
         window.__medsamRunEvents = [];
         const t0 = performance.now();
-        new PerformanceObserver(list => window.__medsamLongTasks.push(...list.getEntries().map(e => ({ at: Math.round(e.startTime - t0), ms: Math.round(e.duration) })))).observe({ type: 'longtask' });
+        new PerformanceObserver(list =>
+          window.__medsamLongTasks.push(
+            ...list.getEntries().map(e => ({ at: Math.round(e.startTime - t0), ms: Math.round(e.duration) })),
+          ),
+        ).observe({ type: 'longtask' });
         let last = -1;
         window.services.medsamService.subscribe(s => {
-          if (s.volume.done !== last) window.__medsamRunEvents.push({ at: Math.round(performance.now() - t0), done: s.volume.done, phase: s.volume.phase });
+          if (s.volume.done !== last)
+            window.__medsamRunEvents.push({
+              at: Math.round(performance.now() - t0),
+              done: s.volume.done,
+              phase: s.volume.phase,
+            });
           last = s.volume.done;
         });
       });
@@ -112,26 +143,52 @@ export const tests = [
       const firstSliceAt = (await page.evaluate(() => window.__medsamRunEvents)).find(e => e.done === 1)?.at ?? 0;
       const steady = longTaskEntries.filter(t => t.at > firstSliceAt).map(t => t.ms);
       log(`long tasks (ms after the click: duration): ${longTaskEntries.map(t => `${t.at}:${t.ms}`).join(' ')}`);
-      log(`run events (ms: slices done): ${(await page.evaluate(() => window.__medsamRunEvents)).map(e => `${e.at}:${e.done}`).join(' ')}`);
+      log(
+        `run events (ms: slices done): ${(await page.evaluate(() => window.__medsamRunEvents)).map(e => `${e.at}:${e.done}`).join(' ')}`,
+      );
       assert.equal(state.outcome, 'complete', state.message ?? '');
-      assert.equal(state.done, KEY_SLICES.at(-1) - KEY_SLICES[0] + 1, 'every slice from the first to the last key slice');
+      assert.equal(
+        state.done,
+        KEY_SLICES.at(-1) - KEY_SLICES[0] + 1,
+        'every slice from the first to the last key slice',
+      );
       const volume = await tool.labelmapVolume();
       const { rows, columns } = volume.find(v => v.rows);
       const boxes = expectedBoxes(markers, volume.length, columns, rows);
       const d = dice3d(volume, boxes);
-      log(`volume run: ${state.done} slices in ${(runMs / 1000).toFixed(1)} s (${(runMs / state.done).toFixed(0)} ms/slice incl. UI), ${state.volumeMl?.toFixed(2)} mL`);
-      log(`3D Dice vs the interpolated boxes: ${d.dice.toFixed(4)} (viewer ${d.viewerVoxels} voxels, expected ${d.expectedVoxels})`);
+      log(
+        `volume run: ${state.done} slices in ${(runMs / 1000).toFixed(1)} s (${(runMs / state.done).toFixed(0)} ms/slice incl. UI), ${state.volumeMl?.toFixed(2)} mL`,
+      );
+      log(
+        `3D Dice vs the interpolated boxes: ${d.dice.toFixed(4)} (viewer ${d.viewerVoxels} voxels, expected ${d.expectedVoxels})`,
+      );
       const longest = a => (a.length ? Math.max(...a) : 0);
-      const own = await page.evaluate(() => performance.getEntriesByType('measure').filter(m => m.name.startsWith('medsam:volume')).map(m => ({ name: m.name, ms: m.duration })));
+      const own = await page.evaluate(() =>
+        performance
+          .getEntriesByType('measure')
+          .filter(m => m.name.startsWith('medsam:volume'))
+          .map(m => ({ name: m.name, ms: m.duration })),
+      );
       const ownMax = name => longest(own.filter(m => m.name === name).map(m => m.ms)).toFixed(1);
-      log(`MedSAM's own main-thread work per slice (User Timing): longest send ${ownMax('medsam:volume-slice-send')} ms, longest labelmap write ${ownMax('medsam:volume-slice-write')} ms`);
-      log(`longest main-thread task during the run: ${longest(longTasks)} ms (${longTasks.length} over 50 ms); after the first slice: ${longest(steady)} ms (${steady.length} over 50 ms); target: none over 50 ms`);
+      log(
+        `MedSAM's own main-thread work per slice (User Timing): longest send ${ownMax('medsam:volume-slice-send')} ms, longest labelmap write ${ownMax('medsam:volume-slice-write')} ms`,
+      );
+      log(
+        `longest main-thread task during the run: ${longest(longTasks)} ms (${longTasks.length} over 50 ms); after the first slice: ${longest(steady)} ms (${steady.length} over 50 ms); target: none over 50 ms`,
+      );
       assert.ok(d.dice >= 0.95, `Dice ${d.dice}`);
       assert.ok(state.review.length > 0, 'a review queue');
       await page.locator('[data-cy="medsam-review-item"]').first().waitFor({ state: 'attached', timeout: 5000 });
       // The preview with the box oracle (the README's docs/images/medsam-volume-ct.png comes from medsam-real-model.spec.mjs).
       await page.screenshot({ path: path.join(outDir, 'medsam-volume-ct.png') });
-      fs.writeFileSync(path.join(outDir, 'volume-long-tasks.json'), JSON.stringify({ runMs, slices: state.done, firstSliceAt, longTasks: longTaskEntries, medsamMeasures: own }, null, 1));
+      fs.writeFileSync(
+        path.join(outDir, 'volume-long-tasks.json'),
+        JSON.stringify(
+          { runMs, slices: state.done, firstSliceAt, longTasks: longTaskEntries, medsamMeasures: own },
+          null,
+          1,
+        ),
+      );
 
       // 2. The command line on the same markers (same slices by SOP Instance UID, same image coordinates).
       const markersFile = path.join(outDir, 'volume-markers.json');
@@ -142,13 +199,35 @@ export const tests = [
           segments: [
             {
               label: 'MedSAM volume',
-              keySlices: markers.map(m => ({ sopInstanceUid: m.sopInstanceUid, lines: [[...m.points[0].slice(0, 2), ...m.points[1].slice(0, 2)], [...m.points[2].slice(0, 2), ...m.points[3].slice(0, 2)]] })),
+              keySlices: markers.map(m => ({
+                sopInstanceUid: m.sopInstanceUid,
+                lines: [
+                  [...m.points[0].slice(0, 2), ...m.points[1].slice(0, 2)],
+                  [...m.points[2].slice(0, 2), ...m.points[3].slice(0, 2)],
+                ],
+              })),
             },
           ],
         }),
       );
       const segFile = path.join(outDir, 'volume-cli.dcm');
-      execFileSync(process.execPath, [path.join(root, 'extension-medsam/bin/medsam.cjs'), 'segment', '--dicom', path.join(root, 'tests/data', ct.dir), '--markers', markersFile, '--model', 'box-oracle', '--out', segFile, '--quiet'], { cwd: root, stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [
+          path.join(root, 'extension-medsam/bin/medsam.cjs'),
+          'segment',
+          '--dicom',
+          path.join(root, 'tests/data', ct.dir),
+          '--markers',
+          markersFile,
+          '--model',
+          'box-oracle',
+          '--out',
+          segFile,
+          '--quiet',
+        ],
+        { cwd: root, stdio: 'pipe' },
+      );
       const { sources } = readSourceFolder(path.join(root, 'tests/data', ct.dir));
       const seg = readSeg(new Uint8Array(fs.readFileSync(segFile)), sources);
       const cliBySop = new Map(sources.map((src, k) => [src.sopInstanceUid, seg.masks[0][k]]));
@@ -162,19 +241,28 @@ export const tests = [
           if (cli[i]) cliVoxels++;
         }
       }
-      log(`CLI (onnxruntime-node) vs viewer (onnxruntime-web): ${cliVoxels} vs ${d.viewerVoxels} voxels, ${differing} differ`);
+      log(
+        `CLI (onnxruntime-node) vs viewer (onnxruntime-web): ${cliVoxels} vs ${d.viewerVoxels} voxels, ${differing} differ`,
+      );
       assert.equal(differing, 0, 'the command line gives the same voxels as the viewer');
 
       // 3. Reject restores the labelmap.
       log(`panel visible after the run: ${await page.locator('[data-cy="medsam-panel"]').isVisible()}`);
       await tool.openPanel();
       await page.locator('[data-cy="medsam-volume-reject"]').click();
-      assert.equal((await tool.labelmapVolume()).reduce((n, v) => n + count(decode(v)), 0), 0, 'reject leaves no voxel');
+      assert.equal(
+        (await tool.labelmapVolume()).reduce((n, v) => n + count(decode(v)), 0),
+        0,
+        'reject leaves no voxel',
+      );
 
       // 4. Cancel mid-run: the slices done are whole, the others untouched; Enter keeps them, ctrl+z takes the run back.
       const first = new Map(volume.map(v => [v.sopInstanceUid, decode(v)]));
       await page.locator('[data-cy="medsam-volume-run"]').click();
-      await page.waitForFunction(() => window.services.medsamService.getState().volume.done >= 2, null, { polling: 20, timeout: 60000 });
+      await page.waitForFunction(() => window.services.medsamService.getState().volume.done >= 2, null, {
+        polling: 20,
+        timeout: 60000,
+      });
       // Clicked in the page at once: the panel re-renders with every slice, so a click that waits for a stable element
       // (Playwright's) can miss the short run on a busy machine.
       const clicked = await page.evaluate(() => {
@@ -194,19 +282,27 @@ export const tests = [
         assert.equal(overlap(got, first.get(v.sopInstanceUid)).iou, 1, `slice ${v.sopInstanceUid} is whole`);
         whole++;
       }
-      log(`cancelled after ${cancelled.done} of ${cancelled.total} slices: ${whole} slices written whole, the others empty`);
+      log(
+        `cancelled after ${cancelled.done} of ${cancelled.total} slices: ${whole} slices written whole, the others empty`,
+      );
       assert.equal(whole, cancelled.done);
       assert.ok(cancelled.done < state.done, 'the run stopped early');
       // A preview is not saved: Save to PACS says to accept or reject it first.
       await page.locator('[data-cy="medsam-save"]').click();
       await page.waitForFunction(() => window.services.medsamService.getState().save.status === 'failed');
-      log(`Save during the preview: ${(await page.evaluate(() => window.services.medsamService.getState().save.message))}`);
+      log(
+        `Save during the preview: ${await page.evaluate(() => window.services.medsamService.getState().save.message)}`,
+      );
       await page.keyboard.press('Enter');
       await tool.waitForVolumePhase('accepted', 10000);
       assert.ok((await tool.labelmapVolume()).some(v => count(decode(v)) > 0));
       await page.keyboard.press('Control+z');
       await tool.waitForVolumePhase('idle', 10000);
-      assert.equal((await tool.labelmapVolume()).reduce((n, v) => n + count(decode(v)), 0), 0, 'ctrl+z takes the whole run back');
+      assert.equal(
+        (await tool.labelmapVolume()).reduce((n, v) => n + count(decode(v)), 0),
+        0,
+        'ctrl+z takes the whole run back',
+      );
       log(`after ctrl+z: ${(await tool.volumeState()).message}`);
     },
   },
@@ -244,10 +340,16 @@ tests.push({
     }, shown.segmentationId);
     const written = slices.map((s, z) => (s.voxels > 0 ? z : -1)).filter(z => z >= 0);
     const keyZ = slices.findIndex(s => s.imageId === shown.imageId);
-    log(`key slice ${keyZ} (${count(shown.values)} voxels); run: ${state.done} slices, written ${written.join(',')}; voxels per slice ${slices.map(s => s.voxels).join(' ')}`);
+    log(
+      `key slice ${keyZ} (${count(shown.values)} voxels); run: ${state.done} slices, written ${written.join(',')}; voxels per slice ${slices.map(s => s.voxels).join(' ')}`,
+    );
     assert.ok(written.includes(keyZ), 'the key slice keeps its mask');
     assert.equal(written.length, state.done, 'each slice the run did has voxels, no other has');
-    assert.equal(written.at(-1) - written[0] + 1, written.length, 'the written slices are contiguous around the key slice');
+    assert.equal(
+      written.at(-1) - written[0] + 1,
+      written.length,
+      'the written slices are contiguous around the key slice',
+    );
     assert.equal(slices[keyZ].voxels, count(shown.values), 'the key slice is as accepted');
   },
 });

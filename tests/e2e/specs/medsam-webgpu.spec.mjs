@@ -5,7 +5,12 @@ import { launchWebGpuBrowser, WEBGPU_FLAGS } from '../browser.mjs';
 import { MedsamTool, MedsamViewer, overlap } from '../pages.mjs';
 
 const sample = (stack, name) => stack.samples.find(x => x.name === name);
-const boxFrom = ([a, b]) => ({ x0: Math.min(a[0], b[0]), y0: Math.min(a[1], b[1]), x1: Math.max(a[0], b[0]), y1: Math.max(a[1], b[1]) });
+const boxFrom = ([a, b]) => ({
+  x0: Math.min(a[0], b[0]),
+  y0: Math.min(a[1], b[1]),
+  x1: Math.max(a[0], b[0]),
+  y1: Math.max(a[1], b[1]),
+});
 const ms = v => (v === null || v === undefined ? '–' : `${Math.round(v)} ms`);
 
 /** Opens the study in the MedSAM mode with a model and a device, waits for the model, activates the box tool. */
@@ -30,7 +35,11 @@ async function drawAndAccept(tool, page, timeout) {
   await tool.waitForPreview(timeout);
   await page.keyboard.press('Enter');
   await tool.waitForNoPreview(timeout);
-  return { labelmap: await tool.labelmapOfShownSlice(), box: boxFrom(await tool.imagePointsAt([from, to])), state: await tool.state() };
+  return {
+    labelmap: await tool.labelmapOfShownSlice(),
+    box: boxFrom(await tool.imagePointsAt([from, to])),
+    state: await tool.state(),
+  };
 }
 
 async function adapterOf(page) {
@@ -60,8 +69,12 @@ export const tests = [
         assert.equal(await gpu.tool.panelValue('device'), 'WebGPU');
         const onGpu = await drawAndAccept(gpu.tool, gpu.page, 420000);
         const same = overlap(onGpu.labelmap.values, onCpu.labelmap.values);
-        ctx.log(`adapter ${adapter}; box ${[onGpu.box.x0, onGpu.box.y0, onGpu.box.x1, onGpu.box.y1].map(v => v.toFixed(1)).join(', ')}`);
-        ctx.log(`WASM: encode ${ms(onCpu.state.timings.encodeMs)}, decode ${ms(onCpu.state.timings.decodeMs)}; WebGPU: encode ${ms(onGpu.state.timings.encodeMs)}, decode ${ms(onGpu.state.timings.decodeMs)}`);
+        ctx.log(
+          `adapter ${adapter}; box ${[onGpu.box.x0, onGpu.box.y0, onGpu.box.x1, onGpu.box.y1].map(v => v.toFixed(1)).join(', ')}`,
+        );
+        ctx.log(
+          `WASM: encode ${ms(onCpu.state.timings.encodeMs)}, decode ${ms(onCpu.state.timings.decodeMs)}; WebGPU: encode ${ms(onGpu.state.timings.encodeMs)}, decode ${ms(onGpu.state.timings.decodeMs)}`,
+        );
         ctx.log(`mask WebGPU ${same.a} px, WASM ${same.b} px, IoU ${same.iou.toFixed(4)}`);
         assert.equal(onGpu.state.device, 'webgpu');
         assert.ok(same.b > 0, 'the WASM mask is not empty');

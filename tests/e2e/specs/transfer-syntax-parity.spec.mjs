@@ -49,7 +49,10 @@ function prepare(outDir) {
   fs.mkdirSync(src, { recursive: true });
   fs.copyFileSync(path.join(CT3, SLICE), path.join(src, SLICE));
   const folders = encodeFolder(src, outDir);
-  const cases = [{ name: 'native', file: path.join(src, SLICE) }, ...ENCODINGS.map(e => ({ name: e.name, file: path.join(folders[e.name], SLICE) }))];
+  const cases = [
+    { name: 'native', file: path.join(src, SLICE) },
+    ...ENCODINGS.map(e => ({ name: e.name, file: path.join(folders[e.name], SLICE) })),
+  ];
   const mono1 = path.join(outDir, 'monochrome1.dcm');
   writeMonochrome1(path.join(src, SLICE), mono1);
   cases.push({ name: 'monochrome1', file: mono1 });
@@ -58,7 +61,20 @@ function prepare(outDir) {
     const file = path.join(outDir, `${c.name}.dcm`);
     if (c.file !== file) fs.copyFileSync(c.file, file);
     const uids = { study: `${base}.${i + 1}.1`, series: `${base}.${i + 1}.2`, sop: `${base}.${i + 1}.3` };
-    execFileSync('/usr/bin/dcmodify', ['-nb', '-m', `(0020,000D)=${uids.study}`, '-m', `(0020,000E)=${uids.series}`, '-m', `(0008,0018)=${uids.sop}`, file], { stdio: 'pipe' });
+    execFileSync(
+      '/usr/bin/dcmodify',
+      [
+        '-nb',
+        '-m',
+        `(0020,000D)=${uids.study}`,
+        '-m',
+        `(0020,000E)=${uids.series}`,
+        '-m',
+        `(0008,0018)=${uids.sop}`,
+        file,
+      ],
+      { stdio: 'pipe' },
+    );
     return { ...c, file, ...uids };
   });
 }
@@ -71,7 +87,8 @@ function readBack(page, wanted = null) {
   return page.evaluate(async wanted => {
     const { viewport } = window.cornerstone.getEnabledElements()[0];
     const imageId = wanted ?? viewport.getCurrentImageId();
-    const image = window.cornerstone.cache.getImage(imageId) ?? (await window.cornerstone.imageLoader.loadAndCacheImage(imageId));
+    const image =
+      window.cornerstone.cache.getImage(imageId) ?? (await window.cornerstone.imageLoader.loadAndCacheImage(imageId));
     const data = image.voxelManager?.getScalarData?.() ?? image.getPixelData();
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     let s = '';
@@ -137,21 +154,40 @@ function watchFrames(page) {
 /** Both profiles' inputs from the viewer's read-back and from the CLI's slice, compared. */
 function parityRow(name, r, fromCli, extra = {}) {
   const fromViewer = viewerSlice(r);
-  const row = { name, ...extra, viewerTransferSyntax: r.transferSyntax, viewerPixels: r.type, scaled: r.image.preScale?.scaled === true };
-  for (const profile of PROFILES) row[profile] = compare(preprocessForModel(fromViewer, profile).input, preprocessForModel(fromCli, profile).input);
+  const row = {
+    name,
+    ...extra,
+    viewerTransferSyntax: r.transferSyntax,
+    viewerPixels: r.type,
+    scaled: r.image.preScale?.scaled === true,
+  };
+  for (const profile of PROFILES)
+    row[profile] = compare(preprocessForModel(fromViewer, profile).input, preprocessForModel(fromCli, profile).input);
   return row;
 }
 
 function assertEqualInputs(rows) {
   const unequal = rows.filter(r => !r.skipped && PROFILES.some(p => r[p].differing > 0));
   assert.deepEqual(
-    unequal.map(r => `${r.name}: ${PROFILES.map(p => `${p} ${r[p].differing} values differ (max ${r[p].max})`).join(', ')}`),
+    unequal.map(
+      r => `${r.name}: ${PROFILES.map(p => `${p} ${r[p].differing} values differ (max ${r[p].max})`).join(', ')}`,
+    ),
     [],
     'the viewer and the CLI give the engine the same input',
   );
 }
 
-const TYPED = { Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, Uint8ClampedArray };
+const TYPED = {
+  Int8Array,
+  Uint8Array,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  Uint8ClampedArray,
+};
 
 function viewerSlice(r) {
   const bytes = Buffer.from(r.b64, 'base64');
@@ -185,7 +221,8 @@ async function compareEveryCase({ stack, cases, openPage, outDir, log }) {
     await viewer.open(c.study, { medsamModel: 'box-oracle' });
     const refused = await renderedOrRefused(viewer, c.series, c.sop, frames);
     if (refused !== null) {
-      if (!ARCHIVE_CANNOT_SERVE[c.name]?.test(refused)) throw new Error(`${c.name}: the viewer did not render the image (frames answer: ${refused})`);
+      if (!ARCHIVE_CANNOT_SERVE[c.name]?.test(refused))
+        throw new Error(`${c.name}: the viewer did not render the image (frames answer: ${refused})`);
       log(`figure: ${JSON.stringify({ name: c.name, skipped: `the archive answers its frames with ${refused}` })}`);
       rows.push({ name: c.name, skipped: refused });
       continue;
@@ -209,7 +246,8 @@ export const tests = [
     async run({ stack, openPage, outDir, log }) {
       quietDcmjs();
       const cases = prepare(path.join(outDir, 'transfer-syntax-parity'));
-      for (const c of cases) await storeSeries(stack.orthanc, { studyUID: c.study, seriesUID: c.series, files: [fs.readFileSync(c.file)] });
+      for (const c of cases)
+        await storeSeries(stack.orthanc, { studyUID: c.study, seriesUID: c.series, files: [fs.readFileSync(c.file)] });
       try {
         await compareEveryCase({ stack, cases, openPage, outDir, log });
       } finally {
@@ -234,7 +272,11 @@ export const tests = [
       // The files keep the 3-slice CT's study (a sample the other specs use): each gets a study of its own here.
       const base = `2.25.${BigInt(Date.now()) * 1000n + BigInt((process.pid + 300) % 1000)}`;
       ['enhanced-ct', 'us-cine'].forEach((name, i) =>
-        execFileSync('/usr/bin/dcmodify', ['-nb', '-m', `(0020,000D)=${base}.${i + 1}`, path.join(dir, `${name}.dcm`)], { stdio: 'pipe' }),
+        execFileSync(
+          '/usr/bin/dcmodify',
+          ['-nb', '-m', `(0020,000D)=${base}.${i + 1}`, path.join(dir, `${name}.dcm`)],
+          { stdio: 'pipe' },
+        ),
       );
       const { page } = await openPage();
       const frames = watchFrames(page);
@@ -247,7 +289,8 @@ export const tests = [
         await storeSeries(stack.orthanc, { studyUID: study, seriesUID: series, files: [fs.readFileSync(file)] });
         await viewer.open(study, { medsamModel: 'box-oracle' });
         const refused = await renderedOrRefused(viewer, series, sop, frames);
-        if (refused !== null) throw new Error(`${name}: the viewer did not render the image (frames answer: ${refused})`);
+        if (refused !== null)
+          throw new Error(`${name}: the viewer did not render the image (frames answer: ${refused})`);
         const imageIds = await page.evaluate(() => window.cornerstone.getEnabledElements()[0].viewport.getImageIds());
         const frameOf = id => Number(/\/frames\/(\d+)/.exec(id)?.[1]);
         assert.deepEqual(imageIds.map(frameOf).sort(), [1, 2, 3], `${name}: the viewer shows each frame as a slice`);
@@ -280,19 +323,32 @@ async function saveFrameSeg({ page, stack, outDir, log, study, sop, sources, fra
     const { viewport } = window.cornerstone.getEnabledElements()[0];
     await viewport.setImageIdIndex(viewport.getImageIds().findIndex(id => /\/frames\/2$/.test(id)));
   });
-  await page.waitForFunction(() => /\/frames\/2$/.test(window.cornerstone.getEnabledElements()[0].viewport.getCurrentImageId()), null, { timeout: 30000 });
-  const shown = frameOf(await page.evaluate(() => window.cornerstone.getEnabledElements()[0].viewport.getCurrentImageId()));
+  await page.waitForFunction(
+    () => /\/frames\/2$/.test(window.cornerstone.getEnabledElements()[0].viewport.getCurrentImageId()),
+    null,
+    { timeout: 30000 },
+  );
+  const shown = frameOf(
+    await page.evaluate(() => window.cornerstone.getEnabledElements()[0].viewport.getCurrentImageId()),
+  );
   assert.equal(shown, 2);
   await tool.acceptDraggedBox();
   await tool.openPanel();
   await page.locator('[data-cy="medsam-save"]').click();
-  await page.waitForFunction(() => ['stored', 'failed'].includes(window.services.medsamService.getState().save.status), null, { timeout: 60000, polling: 100 });
+  await page.waitForFunction(
+    () => ['stored', 'failed'].includes(window.services.medsamService.getState().save.status),
+    null,
+    { timeout: 60000, polling: 100 },
+  );
   const { save } = await page.evaluate(() => window.services.medsamService.getState());
   assert.equal(save.status, 'stored', save.message);
   const [inst] = await getJson(`${stack.origin}/dicom-web/studies/${study}/series/${save.seriesInstanceUid}/instances`);
-  const r = await fetch(`${stack.origin}/dicom-web/studies/${study}/series/${save.seriesInstanceUid}/instances/${value(inst, '00080018')}`, {
-    headers: { Accept: 'multipart/related; type="application/dicom"' },
-  });
+  const r = await fetch(
+    `${stack.origin}/dicom-web/studies/${study}/series/${save.seriesInstanceUid}/instances/${value(inst, '00080018')}`,
+    {
+      headers: { Accept: 'multipart/related; type="application/dicom"' },
+    },
+  );
   assert.equal(r.status, 200);
   const [part] = parseMultipart(new Uint8Array(await r.arrayBuffer()), r.headers.get('content-type'));
   const file = path.join(outDir, 'multiframe-viewer-seg.dcm');
@@ -303,8 +359,13 @@ async function saveFrameSeg({ page, stack, outDir, log, study, sop, sources, fra
   });
   assert.deepEqual(refs, [[sop, shown]], 'the SEG references the frame the box was drawn on');
   const masks = readSeg(part.bytes, sources).masks[0];
-  assert.deepEqual(sources.map((s, k) => masks[k].some(Boolean)), sources.map(s => s.referencedFrameNumber === shown));
+  assert.deepEqual(
+    sources.map((s, k) => masks[k].some(Boolean)),
+    sources.map(s => s.referencedFrameNumber === shown),
+  );
   const v = dciodvfy(file);
   assert.deepEqual(v.errors, []);
-  log(`figure: ${JSON.stringify({ savedFrom: `enhanced-ct frame ${shown}`, references: refs, dciodvfy: `${v.errors.length} errors, ${v.warnings.length} warnings` })}`);
+  log(
+    `figure: ${JSON.stringify({ savedFrom: `enhanced-ct frame ${shown}`, references: refs, dciodvfy: `${v.errors.length} errors, ${v.warnings.length} warnings` })}`,
+  );
 }

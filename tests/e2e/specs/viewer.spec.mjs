@@ -24,7 +24,11 @@ export const tests = [
         await row.waitFor();
         const text = await row.innerText();
         assert.match(text, new RegExp(`\\b${study.Modality}\\b`), `${study.name} row shows ${study.Modality}: ${text}`);
-        assert.match(text, new RegExp(`\\b${study.instances}\\b`), `${study.name} row shows ${study.instances} instances: ${text}`);
+        assert.match(
+          text,
+          new RegExp(`\\b${study.instances}\\b`),
+          `${study.name} row shows ${study.instances} instances: ${text}`,
+        );
         log(`${study.name}: ${text.replace(/\s+/g, ' ').trim()}`);
       }
     },
@@ -66,8 +70,13 @@ export const tests = [
       log(`panel: ${(await panel.innerText()).replace(/\s+/g, ' ')}`);
 
       const stats = await viewer.viewportPixelStats();
-      log(`viewport ${stats.width}x${stats.height}: mean ${stats.mean.toFixed(1)}, std ${stats.std.toFixed(1)}, lit ${(100 * stats.litFraction).toFixed(1)}%`);
-      assert.ok(stats.std > 20 && stats.litFraction > 0.05, `the viewport shows an image (std ${stats.std}, lit ${stats.litFraction})`);
+      log(
+        `viewport ${stats.width}x${stats.height}: mean ${stats.mean.toFixed(1)}, std ${stats.std.toFixed(1)}, lit ${(100 * stats.litFraction).toFixed(1)}%`,
+      );
+      assert.ok(
+        stats.std > 20 && stats.litFraction > 0.05,
+        `the viewport shows an image (std ${stats.std}, lit ${stats.litFraction})`,
+      );
 
       const crossOriginIsolated = await page.evaluate(() => self.crossOriginIsolated);
       assert.equal(crossOriginIsolated, true, 'COOP/COEP make the page cross-origin isolated');

@@ -21,7 +21,13 @@ interface GoldenIndex {
   model: { id: string; seed: number; encoderSha256: string; decoderSha256: string };
   image: ArraySpec;
   embedding: ArraySpec;
-  cases: Array<{ name: string; boxes: number[][]; lowResLogits: ArraySpec; masks: ArraySpec; iouPredictions: number[][] | number[] }>;
+  cases: Array<{
+    name: string;
+    boxes: number[][];
+    lowResLogits: ArraySpec;
+    masks: ArraySpec;
+    iouPredictions: number[][] | number[];
+  }>;
 }
 
 export interface GoldenCase {
@@ -67,7 +73,7 @@ export function readGoldens(dir = GOLDENS_DIR): Goldens {
     image: { data: readArray(dir, index.image) as Uint8Array, height, width },
     embedding: readArray(dir, index.embedding) as Float32Array,
     embeddingDims: index.embedding.shape,
-    cases: index.cases.map((c) => ({
+    cases: index.cases.map(c => ({
       name: c.name,
       boxes: c.boxes,
       lowResLogits: readArray(dir, c.lowResLogits) as Float32Array,
@@ -115,7 +121,8 @@ export function compareCase(golden: GoldenCase, logits: Float32Array[], iou: Arr
   let differing = 0;
   golden.boxes.forEach((_, b) => {
     const ours = logits[b];
-    if (!ours || ours.length !== per) throw new Error(`case ${golden.name}: box ${b} has ${ours?.length} logits, expected ${per}`);
+    if (!ours || ours.length !== per)
+      throw new Error(`case ${golden.name}: box ${b} has ${ours?.length} logits, expected ${per}`);
     for (let i = 0; i < per; i++) {
       const g = golden.lowResLogits[b * per + i];
       const d = Math.abs(ours[i] - g);

@@ -17,7 +17,11 @@ export interface TinyRunOutput {
   encodeMs: number;
 }
 
-export async function runGoldenCases(runtime: RuntimeConfig, manifestPath: string, goldensDir: string): Promise<TinyRunOutput> {
+export async function runGoldenCases(
+  runtime: RuntimeConfig,
+  manifestPath: string,
+  goldensDir: string,
+): Promise<TinyRunOutput> {
   const goldens = readGoldens(goldensDir);
   const entry = findModel(readManifest(manifestPath), goldens.modelId, manifestPath);
   const session = await MedsamSession.create({
@@ -32,7 +36,14 @@ export async function runGoldenCases(runtime: RuntimeConfig, manifestPath: strin
     const encodeMs = Date.now() - t0;
     const cases = [];
     for (const c of goldens.cases) {
-      const boxes: ModelBox[] = c.boxes.map(([x0, y0, x1, y1]) => ({ space: 'model', inputSize: entry.inputSize, x0, y0, x1, y1 }));
+      const boxes: ModelBox[] = c.boxes.map(([x0, y0, x1, y1]) => ({
+        space: 'model',
+        inputSize: entry.inputSize,
+        x0,
+        y0,
+        x1,
+        y1,
+      }));
       const r = await session.decode('golden-image', boxes);
       cases.push({ name: c.name, logits: r.lowResLogits, iou: Array.from(r.iou) });
     }

@@ -28,14 +28,22 @@ export interface DecodedFrame {
 export type FrameDecoder = (bytes: Uint8Array, d: FrameDescription) => Promise<DecodedFrame> | DecodedFrame;
 
 export function decodeError(d: FrameDescription, message: string): SegError {
-  return new SegError('INVALID_SOURCE', `${d.where}: ${message}`, { file: d.where, transferSyntaxUid: d.transferSyntaxUid });
+  return new SegError('INVALID_SOURCE', `${d.where}: ${message}`, {
+    file: d.where,
+    transferSyntaxUid: d.transferSyntaxUid,
+  });
 }
 
 /**
  * Decoded little-endian samples -> the typed array of stored values. JPEG-family codestreams carry raw bits: the
  * sign and the bits above BitsStored are DICOM's (PixelRepresentation, BitsStored), applied here as for native data.
  */
-export function storedValues(samples: Uint8Array, bitsPerSample: number, d: FrameDescription, signed = d.pixelRepresentation === 1): PixelArray {
+export function storedValues(
+  samples: Uint8Array,
+  bitsPerSample: number,
+  d: FrameDescription,
+  signed = d.pixelRepresentation === 1,
+): PixelArray {
   const bitsAllocated = bitsPerSample <= 8 ? 8 : 16;
   return decodeNativePixelData(samples, {
     rows: d.rows,
@@ -49,7 +57,10 @@ export function storedValues(samples: Uint8Array, bitsPerSample: number, d: Fram
 
 export function checkSize(d: FrameDescription, codec: string, width: number, height: number, components: number): void {
   if (width !== d.columns || height !== d.rows || components !== d.samplesPerPixel) {
-    throw decodeError(d, `the ${codec} frame is ${width}x${height}x${components}, the header says ${d.columns}x${d.rows}x${d.samplesPerPixel}`);
+    throw decodeError(
+      d,
+      `the ${codec} frame is ${width}x${height}x${components}, the header says ${d.columns}x${d.rows}x${d.samplesPerPixel}`,
+    );
   }
 }
 

@@ -36,7 +36,9 @@ export const SUPPORTED_TRANSFER_SYNTAXES: readonly string[] = Object.keys(DECODE
 
 /** Native syntaxes keep frames back to back in one value; the others encapsulate each frame in fragments. */
 export function isEncapsulated(transferSyntaxUid: string): boolean {
-  return !['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2'].includes(transferSyntaxUid);
+  return !['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2'].includes(
+    transferSyntaxUid,
+  );
 }
 
 export function unsupportedTransferSyntax(file: string, uid: string): SegError {

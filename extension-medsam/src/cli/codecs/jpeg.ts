@@ -6,7 +6,15 @@
  *    maintained 12-bit DCT decoder on npm; the loader's 12-bit WASM build is marked not yet working);
  *  - lossless (Process 14, any predictor, and its selection value 1): @cornerstonejs/jpeg-lossless-decoder-js.
  */
-import { checkSize, decodeError, lazyWasm, runWasm, storedValues, type DecodedFrame, type FrameDescription } from './frame';
+import {
+  checkSize,
+  decodeError,
+  lazyWasm,
+  runWasm,
+  storedValues,
+  type DecodedFrame,
+  type FrameDescription,
+} from './frame';
 import { loadEsmFile } from './esm-file';
 
 const libjpegTurbo = lazyWasm(() => require('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs'));
@@ -15,7 +23,8 @@ export async function decodeJpegBaseline(bytes: Uint8Array, d: FrameDescription)
   const { JPEGDecoder } = await libjpegTurbo();
   const { info, decoded } = runWasm(JPEGDecoder, bytes, d, 'JPEG baseline');
   checkSize(d, 'JPEG baseline', info.width, info.height, info.componentCount);
-  if (info.bitsPerSample > 8) throw decodeError(d, `the JPEG baseline frame has ${info.bitsPerSample}-bit samples (8 expected)`);
+  if (info.bitsPerSample > 8)
+    throw decodeError(d, `the JPEG baseline frame has ${info.bitsPerSample}-bit samples (8 expected)`);
   // libjpeg-turbo converts YCbCr to RGB and gives the samples interleaved.
   return { pixels: storedValues(decoded, 8, d), planar: false };
 }
@@ -31,7 +40,10 @@ interface JpegImage {
 }
 
 export function decodeJpegExtended(bytes: Uint8Array, d: FrameDescription): DecodedFrame {
-  const { default: JpegImage } = loadEsmFile<{ default: new () => JpegImage }>('@cornerstonejs/dicom-image-loader', 'dist/esm/codecs/jpeg.js');
+  const { default: JpegImage } = loadEsmFile<{ default: new () => JpegImage }>(
+    '@cornerstonejs/dicom-image-loader',
+    'dist/esm/codecs/jpeg.js',
+  );
   const jpeg = new JpegImage();
   try {
     jpeg.parse(bytes);
@@ -51,7 +63,12 @@ export function decodeJpegExtended(bytes: Uint8Array, d: FrameDescription): Deco
 }
 
 interface LosslessDecoder {
-  decode(buffer: ArrayBuffer, offset: number, length: number, numBytes: number): { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
+  decode(
+    buffer: ArrayBuffer,
+    offset: number,
+    length: number,
+    numBytes: number,
+  ): { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
   numComp?: number;
   xDim?: number;
   yDim?: number;
@@ -69,7 +86,11 @@ export function decodeJpegLossless(bytes: Uint8Array, d: FrameDescription): Deco
   } catch (e) {
     throw decodeError(d, `the JPEG lossless decoder failed: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (decoder.xDim !== undefined && decoder.yDim !== undefined) checkSize(d, 'JPEG lossless', decoder.xDim, decoder.yDim, decoder.numComp ?? d.samplesPerPixel);
+  if (decoder.xDim !== undefined && decoder.yDim !== undefined)
+    checkSize(d, 'JPEG lossless', decoder.xDim, decoder.yDim, decoder.numComp ?? d.samplesPerPixel);
   // Samples come in the platform's order (little endian on every machine Node runs on), interleaved.
-  return { pixels: storedValues(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), 8 * bytesPerSample, d), planar: false };
+  return {
+    pixels: storedValues(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), 8 * bytesPerSample, d),
+    planar: false,
+  };
 }

@@ -8,5 +8,8 @@ export async function decodeJpeg2000(bytes: Uint8Array, d: FrameDescription): Pr
   const { info, decoded } = runWasm(J2KDecoder, bytes, d, 'JPEG 2000');
   checkSize(d, 'JPEG 2000', info.width, info.height, info.componentCount);
   // The codestream says whether its samples are signed; OpenJPEG gives components interleaved.
-  return { pixels: storedValues(decoded, info.bitsPerSample, { ...d, bitsStored: info.bitsPerSample }, info.isSigned === true), planar: false };
+  return {
+    pixels: storedValues(decoded, info.bitsPerSample, { ...d, bitsStored: info.bitsPerSample }, info.isSigned === true),
+    planar: false,
+  };
 }

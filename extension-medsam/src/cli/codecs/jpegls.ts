@@ -8,5 +8,8 @@ export async function decodeJpegLs(bytes: Uint8Array, d: FrameDescription): Prom
   const { info, decoded, interleaveMode } = runWasm(JpegLSDecoder, bytes, d, 'JPEG-LS');
   checkSize(d, 'JPEG-LS', info.width, info.height, info.componentCount);
   // CharLS keeps the codestream's interleave: mode 0 (none) is plane by plane.
-  return { pixels: storedValues(decoded, info.bitsPerSample, d), planar: info.componentCount === 3 && interleaveMode === 0 };
+  return {
+    pixels: storedValues(decoded, info.bitsPerSample, d),
+    planar: info.componentCount === 3 && interleaveMode === 0,
+  };
 }

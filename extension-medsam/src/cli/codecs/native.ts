@@ -5,12 +5,16 @@
 import { storedValues, decodeError, type DecodedFrame, type FrameDescription } from './frame';
 
 function checkBits(d: FrameDescription): void {
-  if (d.bitsAllocated !== 8 && d.bitsAllocated !== 16) throw decodeError(d, `BitsAllocated ${d.bitsAllocated} is not supported (8 or 16)`);
+  if (d.bitsAllocated !== 8 && d.bitsAllocated !== 16)
+    throw decodeError(d, `BitsAllocated ${d.bitsAllocated} is not supported (8 or 16)`);
 }
 
 export function decodeLittleEndian(bytes: Uint8Array, d: FrameDescription): DecodedFrame {
   checkBits(d);
-  return { pixels: storedValues(bytes, d.bitsAllocated, d), planar: d.samplesPerPixel === 3 && d.planarConfiguration === 1 };
+  return {
+    pixels: storedValues(bytes, d.bitsAllocated, d),
+    planar: d.samplesPerPixel === 3 && d.planarConfiguration === 1,
+  };
 }
 
 export function decodeBigEndian(bytes: Uint8Array, d: FrameDescription): DecodedFrame {
@@ -23,5 +27,8 @@ export function decodeBigEndian(bytes: Uint8Array, d: FrameDescription): Decoded
       le[i + 1] = bytes[i];
     }
   }
-  return { pixels: storedValues(le, d.bitsAllocated, d), planar: d.samplesPerPixel === 3 && d.planarConfiguration === 1 };
+  return {
+    pixels: storedValues(le, d.bitsAllocated, d),
+    planar: d.samplesPerPixel === 3 && d.planarConfiguration === 1,
+  };
 }

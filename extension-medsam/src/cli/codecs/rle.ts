@@ -21,10 +21,16 @@ export async function decodeRle(bytes: Uint8Array, d: FrameDescription): Promise
     'dist/esm/shared/decoders/decodeRLE.js',
   );
   if (d.bitsAllocated !== 8 && !(d.bitsAllocated === 16 && d.samplesPerPixel === 1)) {
-    throw decodeError(d, `RLE with ${d.bitsAllocated} bits allocated and ${d.samplesPerPixel} samples per pixel is not supported (8-bit grey or RGB, 16-bit grey are)`);
+    throw decodeError(
+      d,
+      `RLE with ${d.bitsAllocated} bits allocated and ${d.samplesPerPixel} samples per pixel is not supported (8-bit grey or RGB, 16-bit grey are)`,
+    );
   }
   // The segment count and offsets are read from the 64-byte header: it must be there whole.
-  if (bytes.length < 64 || new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) !== d.samplesPerPixel * (d.bitsAllocated / 8)) {
+  if (
+    bytes.length < 64 ||
+    new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) !== d.samplesPerPixel * (d.bitsAllocated / 8)
+  ) {
     throw decodeError(d, `the RLE header does not describe ${d.samplesPerPixel * (d.bitsAllocated / 8)} segments`);
   }
   const frame = await decode({ ...d }, bytes);

@@ -17,7 +17,11 @@ export function connectedComponents(mask: ArrayLike<number>, image: ImageSize): 
   assertImageSize(image);
   const { width: W, height: H } = image;
   if (mask.length !== W * H) {
-    throw new MedsamError('SHAPE_MISMATCH', `Mask has ${mask.length} pixels, expected ${W}x${H}`, { length: mask.length, width: W, height: H });
+    throw new MedsamError('SHAPE_MISMATCH', `Mask has ${mask.length} pixels, expected ${W}x${H}`, {
+      length: mask.length,
+      width: W,
+      height: H,
+    });
   }
   const seen = new Uint8Array(W * H);
   const stack = new Int32Array(W * H);
@@ -28,7 +32,10 @@ export function connectedComponents(mask: ArrayLike<number>, image: ImageSize): 
     stack[top++] = start;
     seen[start] = 1;
     let size = 0;
-    let x0 = W, y0 = H, x1 = -1, y1 = -1;
+    let x0 = W,
+      y0 = H,
+      x1 = -1,
+      y1 = -1;
     while (top > 0) {
       const p = stack[--top];
       const r = (p / W) | 0;

@@ -31,7 +31,8 @@ export function occupiedSlices(volume: ArrayLike<number>, image: ImageSize, slic
  * (a gap) is not marked: a user cannot draw a box around nothing.
  */
 export function keySliceIndices(occupied: readonly number[], k: number): number[] {
-  if (!(Number.isInteger(k) && k >= 1)) throw new MedsamError('INVALID_BOX', `The key-slice step must be a whole number >= 1, got ${k}`, { k });
+  if (!(Number.isInteger(k) && k >= 1))
+    throw new MedsamError('INVALID_BOX', `The key-slice step must be a whole number >= 1, got ${k}`, { k });
   if (occupied.length === 0) return [];
   const lo = occupied[0];
   const hi = occupied[occupied.length - 1];
@@ -42,7 +43,13 @@ export function keySliceIndices(occupied: readonly number[], k: number): number[
   return keys;
 }
 
-function sliceBox(volume: ArrayLike<number>, image: ImageSize, z: number, profile: PreprocessingProfileId, marginPx: number): KeySlice {
+function sliceBox(
+  volume: ArrayLike<number>,
+  image: ImageSize,
+  z: number,
+  profile: PreprocessingProfileId,
+  marginPx: number,
+): KeySlice {
   const px = image.width * image.height;
   const view = Array.prototype.slice.call(volume, z * px, (z + 1) * px) as number[];
   const ref = maskBoundingBox(view, image);
@@ -52,12 +59,27 @@ function sliceBox(volume: ArrayLike<number>, image: ImageSize, z: number, profil
 }
 
 /** Key slices with the reference bounding box on every k-th slice of the target. */
-export function markerKeySlices(volume: ArrayLike<number>, image: ImageSize, sliceCount: number, k: number, profile: PreprocessingProfileId, marginPx = 0): KeySlice[] {
-  return keySliceIndices(occupiedSlices(volume, image, sliceCount), k).map((z) => sliceBox(volume, image, z, profile, marginPx));
+export function markerKeySlices(
+  volume: ArrayLike<number>,
+  image: ImageSize,
+  sliceCount: number,
+  k: number,
+  profile: PreprocessingProfileId,
+  marginPx = 0,
+): KeySlice[] {
+  return keySliceIndices(occupiedSlices(volume, image, sliceCount), k).map(z =>
+    sliceBox(volume, image, z, profile, marginPx),
+  );
 }
 
 /** One key slice: the middle of the target's z range (the nearest occupied slice when the middle is a gap). */
-export function middleKeySlice(volume: ArrayLike<number>, image: ImageSize, sliceCount: number, profile: PreprocessingProfileId, marginPx = 0): KeySlice | null {
+export function middleKeySlice(
+  volume: ArrayLike<number>,
+  image: ImageSize,
+  sliceCount: number,
+  profile: PreprocessingProfileId,
+  marginPx = 0,
+): KeySlice | null {
   const occ = occupiedSlices(volume, image, sliceCount);
   if (occ.length === 0) return null;
   const mid = Math.floor((occ[0] + occ[occ.length - 1]) / 2);

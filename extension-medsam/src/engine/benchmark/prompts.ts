@@ -53,15 +53,33 @@ export function modelScale(image: ImageSize, profile: PreprocessingProfileId): {
 }
 
 export function checkPromptOptions(o: PromptOptions): void {
-  for (const [name, v] of [['maxJitterPx', o.maxJitterPx], ['marginPx', o.marginPx]] as const) {
-    if (!(Number.isInteger(v) && v >= 0)) throw new MedsamError('INVALID_BOX', `${name} must be a whole number of pixels >= 0, got ${v}`, { [name]: v });
+  for (const [name, v] of [
+    ['maxJitterPx', o.maxJitterPx],
+    ['marginPx', o.marginPx],
+  ] as const) {
+    if (!(Number.isInteger(v) && v >= 0))
+      throw new MedsamError('INVALID_BOX', `${name} must be a whole number of pixels >= 0, got ${v}`, { [name]: v });
   }
-  if (o.mode !== 'component' && o.mode !== 'target') throw new MedsamError('INVALID_BOX', `Box mode must be "component" or "target", got ${String(o.mode)}`, { mode: o.mode });
+  if (o.mode !== 'component' && o.mode !== 'target')
+    throw new MedsamError('INVALID_BOX', `Box mode must be "component" or "target", got ${String(o.mode)}`, {
+      mode: o.mode,
+    });
 }
 
 /** A reference box grown by margin + a random 0..maxJitter per side (model pixels), clamped to the image. */
-export function jitterBox(reference: ImageBox, image: ImageSize, profile: PreprocessingProfileId, o: Omit<PromptOptions, 'mode'>, random: Random): Prompt {
-  const jitter: [number, number, number, number] = [0, 0, 0, 0].map(() => randomInt(random, 0, o.maxJitterPx)) as [number, number, number, number];
+export function jitterBox(
+  reference: ImageBox,
+  image: ImageSize,
+  profile: PreprocessingProfileId,
+  o: Omit<PromptOptions, 'mode'>,
+  random: Random,
+): Prompt {
+  const jitter: [number, number, number, number] = [0, 0, 0, 0].map(() => randomInt(random, 0, o.maxJitterPx)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const s = modelScale(image, profile);
   const box = clampImageBox(
     reference.x0 - (jitter[0] + o.marginPx) / s.x,
@@ -77,8 +95,17 @@ export function jitterBox(reference: ImageBox, image: ImageSize, profile: Prepro
  * The prompts for one target on one slice: none for an empty mask. Components are taken in raster order of their
  * first pixel, so the random draws, and with them the boxes, depend only on the seed and the data.
  */
-export function referencePrompts(mask: ArrayLike<number>, image: ImageSize, profile: PreprocessingProfileId, o: PromptOptions, random: Random): Prompt[] {
+export function referencePrompts(
+  mask: ArrayLike<number>,
+  image: ImageSize,
+  profile: PreprocessingProfileId,
+  o: PromptOptions,
+  random: Random,
+): Prompt[] {
   checkPromptOptions(o);
-  const refs = o.mode === 'component' ? connectedComponents(mask, image).map((c) => c.box) : [maskBoundingBox(mask, image)].filter((b): b is ImageBox => b !== null);
-  return refs.map((r) => jitterBox(r, image, profile, o, random));
+  const refs =
+    o.mode === 'component'
+      ? connectedComponents(mask, image).map(c => c.box)
+      : [maskBoundingBox(mask, image)].filter((b): b is ImageBox => b !== null);
+  return refs.map(r => jitterBox(r, image, profile, o, random));
 }

@@ -9,7 +9,8 @@ export type Random = () => number;
 
 /** mulberry32: a small 32-bit generator with a full 2^32 period; plenty for a few thousand box draws. */
 export function seededRandom(seed: number): Random {
-  if (!Number.isInteger(seed)) throw new MedsamError('INVALID_BOX', `The benchmark seed must be an integer, got ${seed}`, { seed });
+  if (!Number.isInteger(seed))
+    throw new MedsamError('INVALID_BOX', `The benchmark seed must be an integer, got ${seed}`, { seed });
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

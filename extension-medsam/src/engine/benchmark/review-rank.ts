@@ -28,8 +28,10 @@ export function rankingQuality(items: readonly RankedSlice[], fraction = 0.1): R
   // Ties go against the queue (a slice it cannot tell apart does not count as found by luck): the worst set takes
   // the lowest Dice, ties by index; the top set takes the highest score, ties by the HIGHER Dice first.
   const worst = new Set([...idx].sort((a, b) => items[a].dice - items[b].dice || a - b).slice(0, k));
-  const top = [...idx].sort((a, b) => items[b].score - items[a].score || items[b].dice - items[a].dice || a - b).slice(0, k);
-  const hits = top.filter((i) => worst.has(i)).length;
+  const top = [...idx]
+    .sort((a, b) => items[b].score - items[a].score || items[b].dice - items[a].dice || a - b)
+    .slice(0, k);
+  const hits = top.filter(i => worst.has(i)).length;
   const share = hits / k;
   const chance = k / n;
   return { n, k, hits, share, chance, lift: share / chance };

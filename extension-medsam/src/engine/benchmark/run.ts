@@ -30,7 +30,12 @@ const count = (m: ArrayLike<number>): number => {
 };
 
 /** 2D: every non-empty (target, slice) of every case; all boxes of one slice share one encode. */
-export async function runSlices<I>(cases: readonly BenchCase<I>[], segment: BenchSegment<I>, o: BenchOptions, onProgress?: (p: BenchProgress) => void): Promise<SliceRecord[]> {
+export async function runSlices<I>(
+  cases: readonly BenchCase<I>[],
+  segment: BenchSegment<I>,
+  o: BenchOptions,
+  onProgress?: (p: BenchProgress) => void,
+): Promise<SliceRecord[]> {
   // One generator for the whole run, drawn in a fixed order (case, slice, target, component): same seed, same boxes.
   const random = seededRandom(o.seed);
   const total = cases.reduce((n, c) => n + c.slices.length, 0);
@@ -40,10 +45,19 @@ export async function runSlices<I>(cases: readonly BenchCase<I>[], segment: Benc
     for (let z = 0; z < c.slices.length; z++) {
       const slice = c.slices[z];
       const work = c.targets
-        .map((t) => ({ t, ref: t.mask(z) }))
-        .filter((w) => count(w.ref) > 0)
-        .map((w) => ({ ...w, prompts: referencePrompts(w.ref, slice.size, o.profile, { mode: o.boxMode, maxJitterPx: o.maxJitterPx, marginPx: o.marginPx }, random) }));
-      const boxes = work.flatMap((w) => w.prompts.map((p) => p.box));
+        .map(t => ({ t, ref: t.mask(z) }))
+        .filter(w => count(w.ref) > 0)
+        .map(w => ({
+          ...w,
+          prompts: referencePrompts(
+            w.ref,
+            slice.size,
+            o.profile,
+            { mode: o.boxMode, maxJitterPx: o.maxJitterPx, marginPx: o.marginPx },
+            random,
+          ),
+        }));
+      const boxes = work.flatMap(w => w.prompts.map(p => p.box));
       if (boxes.length > 0) {
         const out = await segment(slice, boxes);
         let next = 0;
@@ -63,8 +77,8 @@ export async function runSlices<I>(cases: readonly BenchCase<I>[], segment: Benc
             dice: dice(pred, w.ref),
             nsd: normalizedSurfaceDistance(pred, w.ref, [slice.size.height, slice.size.width], spacing, o.tau),
             nsdUnit: slice.pixelSpacingMm ? 'mm' : 'px',
-            boxes: w.prompts.map((p) => [p.box.x0, p.box.y0, p.box.x1, p.box.y1].map((v) => Number(v.toFixed(3)))),
-            jitter: w.prompts.map((p) => [...p.jitter]),
+            boxes: w.prompts.map(p => [p.box.x0, p.box.y0, p.box.x1, p.box.y1].map(v => Number(v.toFixed(3)))),
+            jitter: w.prompts.map(p => [...p.jitter]),
             refPixels: count(w.ref),
             predPixels: count(pred),
           });
@@ -87,7 +101,7 @@ function placeRun(r: VolumeRunResult, lo: number, sliceCount: number, px: number
     boxes: new Array(sliceCount).fill(null),
     iou: new Float64Array(sliceCount).fill(NaN),
     area: new Float64Array(sliceCount),
-    stoppedAt: r.stoppedAt.map((z) => z + lo),
+    stoppedAt: r.stoppedAt.map(z => z + lo),
   };
   out.labelmap.set(r.labelmap, lo * px);
   for (let z = 0; z < r.sliceCount; z++) {
@@ -111,19 +125,30 @@ function referenceVolume<I>(c: BenchCase<I>, t: BenchCase<I>['targets'][number])
 }
 
 /** The 3D protocols of one case: for each target, marker runs for each k and one propagation run. */
-export async function runVolumes<I>(cases: readonly BenchCase<I>[], segment: BenchSegment<I>, o: BenchOptions, onProgress?: (p: BenchProgress) => void): Promise<VolumeRecord[]> {
-  const volumes = cases.filter((c) => c.sliceSpacingMm !== null && c.slices.length > 1);
+export async function runVolumes<I>(
+  cases: readonly BenchCase<I>[],
+  segment: BenchSegment<I>,
+  o: BenchOptions,
+  onProgress?: (p: BenchProgress) => void,
+): Promise<VolumeRecord[]> {
+  const volumes = cases.filter(c => c.sliceSpacingMm !== null && c.slices.length > 1);
   const protocols = (c: BenchCase<I>): VolumeProtocol[] => [
     ...o.keySteps.map((k): VolumeProtocol => ({ kind: 'markers', k })),
-    ...(o.propagate ? [{ kind: 'propagate', padPx: propagatePadPxFor(o.profile, c.slices[0].size) } as VolumeProtocol] : []),
+    ...(o.propagate
+      ? [{ kind: 'propagate', padPx: propagatePadPxFor(o.profile, c.slices[0].size) } as VolumeProtocol]
+      : []),
   ];
   const total = volumes.reduce((n, c) => n + c.targets.length * protocols(c).length, 0);
   let done = 0;
   const records: VolumeRecord[] = [];
   for (const c of volumes) {
     const image = c.slices[0].size;
-    if (c.slices.some((s) => s.size.width !== image.width || s.size.height !== image.height)) {
-      throw new MedsamError('SHAPE_MISMATCH', `${c.name}: the slices of a volume must all be ${image.width}x${image.height}`, { case: c.name });
+    if (c.slices.some(s => s.size.width !== image.width || s.size.height !== image.height)) {
+      throw new MedsamError(
+        'SHAPE_MISMATCH',
+        `${c.name}: the slices of a volume must all be ${image.width}x${image.height}`,
+        { case: c.name },
+      );
     }
     const px = image.width * image.height;
     const spacing = c.slices[0].pixelSpacingMm;
@@ -160,13 +185,19 @@ export async function runVolumes<I>(cases: readonly BenchCase<I>[], segment: Ben
             return { mask: r.masks[0], iou: r.iou[0] };
           },
         });
-        keys = keys.map((k) => ({ ...k, slice: k.slice + lo }));
+        keys = keys.map(k => ({ ...k, slice: k.slice + lo }));
         const result = placeRun(sub, lo, c.slices.length, px);
         if (result.status === 'failed') throw result.error;
-        const queue = new Map(reviewQueue(result).map((q) => [q.slice, q]));
-        const perSlice = doneSlices(result).map((z) => {
+        const queue = new Map(reviewQueue(result).map(q => [q.slice, q]));
+        const perSlice = doneSlices(result).map(z => {
           const q = queue.get(z)!;
-          return { slice: z, dice: dice(result.labelmap.subarray(z * px, (z + 1) * px), ref.subarray(z * px, (z + 1) * px)), score: q.score, iou: q.iou, areaJump: q.areaJump };
+          return {
+            slice: z,
+            dice: dice(result.labelmap.subarray(z * px, (z + 1) * px), ref.subarray(z * px, (z + 1) * px)),
+            score: q.score,
+            iou: q.iou,
+            areaJump: q.areaJump,
+          };
         });
         const sp = spacing ?? [1, 1];
         records.push({
@@ -175,11 +206,17 @@ export async function runVolumes<I>(cases: readonly BenchCase<I>[], segment: Ben
           target: t.name,
           protocol,
           userActions: keys.length,
-          keySlices: keys.map((k) => k.slice),
+          keySlices: keys.map(k => k.slice),
           slicesSegmented: perSlice.length,
           referenceSlices: occupied.length,
           dice: dice(result.labelmap, ref),
-          nsd: normalizedSurfaceDistance(result.labelmap, ref, [c.slices.length, image.height, image.width], [c.sliceSpacingMm!, sp[0], sp[1]], o.tau),
+          nsd: normalizedSurfaceDistance(
+            result.labelmap,
+            ref,
+            [c.slices.length, image.height, image.width],
+            [c.sliceSpacingMm!, sp[0], sp[1]],
+            o.tau,
+          ),
           nsdUnit: spacing ? 'mm' : 'px',
           status: result.status,
           perSlice,

@@ -35,7 +35,7 @@ export function boxStats(values: readonly number[]): BoxStats {
   const q3 = quantileSorted(s, 0.75);
   const lowFence = q1 - 1.5 * (q3 - q1);
   const highFence = q3 + 1.5 * (q3 - q1);
-  const inside = s.filter((v) => v >= lowFence && v <= highFence);
+  const inside = s.filter(v => v >= lowFence && v <= highFence);
   return {
     n,
     mean: m,
@@ -47,6 +47,6 @@ export function boxStats(values: readonly number[]): BoxStats {
     max: n ? s[n - 1] : NaN,
     whiskerLow: inside.length ? inside[0] : NaN,
     whiskerHigh: inside.length ? inside[inside.length - 1] : NaN,
-    outliers: s.filter((v) => v < lowFence || v > highFence),
+    outliers: s.filter(v => v < lowFence || v > highFence),
   };
 }

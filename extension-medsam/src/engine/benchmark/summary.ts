@@ -29,26 +29,33 @@ export function summarise2D(records: readonly SliceRecord[]): Summary2D {
     if (group) group.push(r);
     else groups.set(key, [r]);
   }
-  const perTarget = [...groups.values()].map((g) => ({
+  const perTarget = [...groups.values()].map(g => ({
     case: g[0].case,
     modality: g[0].modality,
     target: g[0].target,
     nsdUnit: g[0].nsdUnit,
-    dice: boxStats(g.map((r) => r.dice)),
-    nsd: boxStats(g.map((r) => r.nsd)),
+    dice: boxStats(g.map(r => r.dice)),
+    nsd: boxStats(g.map(r => r.nsd)),
   }));
-  const modalities = [...new Set(records.map((r) => r.modality))];
+  const modalities = [...new Set(records.map(r => r.modality))];
   return {
     perTarget,
-    perModality: modalities.map((m) => {
-      const g = records.filter((r) => r.modality === m);
-      return { modality: m, n: g.length, dice: mean(g.map((r) => r.dice)), nsd: mean(g.map((r) => r.nsd)), nsdUnits: [...new Set(g.map((r) => r.nsdUnit))] };
+    perModality: modalities.map(m => {
+      const g = records.filter(r => r.modality === m);
+      return {
+        modality: m,
+        n: g.length,
+        dice: mean(g.map(r => r.dice)),
+        nsd: mean(g.map(r => r.nsd)),
+        nsdUnits: [...new Set(g.map(r => r.nsdUnit))],
+      };
     }),
-    overall: { n: records.length, dice: mean(records.map((r) => r.dice)), nsd: mean(records.map((r) => r.nsd)) },
+    overall: { n: records.length, dice: mean(records.map(r => r.dice)), nsd: mean(records.map(r => r.nsd)) },
   };
 }
 
-export const protocolName = (r: Pick<VolumeRecord, 'protocol'>): string => (r.protocol.kind === 'markers' ? `markers k=${r.protocol.k}` : `propagate (+${+r.protocol.padPx.toFixed(2)} px)`);
+export const protocolName = (r: Pick<VolumeRecord, 'protocol'>): string =>
+  r.protocol.kind === 'markers' ? `markers k=${r.protocol.k}` : `propagate (+${+r.protocol.padPx.toFixed(2)} px)`;
 
 export interface Row3D {
   case: string;
@@ -63,7 +70,7 @@ export interface Row3D {
 }
 
 export function summarise3D(records: readonly VolumeRecord[]): Row3D[] {
-  return records.map((r) => ({
+  return records.map(r => ({
     case: r.case,
     target: r.target,
     protocol: protocolName(r),
@@ -84,7 +91,7 @@ export interface ReviewCheck extends RankingQuality {
 
 /** The review queue on every slice of every 3D run, pooled: its scores are on one scale (1 - IoU + area jump). */
 export function reviewCheck(records: readonly VolumeRecord[], fraction: number): ReviewCheck {
-  const items = records.flatMap((r) => r.perSlice.map((s) => ({ score: s.score, dice: s.dice })));
+  const items = records.flatMap(r => r.perSlice.map(s => ({ score: s.score, dice: s.dice })));
   const q = rankingQuality(items, fraction);
   const verdict = q.n < 10 ? 'too few slices' : q.share > q.chance ? 'better than chance' : 'no better than chance';
   return { ...q, score: 'reviewQueue', verdict };

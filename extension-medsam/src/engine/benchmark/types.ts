@@ -30,7 +30,10 @@ export interface BenchCase<I> {
 }
 
 /** The model in use, boxes in -> masks out, one encode per slice (the CLI passes a MedsamSession). */
-export type BenchSegment<I> = (slice: BenchSlice<I>, boxes: readonly ImageBox[]) => Promise<{ masks: Uint8Array[]; iou: number[] }>;
+export type BenchSegment<I> = (
+  slice: BenchSlice<I>,
+  boxes: readonly ImageBox[],
+) => Promise<{ masks: Uint8Array[]; iou: number[] }>;
 
 export interface BenchOptions {
   profile: PreprocessingProfileId;

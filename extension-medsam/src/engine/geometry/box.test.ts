@@ -84,7 +84,9 @@ describe('image boxes', () => {
     m[3 * W + 5] = 255;
     m[2 * W + 2] = 1;
     expect(maskBoundingBox(m, { width: W, height: H })).toEqual({ space: 'image', x0: 2, y0: 1, x1: 6, y1: 4 });
-    expect(() => maskBoundingBox(m, { width: 6, height: 5 })).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
+    expect(() => maskBoundingBox(m, { width: 6, height: 5 })).toThrow(
+      expect.objectContaining({ code: 'SHAPE_MISMATCH' }),
+    );
   });
 
   it('keeps image and model spaces apart at compile time', () => {

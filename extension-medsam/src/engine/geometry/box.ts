@@ -65,10 +65,14 @@ export const PROFILE_INPUT_SIZE: Readonly<Record<PreprocessingProfileId, number>
 export function assertImageSize(image: ImageSize): void {
   const { width, height } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new MedsamError('IMAGE_SIZE_UNSUPPORTED', `Image size ${width}x${height} is not a positive whole number of pixels`, {
-      width,
-      height,
-    });
+    throw new MedsamError(
+      'IMAGE_SIZE_UNSUPPORTED',
+      `Image size ${width}x${height} is not a positive whole number of pixels`,
+      {
+        width,
+        height,
+      },
+    );
   }
 }
 
@@ -87,7 +91,11 @@ export function clampImageBox(x0: number, y0: number, x1: number, y1: number, im
   const { width: W, height: H } = image;
   const details = { box: [x0, y0, x1, y1], image: { width: W, height: H } };
   if (![x0, y0, x1, y1].every(Number.isFinite)) {
-    throw new MedsamError('INVALID_BOX', `Box ${describe(x0, y0, x1, y1)} has a coordinate that is not a finite number`, details);
+    throw new MedsamError(
+      'INVALID_BOX',
+      `Box ${describe(x0, y0, x1, y1)} has a coordinate that is not a finite number`,
+      details,
+    );
   }
   const lx = Math.min(x0, x1);
   const hx = Math.max(x0, x1);
@@ -125,7 +133,13 @@ export function imageBoxFromPoints(a: ImagePoint, b: ImagePoint, image: ImageSiz
  * (pixel indices, e.g. from a mask). Edges are [min, max + 1].
  */
 export function imageBoxFromPixels(col0: number, row0: number, col1: number, row1: number, image: ImageSize): ImageBox {
-  return clampImageBox(Math.min(col0, col1), Math.min(row0, row1), Math.max(col0, col1) + 1, Math.max(row0, row1) + 1, image);
+  return clampImageBox(
+    Math.min(col0, col1),
+    Math.min(row0, row1),
+    Math.max(col0, col1) + 1,
+    Math.max(row0, row1) + 1,
+    image,
+  );
 }
 
 export function imageBoxArea(box: ImageBox): number {
@@ -208,7 +222,14 @@ export function toModelBox(box: ImageBox, image: ImageSize, profile: Preprocessi
     case 'medsam-1024-stretch': {
       const s = PROFILE_INPUT_SIZE[profile];
       // Same operation order as numpy's `box / [W, H, W, H] * 1024`: divide first, then multiply.
-      return { space: 'model', inputSize: s, x0: (box.x0 / W) * s, y0: (box.y0 / H) * s, x1: (box.x1 / W) * s, y1: (box.y1 / H) * s };
+      return {
+        space: 'model',
+        inputSize: s,
+        x0: (box.x0 / W) * s,
+        y0: (box.y0 / H) * s,
+        x1: (box.x1 / W) * s,
+        y1: (box.y1 / H) * s,
+      };
     }
     case 'litemedsam-256-longest-pad': {
       const s = PROFILE_INPUT_SIZE[profile];

@@ -19,10 +19,14 @@ function sortedKeys(keys: readonly SliceBox[]): SliceBox[] {
   const sorted = [...keys].sort((p, q) => p.slice - q.slice);
   for (let i = 0; i < sorted.length; i++) {
     if (!Number.isInteger(sorted[i].slice)) {
-      throw new MedsamError('INVALID_BOX', `Key slice index ${sorted[i].slice} is not a whole number`, { slice: sorted[i].slice });
+      throw new MedsamError('INVALID_BOX', `Key slice index ${sorted[i].slice} is not a whole number`, {
+        slice: sorted[i].slice,
+      });
     }
     if (i > 0 && sorted[i].slice === sorted[i - 1].slice) {
-      throw new MedsamError('INVALID_BOX', `Two key boxes on slice ${sorted[i].slice}: keep one`, { slice: sorted[i].slice });
+      throw new MedsamError('INVALID_BOX', `Two key boxes on slice ${sorted[i].slice}: keep one`, {
+        slice: sorted[i].slice,
+      });
     }
   }
   return sorted;

@@ -10,8 +10,20 @@ describe('markers -> box', () => {
   it('covers the long and short axes', () => {
     const longAxis = { a: { x: 100, y: 120 }, b: { x: 180, y: 200 } };
     const shortAxis = { a: { x: 160, y: 110 }, b: { x: 120, y: 210.5 } };
-    expect(boxCoveringMarkers([longAxis, shortAxis], image)).toEqual({ space: 'image', x0: 100, y0: 110, x1: 180, y1: 210.5 });
-    expect(boxCoveringMarkers([longAxis, shortAxis], image, 5)).toEqual({ space: 'image', x0: 95, y0: 105, x1: 185, y1: 215.5 });
+    expect(boxCoveringMarkers([longAxis, shortAxis], image)).toEqual({
+      space: 'image',
+      x0: 100,
+      y0: 110,
+      x1: 180,
+      y1: 210.5,
+    });
+    expect(boxCoveringMarkers([longAxis, shortAxis], image, 5)).toEqual({
+      space: 'image',
+      x0: 95,
+      y0: 105,
+      x1: 185,
+      y1: 215.5,
+    });
   });
 
   it('clamps to the image', () => {
@@ -39,7 +51,7 @@ describe('box interpolation between key slices', () => {
       { slice: 3, box: box(100, 100, 140, 140) },
     ];
     const out = interpolateSliceBoxes(keys, image);
-    expect(out.map((s) => s.slice)).toEqual([3, 4, 5, 6, 7]);
+    expect(out.map(s => s.slice)).toEqual([3, 4, 5, 6, 7]);
     expect(out[0].box).toBe(keys[1].box);
     expect(out[4].box).toBe(keys[0].box);
     expect(out[1].box).toEqual({ space: 'image', x0: 102.5, y0: 100, x1: 142.5, y1: 145 });
@@ -59,7 +71,7 @@ describe('box interpolation between key slices', () => {
       ],
       image,
     );
-    expect(out.map((s) => s.slice)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(out.map(s => s.slice)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(out[1].box).toEqual(lerpImageBox(a, b, 0.5, image));
     expect(out[4].box).toEqual({ space: 'image', x0: 15, y0: 5, x1: 35, y1: 20 });
     expect(interpolateSliceBoxes([{ slice: 4, box: a }], image)).toEqual([{ slice: 4, box: a }]);

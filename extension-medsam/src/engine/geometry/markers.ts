@@ -19,7 +19,9 @@ export interface ImageSegment {
  */
 export function boxCoveringMarkers(segments: readonly ImageSegment[], image: ImageSize, padPx = 0): ImageBox {
   if (segments.length === 0) {
-    throw new MedsamError('INVALID_BOX', 'No markers on this slice: draw the long and short axes first', { markers: 0 });
+    throw new MedsamError('INVALID_BOX', 'No markers on this slice: draw the long and short axes first', {
+      markers: 0,
+    });
   }
   let x0 = Infinity;
   let y0 = Infinity;
@@ -28,7 +30,9 @@ export function boxCoveringMarkers(segments: readonly ImageSegment[], image: Ima
   for (const { a, b } of segments) {
     for (const p of [a, b]) {
       if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) {
-        throw new MedsamError('INVALID_BOX', `Marker endpoint (${p.x}, ${p.y}) is not a finite point`, { point: [p.x, p.y] });
+        throw new MedsamError('INVALID_BOX', `Marker endpoint (${p.x}, ${p.y}) is not a finite point`, {
+          point: [p.x, p.y],
+        });
       }
       if (p.x < x0) x0 = p.x;
       if (p.x > x1) x1 = p.x;

@@ -9,7 +9,10 @@ import { checkMasks, type MaskShape } from './surface';
 export function dice(a: ArrayLike<number>, b: ArrayLike<number>, shape?: MaskShape): number {
   if (shape !== undefined) checkMasks(a, b, shape);
   else if (a.length !== b.length) {
-    throw new MedsamError('SHAPE_MISMATCH', `Masks have ${a.length} and ${b.length} voxels`, { lengthA: a.length, lengthB: b.length });
+    throw new MedsamError('SHAPE_MISMATCH', `Masks have ${a.length} and ${b.length} voxels`, {
+      lengthA: a.length,
+      lengthB: b.length,
+    });
   }
   let na = 0;
   let nb = 0;

@@ -69,22 +69,22 @@ export function squaredDistanceTransform(
   const z = new Float64Array(maxN + 1);
 
   const pass = (n: number, stride: number, s: number, lineStarts: (visit: (start: number) => void) => void) => {
-    lineStarts((start) => {
+    lineStarts(start => {
       for (let q = 0, i = start; q < n; q++, i += stride) f[q] = d[i];
       transform1d(f, n, s, out, v, z);
       for (let q = 0, i = start; q < n; q++, i += stride) d[i] = out[q];
     });
   };
   // axis 0: one line per (i1, i2)
-  pass(n0, n1 * n2, spacing[0], (visit) => {
+  pass(n0, n1 * n2, spacing[0], visit => {
     for (let i = 0; i < n1 * n2; i++) visit(i);
   });
   // axis 1: one line per (i0, i2)
-  pass(n1, n2, spacing[1], (visit) => {
+  pass(n1, n2, spacing[1], visit => {
     for (let a = 0; a < n0; a++) for (let c = 0; c < n2; c++) visit(a * n1 * n2 + c);
   });
   // axis 2: one line per (i0, i1), contiguous
-  pass(n2, 1, spacing[2], (visit) => {
+  pass(n2, 1, spacing[2], visit => {
     for (let r = 0; r < n0 * n1; r++) visit(r * n2);
   });
   return d;

@@ -48,7 +48,7 @@ describe('Dice and NSD parity with DeepMind surface-distance (algorithm) and MON
     ),
   );
 
-  it.each(meta.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+  it.each(meta.cases.map(c => [c.name, c] as const))('%s', (_name, c) => {
     const n = c.shape.reduce((p, q) => p * q, 1);
     const a = readMask(c.maskA, n);
     const b = readMask(c.maskB, n);
@@ -60,7 +60,13 @@ describe('Dice and NSD parity with DeepMind surface-distance (algorithm) and MON
     else expect(Math.abs(d - c.dice)).toBeLessThanOrEqual(1e-12);
 
     const t0 = performance.now();
-    const got = normalizedSurfaceDistances(a, b, shape, c.spacingMm, c.nsd.map((x) => x.tauMm));
+    const got = normalizedSurfaceDistances(
+      a,
+      b,
+      shape,
+      c.spacingMm,
+      c.nsd.map(x => x.tauMm),
+    );
     const ms = performance.now() - t0;
     const sd = surfaceDistances(a, b, shape, c.spacingMm);
     const sum = (x: Float64Array) => x.reduce((p, q) => p + q, 0);
@@ -133,16 +139,24 @@ describe('metrics behaviour', () => {
           const want = ((i - 1) * 2.5) ** 2 + ((j - 2) * 0.7) ** 2 + ((k - 3) * 1.1) ** 2;
           expect(d2[(i * 5 + j) * 6 + k]).toBeCloseTo(want, 10);
         }
-    expect(squaredDistanceTransform(new Uint8Array(8), [2, 2, 2], [1, 1, 1]).every((v) => v === Infinity)).toBe(true);
+    expect(squaredDistanceTransform(new Uint8Array(8), [2, 2, 2], [1, 1, 1]).every(v => v === Infinity)).toBe(true);
   });
 
   it('refuses mismatched shapes and bad spacing or tolerance', () => {
     const a = new Uint8Array(12);
     expect(() => dice(a, new Uint8Array(11))).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
-    expect(() => normalizedSurfaceDistance(a, a, [3, 5], [1, 1], 2)).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
-    expect(() => normalizedSurfaceDistance(a, a, [3, 4], [1, 1, 1], 2)).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
-    expect(() => normalizedSurfaceDistance(a, a, [3, 4], [0, 1], 2)).toThrow(expect.objectContaining({ code: 'INVALID_IMAGE' }));
-    expect(() => normalizedSurfaceDistance(a, a, [3, 4], [1, 1], -1)).toThrow(expect.objectContaining({ code: 'INVALID_IMAGE' }));
+    expect(() => normalizedSurfaceDistance(a, a, [3, 5], [1, 1], 2)).toThrow(
+      expect.objectContaining({ code: 'SHAPE_MISMATCH' }),
+    );
+    expect(() => normalizedSurfaceDistance(a, a, [3, 4], [1, 1, 1], 2)).toThrow(
+      expect.objectContaining({ code: 'SHAPE_MISMATCH' }),
+    );
+    expect(() => normalizedSurfaceDistance(a, a, [3, 4], [0, 1], 2)).toThrow(
+      expect.objectContaining({ code: 'INVALID_IMAGE' }),
+    );
+    expect(() => normalizedSurfaceDistance(a, a, [3, 4], [1, 1], -1)).toThrow(
+      expect.objectContaining({ code: 'INVALID_IMAGE' }),
+    );
   });
 });
 
@@ -152,14 +166,20 @@ describe('metrics speed', () => {
     // the CLI), so the parity timings above overstate the engine's cost; this times it as callers run it.
     const dir = mkdtempSync(join(tmpdir(), 'medsam-metrics-'));
     const engine = join(__dirname, '..');
-    for (const f of ['errors.ts', 'metrics/edt.ts', 'metrics/surface.ts', 'metrics/surfelNormals.ts', 'metrics/dice.ts']) {
+    for (const f of [
+      'errors.ts',
+      'metrics/edt.ts',
+      'metrics/surface.ts',
+      'metrics/surfelNormals.ts',
+      'metrics/dice.ts',
+    ]) {
       const js = ts.transpileModule(readFileSync(join(engine, f), 'utf8'), {
         compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
       }).outputText;
       mkdirSync(dirname(join(dir, f)), { recursive: true });
       writeFileSync(join(dir, f.replace(/\.ts$/, '.js')), js);
     }
-    const c = meta.cases.find((x) => x.shape.length === 3 && x.shape[0] === 20 && x.shape[1] === 512) as Case;
+    const c = meta.cases.find(x => x.shape.length === 3 && x.shape[0] === 20 && x.shape[1] === 512) as Case;
     const bench = `
       const { normalizedSurfaceDistances } = require(${JSON.stringify(join(dir, 'metrics/surface.js'))});
       const { dice } = require(${JSON.stringify(join(dir, 'metrics/dice.js'))});

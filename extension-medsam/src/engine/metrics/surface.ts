@@ -33,16 +33,24 @@ export interface SurfaceDistances {
 
 export function checkMasks(a: ArrayLike<number>, b: ArrayLike<number>, shape: MaskShape): number {
   if (shape.length !== 2 && shape.length !== 3) {
-    throw new MedsamError('SHAPE_MISMATCH', `Masks must be 2D or 3D, got shape [${(shape as readonly number[]).join(', ')}]`, {
-      shape,
-    });
+    throw new MedsamError(
+      'SHAPE_MISMATCH',
+      `Masks must be 2D or 3D, got shape [${(shape as readonly number[]).join(', ')}]`,
+      {
+        shape,
+      },
+    );
   }
   let n = 1;
   for (const s of shape) {
     if (!Number.isInteger(s) || s < 1) {
-      throw new MedsamError('SHAPE_MISMATCH', `Mask shape [${shape.join(', ')}] has a side that is not a positive integer`, {
-        shape,
-      });
+      throw new MedsamError(
+        'SHAPE_MISMATCH',
+        `Mask shape [${shape.join(', ')}] has a side that is not a positive integer`,
+        {
+          shape,
+        },
+      );
     }
     n *= s;
   }
@@ -64,8 +72,10 @@ function checkSpacing(spacingMm: readonly number[], shape: MaskShape): void {
       { spacingMm, shape },
     );
   }
-  if (!spacingMm.every((s) => Number.isFinite(s) && s > 0)) {
-    throw new MedsamError('INVALID_IMAGE', `Spacing [${spacingMm.join(', ')}] mm must be finite and positive`, { spacingMm });
+  if (!spacingMm.every(s => Number.isFinite(s) && s > 0)) {
+    throw new MedsamError('INVALID_IMAGE', `Spacing [${spacingMm.join(', ')}] mm must be finite and positive`, {
+      spacingMm,
+    });
   }
 }
 
@@ -113,7 +123,12 @@ interface Crop {
 function cornerCodes(a: ArrayLike<number>, b: ArrayLike<number>, shape: MaskShape): Crop | null {
   const is3d = shape.length === 3;
   const [N0, N1, N2] = is3d ? shape : [1, shape[0], shape[1]];
-  let lo0 = N0, lo1 = N1, lo2 = N2, hi0 = -1, hi1 = -1, hi2 = -1;
+  let lo0 = N0,
+    lo1 = N1,
+    lo2 = N2,
+    hi0 = -1,
+    hi1 = -1,
+    hi2 = -1;
   for (let i0 = 0, i = 0; i0 < N0; i0++) {
     for (let i1 = 0; i1 < N1; i1++) {
       for (let i2 = 0; i2 < N2; i2++, i++) {
@@ -130,8 +145,12 @@ function cornerCodes(a: ArrayLike<number>, b: ArrayLike<number>, shape: MaskShap
   }
   if (hi0 < 0) return null;
   // Crop with a zero margin of one voxel on every side: P[k+1][j+1][i+1] = mask[lo + (k, j, i)].
-  const c0 = hi0 - lo0 + 1, c1 = hi1 - lo1 + 1, c2 = hi2 - lo2 + 1;
-  const p0 = is3d ? c0 + 2 : 1, p1 = c1 + 2, p2 = c2 + 2;
+  const c0 = hi0 - lo0 + 1,
+    c1 = hi1 - lo1 + 1,
+    c2 = hi2 - lo2 + 1;
+  const p0 = is3d ? c0 + 2 : 1,
+    p1 = c1 + 2,
+    p2 = c2 + 2;
   const off0 = is3d ? 1 : 0;
   const pa = new Uint8Array(p0 * p1 * p2);
   const pb = new Uint8Array(p0 * p1 * p2);
@@ -146,21 +165,36 @@ function cornerCodes(a: ArrayLike<number>, b: ArrayLike<number>, shape: MaskShap
     }
   }
   // Corners: one more than voxels along each axis (a 2D mask keeps a single slice).
-  const d0 = is3d ? c0 + 1 : 1, d1 = c1 + 1, d2 = c2 + 1;
+  const d0 = is3d ? c0 + 1 : 1,
+    d1 = c1 + 1,
+    d2 = c2 + 1;
   const codesA = new Uint8Array(d0 * d1 * d2);
   const codesB = new Uint8Array(d0 * d1 * d2);
-  const s1 = p2, s0 = p1 * p2;
+  const s1 = p2,
+    s0 = p1 * p2;
   for (let k = 0, o = 0; k < d0; k++) {
     for (let j = 0; j < d1; j++) {
       for (let i = 0; i < d2; i++, o++) {
         const q = k * s0 + j * s1 + i; // P index of the corner's (-1, -1, -1) voxel
         if (is3d) {
           codesA[o] =
-            (pa[q] << 7) | (pa[q + 1] << 6) | (pa[q + s1] << 5) | (pa[q + s1 + 1] << 4) |
-            (pa[q + s0] << 3) | (pa[q + s0 + 1] << 2) | (pa[q + s0 + s1] << 1) | pa[q + s0 + s1 + 1];
+            (pa[q] << 7) |
+            (pa[q + 1] << 6) |
+            (pa[q + s1] << 5) |
+            (pa[q + s1 + 1] << 4) |
+            (pa[q + s0] << 3) |
+            (pa[q + s0 + 1] << 2) |
+            (pa[q + s0 + s1] << 1) |
+            pa[q + s0 + s1 + 1];
           codesB[o] =
-            (pb[q] << 7) | (pb[q + 1] << 6) | (pb[q + s1] << 5) | (pb[q + s1 + 1] << 4) |
-            (pb[q + s0] << 3) | (pb[q + s0 + 1] << 2) | (pb[q + s0 + s1] << 1) | pb[q + s0 + s1 + 1];
+            (pb[q] << 7) |
+            (pb[q + 1] << 6) |
+            (pb[q + s1] << 5) |
+            (pb[q + s1 + 1] << 4) |
+            (pb[q + s0] << 3) |
+            (pb[q + s0 + 1] << 2) |
+            (pb[q + s0 + s1] << 1) |
+            pb[q + s0 + s1 + 1];
         } else {
           codesA[o] = (pa[q] << 3) | (pa[q + 1] << 2) | (pa[q + s1] << 1) | pa[q + s1 + 1];
           codesB[o] = (pb[q] << 3) | (pb[q + 1] << 2) | (pb[q + s1] << 1) | pb[q + s1 + 1];
@@ -191,7 +225,9 @@ export function surfaceDistances(
   const spacing3: [number, number, number] = is3d
     ? [spacingMm[0], spacingMm[1], spacingMm[2]]
     : [1, spacingMm[0], spacingMm[1]];
-  const table = is3d ? surfaceAreaTable(spacing3[0], spacing3[1], spacing3[2]) : contourLengthTable(spacing3[1], spacing3[2]);
+  const table = is3d
+    ? surfaceAreaTable(spacing3[0], spacing3[1], spacing3[2])
+    : contourLengthTable(spacing3[1], spacing3[2]);
   const full = is3d ? 255 : 15;
   const { codesA, codesB, dims } = crop;
   const n = codesA.length;
@@ -248,7 +284,7 @@ export function normalizedSurfaceDistances(
   for (const m of sd.measureA) total += m;
   for (const m of sd.measureB) total += m;
   if (total === 0) return tausMm.map(() => 1);
-  return tausMm.map((tau) => {
+  return tausMm.map(tau => {
     let within = 0;
     for (let i = 0; i < sd.distancesAToB.length; i++) if (sd.distancesAToB[i] <= tau) within += sd.measureA[i];
     for (let i = 0; i < sd.distancesBToA.length; i++) if (sd.distancesBToA[i] <= tau) within += sd.measureB[i];

@@ -46,11 +46,15 @@ function outputMask(image: ImageSize, out?: Uint8Array): Uint8Array {
   const n = image.width * image.height;
   if (out === undefined) return new Uint8Array(n);
   if (out.length !== n) {
-    throw new MedsamError('SHAPE_MISMATCH', `Output mask has ${out.length} pixels, expected ${image.width}x${image.height}`, {
-      length: out.length,
-      width: image.width,
-      height: image.height,
-    });
+    throw new MedsamError(
+      'SHAPE_MISMATCH',
+      `Output mask has ${out.length} pixels, expected ${image.width}x${image.height}`,
+      {
+        length: out.length,
+        width: image.width,
+        height: image.height,
+      },
+    );
   }
   return out;
 }

@@ -57,7 +57,7 @@ describe('post-processing parity with PyTorch', () => {
   const report: string[] = [];
   afterAll(() => console.log(`post-processing vs PyTorch, differing pixels per case:\n${report.join('\n')}`));
 
-  it.each(meta.cases.map((c) => [`${c.profile} ${c.logits} ${c.height}x${c.width}`, c] as const))('%s', (_name, c) => {
+  it.each(meta.cases.map(c => [`${c.profile} ${c.logits} ${c.height}x${c.width}`, c] as const))('%s', (_name, c) => {
     if (!logitsCache.has(c.logits)) logitsCache.set(c.logits, readLogits(c.logits));
     const logits = logitsCache.get(c.logits) as Float32Array;
     const want = readMask(c.mask, c.height * c.width);
@@ -117,15 +117,15 @@ describe('post-processing behaviour', () => {
     const logits = new Float32Array(256 * 256).fill(-10);
     for (let i = 128 * 256; i < logits.length; i++) logits[i] = 10;
     const m = liteMedsamMaskFromLogits(logits, { width: 512, height: 256 });
-    expect(m.every((v) => v === 0)).toBe(true);
+    expect(m.every(v => v === 0)).toBe(true);
   });
 
   it('treats sigmoid(0) = 0.5 as outside and NaN as outside', () => {
     const zeros = new Float32Array(256 * 256);
-    expect(medsamMaskFromLogits(zeros, { width: 300, height: 200 }).every((v) => v === 0)).toBe(true);
-    expect(liteMedsamMaskFromLogits(zeros, { width: 300, height: 200 }).every((v) => v === 0)).toBe(true);
+    expect(medsamMaskFromLogits(zeros, { width: 300, height: 200 }).every(v => v === 0)).toBe(true);
+    expect(liteMedsamMaskFromLogits(zeros, { width: 300, height: 200 }).every(v => v === 0)).toBe(true);
     const nan = new Float32Array(256 * 256).fill(NaN);
-    expect(medsamMaskFromLogits(nan, { width: 30, height: 20 }).every((v) => v === 0)).toBe(true);
+    expect(medsamMaskFromLogits(nan, { width: 30, height: 20 }).every(v => v === 0)).toBe(true);
   });
 
   it('refuses logits of the wrong size and a wrong output buffer', () => {
@@ -169,7 +169,9 @@ describe('post-processing behaviour', () => {
     const res: Record<string, number> = JSON.parse(run.stdout);
     console.log(
       `post-processing time per mask, median of 31 (Node ${process.version}, separate process):\n` +
-        Object.entries(res).map(([k, v]) => `  ${k}: ${v.toFixed(2)} ms`).join('\n'),
+        Object.entries(res)
+          .map(([k, v]) => `  ${k}: ${v.toFixed(2)} ms`)
+          .join('\n'),
     );
     for (const [k, v] of Object.entries(res)) expect(v).toBeLessThan(k.endsWith('512x512') ? 50 : 150);
   });

@@ -18,12 +18,21 @@ export function numpyPairwiseSum(a: Float64Array, start = 0, n = a.length): numb
     return res;
   }
   if (n <= 128) {
-    const r = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]];
+    const r = [
+      a[start],
+      a[start + 1],
+      a[start + 2],
+      a[start + 3],
+      a[start + 4],
+      a[start + 5],
+      a[start + 6],
+      a[start + 7],
+    ];
     let i = 8;
     for (; i < n - (n % 8); i += 8) {
       for (let j = 0; j < 8; j++) r[j] += a[start + i + j];
     }
-    let res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    let res = r[0] + r[1] + (r[2] + r[3]) + (r[4] + r[5] + (r[6] + r[7]));
     for (; i < n; i++) res += a[start + i];
     return res;
   }
@@ -100,7 +109,13 @@ function correlateColumns(plane: Float64Array, rows: number, cols: number, kerne
  * ndimage skips an axis whose sigma is not above 1e-15, which is what makes the filter a no-op on an axis that is
  * being enlarged.
  */
-export function gaussianFilterPlane(plane: Float64Array, rows: number, cols: number, sigmaRows: number, sigmaCols: number): void {
+export function gaussianFilterPlane(
+  plane: Float64Array,
+  rows: number,
+  cols: number,
+  sigmaRows: number,
+  sigmaCols: number,
+): void {
   if (sigmaRows > 1e-15) correlateColumns(plane, rows, cols, gaussianKernel(sigmaRows));
   if (sigmaCols > 1e-15) correlateRows(plane, rows, cols, gaussianKernel(sigmaCols));
 }

@@ -1,5 +1,12 @@
 /** Preprocessing: DICOM pixel values -> the official uint8 image -> the encoder input of a preprocessing profile. */
-export type { CtWindowName, IntensityOptions, PixelArray, PreprocessResult, SliceImage, WindowWidthLevel } from './types';
+export type {
+  CtWindowName,
+  IntensityOptions,
+  PixelArray,
+  PreprocessResult,
+  SliceImage,
+  WindowWidthLevel,
+} from './types';
 export type { Uint8Image, SplineResizeStats, ResizedPlanes } from './resize-spline';
 export type { PixelDataDescription } from './pixels';
 export type { ResolvedIntensity } from './intensity';

@@ -43,7 +43,10 @@ export const PERCENTILE_MODALITIES: ReadonlySet<string> = new Set([
 export type ResolvedIntensity = Exclude<IntensityOptions, { kind: 'auto' }>;
 
 /** Picks the normalisation 'auto' stands for, from the number of samples and the DICOM Modality. */
-export function resolveIntensity(options: IntensityOptions, image: Pick<SliceImage, 'samplesPerPixel' | 'modality'>): ResolvedIntensity {
+export function resolveIntensity(
+  options: IntensityOptions,
+  image: Pick<SliceImage, 'samplesPerPixel' | 'modality'>,
+): ResolvedIntensity {
   if (options.kind !== 'auto') return options;
   if (image.samplesPerPixel === 3) return { kind: 'unchanged-if-8bit' };
   const modality = (image.modality ?? '').trim().toUpperCase();
@@ -211,7 +214,7 @@ function numpyPercentiles(values: ModalityValues, include: (v: number) => boolea
   let n = 0;
   for (let i = 0; i < values.count; i++) if (include(values.at(i))) n++;
   if (n === 0) return percentiles.map(() => NaN);
-  const plans = percentiles.map((p) => {
+  const plans = percentiles.map(p => {
     const q = p / 100;
     const vi = (n - 1) * q;
     let prev = Math.floor(vi);
@@ -221,7 +224,7 @@ function numpyPercentiles(values: ModalityValues, include: (v: number) => boolea
     // numpy computes gamma against the adjusted index; with prev === next the value does not depend on it.
     return { vi, prev, next, gamma: vi - prev };
   });
-  const ks = plans.flatMap((p) => [p.prev, p.next]);
+  const ks = plans.flatMap(p => [p.prev, p.next]);
   const stats = orderStatistics(values, include, ks);
   return plans.map((p, idx) => {
     const a = stats[2 * idx];
@@ -248,9 +251,13 @@ function interleavePlanar(pixels: Uint8Array, area: number): Uint8Array {
 function windowOf(window: CtWindowName | WindowWidthLevel): WindowWidthLevel {
   const w = typeof window === 'string' ? CT_WINDOWS[window] : window;
   if (!w || !Number.isFinite(w.width) || !Number.isFinite(w.level) || !(w.width > 0)) {
-    throw new MedsamError('INVALID_IMAGE', `CT window ${JSON.stringify(window)} is not valid: width must be a positive number and level finite`, {
-      window: typeof window === 'string' ? window : { ...window },
-    });
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      `CT window ${JSON.stringify(window)} is not valid: width must be a positive number and level finite`,
+      {
+        window: typeof window === 'string' ? window : { ...window },
+      },
+    );
   }
   return w;
 }
@@ -285,14 +292,18 @@ export function normaliseIntensity(slice: SliceImage, options: IntensityOptions)
         }
       }
       const span = hi - lo;
-      for (let i = 0; i < values.count; i++) data[i] = numpyUint8(((clip(values.at(i), lower, upper) - lo) / span) * 255.0);
+      for (let i = 0; i < values.count; i++)
+        data[i] = numpyUint8(((clip(values.at(i), lower, upper) - lo) / span) * 255.0);
       return result;
     }
     case 'percentile': {
       const lowerP = resolved.lowerPercentile ?? 0.5;
       const upperP = resolved.upperPercentile ?? 99.5;
       if (!(lowerP >= 0 && upperP <= 100 && lowerP <= upperP)) {
-        throw new MedsamError('INVALID_IMAGE', `percentiles ${lowerP}..${upperP} are not within 0..100 in order`, { lowerP, upperP });
+        throw new MedsamError('INVALID_IMAGE', `percentiles ${lowerP}..${upperP} are not within 0..100 in order`, {
+          lowerP,
+          upperP,
+        });
       }
       const nonzero = resolved.percentileOf === 'nonzero';
       // The official 3-D script ranks image_data[image_data > 0]: negative values are left out as well as zeros.
@@ -318,7 +329,10 @@ export function normaliseIntensity(slice: SliceImage, options: IntensityOptions)
     case 'min-max': {
       if (resolved.kind === 'unchanged-if-8bit' && isPlainUint8(image)) {
         // 8-bit samples without rescaling are within 0..255 by type: the image is its own uint8 image.
-        result.data = image.samplesPerPixel === 3 && image.planar ? interleavePlanar(image.pixels, image.rows * image.columns) : image.pixels.slice();
+        result.data =
+          image.samplesPerPixel === 3 && image.planar
+            ? interleavePlanar(image.pixels, image.rows * image.columns)
+            : image.pixels.slice();
         return result;
       }
       const { min, max } = minMax(values);

@@ -74,7 +74,14 @@ function compare(caseId: string, stage: string, actual: Uint8Array, expected: Ex
  * run of the public function checks both the resize and the float conversion. A value outside the table (or padding
  * that is not 0) becomes 256, which no expected value equals.
  */
-function uint8FromInput(input: Float32Array, size: number, rows: number, columns: number, table: number[], min: number): Uint8Array {
+function uint8FromInput(
+  input: Float32Array,
+  size: number,
+  rows: number,
+  columns: number,
+  table: number[],
+  min: number,
+): Uint8Array {
   const level = new Map<number, number>();
   table.forEach((v, i) => level.set(v, min + i));
   const area = size * size;
@@ -121,7 +128,12 @@ function runCase(c: FixtureCase): void {
     expect(result.inputSize).toBe(1024);
     expect(result.original).toEqual({ rows: slice.rows, columns: slice.columns });
     expect(result.resized).toEqual({ rows: 1024, columns: 1024 });
-    compare(c.id, 'medsam 1024 (uint8)', uint8FromInput(result.input, 1024, 1024, 1024, medsam.table!, medsam.min), medsam);
+    compare(
+      c.id,
+      'medsam 1024 (uint8)',
+      uint8FromInput(result.input, 1024, 1024, 1024, medsam.table!, medsam.min),
+      medsam,
+    );
   }
 
   const lite = c.expected['litemedsam-256-longest-pad'];
@@ -130,19 +142,26 @@ function runCase(c: FixtureCase): void {
     expect([result.resized.rows, result.resized.columns, 3]).toEqual(lite.shape);
     expect(result.scale).toEqual({ x: lite.scale, y: lite.scale });
     const { rows, columns } = result.resized;
-    compare(c.id, 'litemedsam 256 (uint8)', uint8FromInput(result.input, 256, rows, columns, lite.table!, lite.min), lite);
+    compare(
+      c.id,
+      'litemedsam 256 (uint8)',
+      uint8FromInput(result.input, 256, rows, columns, lite.table!, lite.min),
+      lite,
+    );
   }
 }
 
 describe('preprocessing parity with the official Python steps', () => {
   afterAll(() => {
     const lines = figures.map(
-      (f) => `${f.caseId.padEnd(34)} ${f.stage.padEnd(20)} ${f.how.padEnd(24)} compared ${String(f.compared).padStart(8)}  max|diff| ${f.maxDiff}  differing ${(f.differing / Math.max(1, f.compared)).toExponential(2)}`,
+      f =>
+        `${f.caseId.padEnd(34)} ${f.stage.padEnd(20)} ${f.how.padEnd(24)} compared ${String(f.compared).padStart(8)}  max|diff| ${f.maxDiff}  differing ${(f.differing / Math.max(1, f.compared)).toExponential(2)}`,
     );
     console.log(`preprocessing parity (reference: ${JSON.stringify(manifest.versions)})\n${lines.join('\n')}`);
   });
 
   for (const c of manifest.cases) {
-    test(`${c.id} (${c.input.rows}x${c.input.columns}x${c.input.samplesPerPixel} ${c.input.dtype}, ${c.intensity.kind})`, () => runCase(c));
+    test(`${c.id} (${c.input.rows}x${c.input.columns}x${c.input.samplesPerPixel} ${c.input.dtype}, ${c.intensity.kind})`, () =>
+      runCase(c));
   }
 });

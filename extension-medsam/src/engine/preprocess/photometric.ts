@@ -34,7 +34,11 @@ export function asMonochrome2(image: SliceImage): SliceImage {
   if (!isMonochrome1(image)) return image;
   const [min, max] = image.pixelValueRange ?? ownRange(image.pixels);
   if (!(Number.isFinite(min) && Number.isFinite(max) && min <= max)) {
-    throw new MedsamError('INVALID_IMAGE', `pixel value range ${String(min)}..${String(max)} of a MONOCHROME1 slice is not a range`, { min, max });
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      `pixel value range ${String(min)}..${String(max)} of a MONOCHROME1 slice is not a range`,
+      { min, max },
+    );
   }
   const pivot = min + max;
   const src = image.pixels;

@@ -19,7 +19,13 @@ function errorOf(fn: () => void): MedsamError {
 describe('decodeNativePixelData', () => {
   test('16-bit signed little endian', () => {
     const bytes = new Uint8Array([0x18, 0xfc, 0xe8, 0x03]); // -1000, 1000
-    const out = decodeNativePixelData(bytes, { rows: 1, columns: 2, samplesPerPixel: 1, bitsAllocated: 16, pixelRepresentation: 1 });
+    const out = decodeNativePixelData(bytes, {
+      rows: 1,
+      columns: 2,
+      samplesPerPixel: 1,
+      bitsAllocated: 16,
+      pixelRepresentation: 1,
+    });
     expect(out).toBeInstanceOf(Int16Array);
     expect(Array.from(out)).toEqual([-1000, 1000]);
   });
@@ -27,29 +33,75 @@ describe('decodeNativePixelData', () => {
   test('12 bits stored in 16: bits above are ignored and the sign is extended from bit 11', () => {
     // 0xF800 | 0x0FFF = stored -1 with garbage in the high nibble; 0x0800 = -2048; 0x07FF = 2047
     const bytes = new Uint8Array([0xff, 0xff, 0x00, 0x08, 0xff, 0x07]);
-    const signed = decodeNativePixelData(bytes, { rows: 1, columns: 3, samplesPerPixel: 1, bitsAllocated: 16, bitsStored: 12, pixelRepresentation: 1 });
+    const signed = decodeNativePixelData(bytes, {
+      rows: 1,
+      columns: 3,
+      samplesPerPixel: 1,
+      bitsAllocated: 16,
+      bitsStored: 12,
+      pixelRepresentation: 1,
+    });
     expect(Array.from(signed)).toEqual([-1, -2048, 2047]);
-    const unsigned = decodeNativePixelData(bytes, { rows: 1, columns: 3, samplesPerPixel: 1, bitsAllocated: 16, bitsStored: 12, pixelRepresentation: 0 });
+    const unsigned = decodeNativePixelData(bytes, {
+      rows: 1,
+      columns: 3,
+      samplesPerPixel: 1,
+      bitsAllocated: 16,
+      bitsStored: 12,
+      pixelRepresentation: 0,
+    });
     expect(unsigned).toBeInstanceOf(Uint16Array);
     expect(Array.from(unsigned)).toEqual([4095, 2048, 2047]);
   });
 
   test('8-bit signed and unsigned, RGB keeps its sample order', () => {
     const bytes = new Uint8Array([0, 127, 128, 255, 1, 2]);
-    expect(Array.from(decodeNativePixelData(bytes, { rows: 1, columns: 2, samplesPerPixel: 3, bitsAllocated: 8, pixelRepresentation: 0 }))).toEqual([
-      0, 127, 128, 255, 1, 2,
-    ]);
-    expect(Array.from(decodeNativePixelData(bytes, { rows: 2, columns: 3, samplesPerPixel: 1, bitsAllocated: 8, pixelRepresentation: 1 }))).toEqual([
-      0, 127, -128, -1, 1, 2,
-    ]);
+    expect(
+      Array.from(
+        decodeNativePixelData(bytes, {
+          rows: 1,
+          columns: 2,
+          samplesPerPixel: 3,
+          bitsAllocated: 8,
+          pixelRepresentation: 0,
+        }),
+      ),
+    ).toEqual([0, 127, 128, 255, 1, 2]);
+    expect(
+      Array.from(
+        decodeNativePixelData(bytes, {
+          rows: 2,
+          columns: 3,
+          samplesPerPixel: 1,
+          bitsAllocated: 8,
+          pixelRepresentation: 1,
+        }),
+      ),
+    ).toEqual([0, 127, -128, -1, 1, 2]);
   });
 
   test('too few bytes and unsupported depths are INVALID_IMAGE', () => {
-    expect(errorOf(() => decodeNativePixelData(new Uint8Array(3), { rows: 1, columns: 2, samplesPerPixel: 1, bitsAllocated: 16, pixelRepresentation: 0 })).code).toBe(
-      'INVALID_IMAGE',
-    );
     expect(
-      errorOf(() => decodeNativePixelData(new Uint8Array(8), { rows: 1, columns: 2, samplesPerPixel: 1, bitsAllocated: 32 as 16, pixelRepresentation: 0 })).code,
+      errorOf(() =>
+        decodeNativePixelData(new Uint8Array(3), {
+          rows: 1,
+          columns: 2,
+          samplesPerPixel: 1,
+          bitsAllocated: 16,
+          pixelRepresentation: 0,
+        }),
+      ).code,
+    ).toBe('INVALID_IMAGE');
+    expect(
+      errorOf(() =>
+        decodeNativePixelData(new Uint8Array(8), {
+          rows: 1,
+          columns: 2,
+          samplesPerPixel: 1,
+          bitsAllocated: 32 as 16,
+          pixelRepresentation: 0,
+        }),
+      ).code,
     ).toBe('INVALID_IMAGE');
   });
 });
@@ -85,18 +137,25 @@ describe('validateSliceImage', () => {
     const e = errorOf(() => validateSliceImage({ rows: 16384, columns: 16384, samplesPerPixel: 1, pixels: fake }));
     expect(e.code).toBe('IMAGE_SIZE_UNSUPPORTED');
     expect(e.message).toContain('8192');
-    expect(errorOf(() => validateSliceImage({ rows: 8193, columns: 16, samplesPerPixel: 1, pixels: new Int16Array(8193 * 16) })).code).toBe(
+    expect(
+      errorOf(() =>
+        validateSliceImage({ rows: 8193, columns: 16, samplesPerPixel: 1, pixels: new Int16Array(8193 * 16) }),
+      ).code,
+    ).toBe('IMAGE_SIZE_UNSUPPORTED');
+    const rgb = { length: 8192 * 8192 * 3 } as unknown as Uint8Array;
+    expect(errorOf(() => validateSliceImage({ rows: 8192, columns: 8192, samplesPerPixel: 3, pixels: rgb })).code).toBe(
       'IMAGE_SIZE_UNSUPPORTED',
     );
-    const rgb = { length: 8192 * 8192 * 3 } as unknown as Uint8Array;
-    expect(errorOf(() => validateSliceImage({ rows: 8192, columns: 8192, samplesPerPixel: 3, pixels: rgb })).code).toBe('IMAGE_SIZE_UNSUPPORTED');
   });
 
   test('a pixel array of the wrong length is INVALID_IMAGE', () => {
     const e = errorOf(() => validateSliceImage(grey(10, 10, new Int16Array(99))));
     expect(e.code).toBe('INVALID_IMAGE');
     expect(e.details).toMatchObject({ length: 99, expected: 100 });
-    expect(errorOf(() => validateSliceImage({ rows: 10, columns: 10, samplesPerPixel: 3, pixels: new Uint8Array(100) })).code).toBe('INVALID_IMAGE');
+    expect(
+      errorOf(() => validateSliceImage({ rows: 10, columns: 10, samplesPerPixel: 3, pixels: new Uint8Array(100) }))
+        .code,
+    ).toBe('INVALID_IMAGE');
   });
 
   test('non-finite rescale parameters and unsupported sample counts are INVALID_IMAGE', () => {

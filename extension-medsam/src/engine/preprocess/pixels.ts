@@ -39,11 +39,17 @@ export function decodeNativePixelData(bytes: Uint8Array, d: PixelDataDescription
   const count = d.rows * d.columns * d.samplesPerPixel;
   const bytesPerSample = d.bitsAllocated / 8;
   if (d.bitsAllocated !== 8 && d.bitsAllocated !== 16) {
-    throw new MedsamError('INVALID_IMAGE', `BitsAllocated ${String(d.bitsAllocated)} is not supported (8 or 16 only)`, { bitsAllocated: d.bitsAllocated });
+    throw new MedsamError('INVALID_IMAGE', `BitsAllocated ${String(d.bitsAllocated)} is not supported (8 or 16 only)`, {
+      bitsAllocated: d.bitsAllocated,
+    });
   }
   const bitsStored = d.bitsStored ?? d.bitsAllocated;
   if (!Number.isInteger(bitsStored) || bitsStored < 1 || bitsStored > d.bitsAllocated) {
-    throw new MedsamError('INVALID_IMAGE', `BitsStored ${String(bitsStored)} does not fit BitsAllocated ${d.bitsAllocated}`, { bitsStored });
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      `BitsStored ${String(bitsStored)} does not fit BitsAllocated ${d.bitsAllocated}`,
+      { bitsStored },
+    );
   }
   if (bytes.length < count * bytesPerSample) {
     throw new MedsamError(
@@ -56,7 +62,13 @@ export function decodeNativePixelData(bytes: Uint8Array, d: PixelDataDescription
   const mask = (1 << bitsStored) - 1;
   const signBit = 1 << (bitsStored - 1);
   const out: PixelArray =
-    d.bitsAllocated === 8 ? (signed ? new Int8Array(count) : new Uint8Array(count)) : signed ? new Int16Array(count) : new Uint16Array(count);
+    d.bitsAllocated === 8
+      ? signed
+        ? new Int8Array(count)
+        : new Uint8Array(count)
+      : signed
+        ? new Int16Array(count)
+        : new Uint16Array(count);
   for (let i = 0; i < count; i++) {
     let v = bytesPerSample === 1 ? bytes[i] : bytes[2 * i] | (bytes[2 * i + 1] << 8);
     // Bits above BitsStored may hold overlay data or garbage; only the stored bits are the value.
@@ -74,13 +86,22 @@ export function decodeNativePixelData(bytes: Uint8Array, d: PixelDataDescription
 export function validateSliceImage(image: SliceImage): void {
   const { rows, columns, samplesPerPixel, pixels } = image;
   if (!Number.isInteger(rows) || !Number.isInteger(columns) || rows < 0 || columns < 0) {
-    throw new MedsamError('INVALID_IMAGE', `rows and columns must be non-negative integers, got ${String(rows)}x${String(columns)}`, { rows, columns });
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      `rows and columns must be non-negative integers, got ${String(rows)}x${String(columns)}`,
+      { rows, columns },
+    );
   }
   if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
-    throw new MedsamError('INVALID_IMAGE', `samplesPerPixel ${String(samplesPerPixel)} is not supported (1 or 3)`, { samplesPerPixel });
+    throw new MedsamError('INVALID_IMAGE', `samplesPerPixel ${String(samplesPerPixel)} is not supported (1 or 3)`, {
+      samplesPerPixel,
+    });
   }
   if (rows < 2 || columns < 2) {
-    throw new MedsamError('IMAGE_SIZE_UNSUPPORTED', `image is ${rows}x${columns}; at least 2x2 pixels are needed`, { rows, columns });
+    throw new MedsamError('IMAGE_SIZE_UNSUPPORTED', `image is ${rows}x${columns}; at least 2x2 pixels are needed`, {
+      rows,
+      columns,
+    });
   }
   if (rows > MAX_IMAGE_SIDE || columns > MAX_IMAGE_SIDE || rows * columns * samplesPerPixel > MAX_IMAGE_SAMPLES) {
     throw new MedsamError(
@@ -91,15 +112,23 @@ export function validateSliceImage(image: SliceImage): void {
   }
   const expected = rows * columns * samplesPerPixel;
   if (pixels.length !== expected) {
-    throw new MedsamError('INVALID_IMAGE', `pixel array has ${pixels.length} samples; ${rows}x${columns}x${samplesPerPixel} needs ${expected}`, {
-      length: pixels.length,
-      expected,
-    });
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      `pixel array has ${pixels.length} samples; ${rows}x${columns}x${samplesPerPixel} needs ${expected}`,
+      {
+        length: pixels.length,
+        expected,
+      },
+    );
   }
   const slope = image.rescaleSlope ?? 1;
   const intercept = image.rescaleIntercept ?? 0;
   if (!Number.isFinite(slope) || !Number.isFinite(intercept)) {
-    throw new MedsamError('INVALID_IMAGE', `rescale slope ${String(slope)} and intercept ${String(intercept)} must be finite`, { slope, intercept });
+    throw new MedsamError(
+      'INVALID_IMAGE',
+      `rescale slope ${String(slope)} and intercept ${String(intercept)} must be finite`,
+      { slope, intercept },
+    );
   }
   if (pixels instanceof Float32Array) {
     for (let i = 0; i < pixels.length; i++) {

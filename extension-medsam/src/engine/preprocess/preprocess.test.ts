@@ -7,7 +7,8 @@ import type { SliceImage } from './types';
 
 function gradient(rows: number, columns: number): SliceImage {
   const pixels = new Int16Array(rows * columns);
-  for (let y = 0; y < rows; y++) for (let x = 0; x < columns; x++) pixels[y * columns + x] = -1000 + ((x * 7 + y * 3) % 1400);
+  for (let y = 0; y < rows; y++)
+    for (let x = 0; x < columns; x++) pixels[y * columns + x] = -1000 + ((x * 7 + y * 3) % 1400);
   return { rows, columns, samplesPerPixel: 1, pixels, modality: 'CT' };
 }
 
@@ -40,13 +41,18 @@ describe('preprocessForModel', () => {
     expect(r.scale).toEqual({ x: 256 / 300, y: 256 / 300 });
     const area = 256 * 256;
     let padding = 0;
-    for (let c = 0; c < 3; c++) for (let y = 0; y < 256; y++) for (let x = 171; x < 256; x++) padding += Math.abs(r.input[c * area + y * 256 + x]);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < 256; y++)
+        for (let x = 171; x < 256; x++) padding += Math.abs(r.input[c * area + y * 256 + x]);
     expect(padding).toBe(0);
     expect(range(r.input.subarray(0, area))).toEqual({ min: 0, max: 1 });
   });
 
   test('a grey slice gives the same input as the same slice given as RGB (grey repeated to 3 channels)', () => {
-    const grey = preprocessUint8Image({ rows: 37, columns: 53, channels: 1, data: Uint8Array.from({ length: 37 * 53 }, (_, i) => (i * 37) % 256) }, 'medsam-1024-stretch');
+    const grey = preprocessUint8Image(
+      { rows: 37, columns: 53, channels: 1, data: Uint8Array.from({ length: 37 * 53 }, (_, i) => (i * 37) % 256) },
+      'medsam-1024-stretch',
+    );
     const rgbData = new Uint8Array(37 * 53 * 3);
     for (let i = 0; i < 37 * 53; i++) rgbData[3 * i] = rgbData[3 * i + 1] = rgbData[3 * i + 2] = (i * 37) % 256;
     const rgb = preprocessUint8Image({ rows: 37, columns: 53, channels: 3, data: rgbData }, 'medsam-1024-stretch');
@@ -92,7 +98,10 @@ describe('preprocessForModel', () => {
     const side = 8192;
     const pixels = new Uint16Array(side * side);
     for (let y = 0; y < side; y++) pixels.fill((y * 5) % 4096, y * side, y * side + (y % 2 === 0 ? side : side / 2));
-    const r = preprocessForModel({ rows: side, columns: side, samplesPerPixel: 1, pixels, modality: 'MG' }, 'medsam-1024-stretch');
+    const r = preprocessForModel(
+      { rows: side, columns: side, samplesPerPixel: 1, pixels, modality: 'MG' },
+      'medsam-1024-stretch',
+    );
     expect(r.input.length).toBe(3 * 1024 * 1024);
     expect(r.original).toEqual({ rows: side, columns: side });
     expect(range(r.input)).toEqual({ min: 0, max: 1 });

@@ -18,7 +18,11 @@ export const MEDSAM_INPUT_SIZE = 1024;
 export const LITEMEDSAM_INPUT_SIZE = 256;
 
 /** Validates the slice, normalises its intensities and builds the encoder input for the profile. */
-export function preprocessForModel(image: SliceImage, profile: PreprocessingProfileId, intensity: IntensityOptions = { kind: 'auto' }): PreprocessResult {
+export function preprocessForModel(
+  image: SliceImage,
+  profile: PreprocessingProfileId,
+  intensity: IntensityOptions = { kind: 'auto' },
+): PreprocessResult {
   validateSliceImage(image);
   return preprocessUint8Image(normaliseIntensity(image, intensity), profile);
 }
@@ -31,7 +35,9 @@ export function preprocessUint8Image(image: Uint8Image, profile: PreprocessingPr
     case 'litemedsam-256-longest-pad':
       return liteMedsamInput(image);
     default:
-      throw new MedsamError('INVALID_MANIFEST', `unknown preprocessing profile ${JSON.stringify(profile)}`, { profile });
+      throw new MedsamError('INVALID_MANIFEST', `unknown preprocessing profile ${JSON.stringify(profile)}`, {
+        profile,
+      });
   }
 }
 

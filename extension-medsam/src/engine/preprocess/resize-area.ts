@@ -39,13 +39,24 @@ function saturateInt16(v: number): number {
 }
 
 /** The output size LiteMedSAM's resize_longest_side asks for: int(side * (target / longest) + 0.5). */
-export function longestSideSize(rows: number, columns: number, target: number): { rows: number; columns: number; scale: number } {
+export function longestSideSize(
+  rows: number,
+  columns: number,
+  target: number,
+): { rows: number; columns: number; scale: number } {
   const scale = (target * 1.0) / Math.max(rows, columns);
   return { rows: Math.trunc(rows * scale + 0.5), columns: Math.trunc(columns * scale + 0.5), scale };
 }
 
 /** cv2.resize(src, (outColumns, outRows), interpolation=cv2.INTER_AREA) for uint8 with `channels` interleaved. */
-export function resizeAreaUint8(src: Uint8Array, rows: number, columns: number, channels: number, outRows: number, outColumns: number): Uint8Array {
+export function resizeAreaUint8(
+  src: Uint8Array,
+  rows: number,
+  columns: number,
+  channels: number,
+  outRows: number,
+  outColumns: number,
+): Uint8Array {
   if (rows === outRows && columns === outColumns) return src.slice();
   const invScaleX = outColumns / columns;
   const invScaleY = outRows / rows;
@@ -63,7 +74,16 @@ export function resizeAreaUint8(src: Uint8Array, rows: number, columns: number, 
 }
 
 /** resizeAreaFast_: integer shrink factors on both axes. */
-function areaFast(src: Uint8Array, rows: number, columns: number, cn: number, outRows: number, outColumns: number, sx: number, sy: number): Uint8Array {
+function areaFast(
+  src: Uint8Array,
+  rows: number,
+  columns: number,
+  cn: number,
+  outRows: number,
+  outColumns: number,
+  sx: number,
+  sy: number,
+): Uint8Array {
   const dst = new Uint8Array(outRows * outColumns * cn);
   const area = sx * sy;
   const scale = f32(1 / area);
@@ -157,7 +177,16 @@ function areaTable(ssize: number, dsize: number, cn: number, scale: number): Dec
 }
 
 /** ResizeArea_Invoker<uchar, float>: shrink by non-integer factors, all sums in float32. */
-function areaGeneric(src: Uint8Array, rows: number, columns: number, cn: number, outRows: number, outColumns: number, scaleX: number, scaleY: number): Uint8Array {
+function areaGeneric(
+  src: Uint8Array,
+  rows: number,
+  columns: number,
+  cn: number,
+  outRows: number,
+  outColumns: number,
+  scaleX: number,
+  scaleY: number,
+): Uint8Array {
   const dst = new Uint8Array(outRows * outColumns * cn);
   const xt = areaTable(columns, outColumns, cn, scaleX);
   const yt = areaTable(rows, outRows, 1, scaleY);

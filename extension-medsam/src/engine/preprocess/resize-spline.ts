@@ -162,7 +162,7 @@ function axisTable(inLength: number, outLength: number): AxisTable {
 }
 
 /** The channel axis (length 3, zoom 1): output channel c reads these prefiltered channels with these weights. */
-const CHANNEL_TAPS = Int32Array.from([0, 1, 2].flatMap((c) => [0, 1, 2, 3].map((t) => mirrorIndex(c - 1 + t, 3))));
+const CHANNEL_TAPS = Int32Array.from([0, 1, 2].flatMap(c => [0, 1, 2, 3].map(t => mirrorIndex(c - 1 + t, 3))));
 const CHANNEL_WEIGHTS = (() => {
   const w = new Float64Array(12);
   for (let c = 0; c < 3; c++) cubicWeights(c, w, c * 4);
@@ -194,7 +194,14 @@ function coefficientPlanes(image: Uint8Image, outRows: number, outCols: number):
 }
 
 /** Horizontal pass of the fast interpolation, for the input rows that some output row reads. */
-function interpolateRows(plane: Float64Array, rows: number, columns: number, xs: AxisTable, outCols: number, needed: Uint8Array): Float64Array {
+function interpolateRows(
+  plane: Float64Array,
+  rows: number,
+  columns: number,
+  xs: AxisTable,
+  outCols: number,
+  needed: Uint8Array,
+): Float64Array {
   const tmp = new Float64Array(rows * outCols);
   const { index, weight } = xs;
   for (let r = 0; r < rows; r++) {
@@ -319,7 +326,15 @@ function uint8Range(data: Uint8Array): { lo: number; hi: number } {
  * Samples whose value is within AMBIGUITY of an integer that the truncation could land on either side of are not
  * written; their indices are returned for the exact path.
  */
-function interpolateColumns(tmp: Float64Array, ys: AxisTable, outRows: number, outCols: number, lo: number, hi: number, target: Uint8Array): number[] {
+function interpolateColumns(
+  tmp: Float64Array,
+  ys: AxisTable,
+  outRows: number,
+  outCols: number,
+  lo: number,
+  hi: number,
+  target: Uint8Array,
+): number[] {
   const ambiguous: number[] = [];
   const { index, weight } = ys;
   for (let j = 0; j < outRows; j++) {
@@ -352,7 +367,12 @@ function interpolateColumns(tmp: Float64Array, ys: AxisTable, outRows: number, o
  * Resizes to outRows x outCols as MedSAM's skimage call does (for a grey image, the call on the image repeated to
  * three channels, whose channels can differ by one grey level in flat regions, as in the official code).
  */
-export function resizeSplineUint8(image: Uint8Image, outRows: number, outCols: number, stats?: SplineResizeStats): ResizedPlanes {
+export function resizeSplineUint8(
+  image: Uint8Image,
+  outRows: number,
+  outCols: number,
+  stats?: SplineResizeStats,
+): ResizedPlanes {
   const { rows, columns, channels, data } = image;
   const size = outRows * outCols;
   if (stats) stats.exactSamples = 0;

@@ -20,7 +20,7 @@ describe('EmbeddingCache', () => {
     c.set('m', 'c', emb(4));
     c.get('m', 'a'); // a is now the most recent
     c.set('m', 'd', emb(4));
-    expect(['a', 'b', 'c', 'd'].map((k) => c.has('m', k))).toEqual([true, false, true, true]);
+    expect(['a', 'b', 'c', 'd'].map(k => c.has('m', k))).toEqual([true, false, true, true]);
     expect(c.bytesUsed).toBe(48);
   });
 

@@ -36,7 +36,8 @@ export class EmbeddingCache {
   private lastWidened: { stored: StoredEmbedding; data: Float32Array } | null = null;
 
   constructor(options: EmbeddingCacheOptions) {
-    if (!(options.maxBytes >= 0)) throw new RangeError(`embedding cache budget must be >= 0 bytes, got ${options.maxBytes}`);
+    if (!(options.maxBytes >= 0))
+      throw new RangeError(`embedding cache budget must be >= 0 bytes, got ${options.maxBytes}`);
     this.maxBytes = options.maxBytes;
     this.storage = options.storage ?? 'fp32';
   }

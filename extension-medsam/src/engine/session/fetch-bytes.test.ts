@@ -13,7 +13,8 @@ function streamingFetch(chunks: number[][], contentLength?: number) {
         controller.close();
       },
     });
-    const headers: Record<string, string> = contentLength === undefined ? {} : { 'content-length': String(contentLength) };
+    const headers: Record<string, string> =
+      contentLength === undefined ? {} : { 'content-length': String(contentLength) };
     return new Response(body, { status: 200, headers });
   };
   return { fetchFn, urls };

@@ -23,9 +23,13 @@ export interface DownloadTimeouts {
 }
 
 /** A minute without a byte is a stalled server; half an hour is a 360 MB encoder at about 1.6 Mbit/s. */
-export const DEFAULT_DOWNLOAD_TIMEOUTS: Readonly<Required<DownloadTimeouts>> = Object.freeze({ idleTimeoutMs: 60_000, timeoutMs: 30 * 60_000 });
+export const DEFAULT_DOWNLOAD_TIMEOUTS: Readonly<Required<DownloadTimeouts>> = Object.freeze({
+  idleTimeoutMs: 60_000,
+  timeoutMs: 30 * 60_000,
+});
 
-const positive = (ms: number | undefined, fallback: number): number => (typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : fallback);
+const positive = (ms: number | undefined, fallback: number): number =>
+  typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : fallback;
 
 /**
  * The time limits of one download: race() rejects with a MODEL_UNAVAILABLE naming the URL once the idle or the
@@ -44,14 +48,23 @@ class DownloadDeadline {
     private readonly loaded: () => number,
   ) {
     this.expired = new Promise<never>((_, reject) => {
-      this.fail = (e) => {
+      this.fail = e => {
         reject(e);
         this.controller.abort(e);
       };
     });
     this.expired.catch(() => undefined); // rejections are read through race(); none may go unhandled
     const seconds = limits.timeoutMs / 1000;
-    this.overall = setTimeout(() => this.fail(unavailable(url, `the download took longer than ${seconds} s (${this.loaded()} bytes received; setting medsam.modelDownloadTimeoutSeconds)`)), limits.timeoutMs);
+    this.overall = setTimeout(
+      () =>
+        this.fail(
+          unavailable(
+            url,
+            `the download took longer than ${seconds} s (${this.loaded()} bytes received; setting medsam.modelDownloadTimeoutSeconds)`,
+          ),
+        ),
+      limits.timeoutMs,
+    );
     this.touch();
   }
 
@@ -64,7 +77,13 @@ class DownloadDeadline {
     clearTimeout(this.idle);
     const seconds = this.limits.idleTimeoutMs / 1000;
     this.idle = setTimeout(
-      () => this.fail(unavailable(this.url, `the server sent nothing for ${seconds} s (${this.loaded()} bytes received; setting medsam.modelDownloadIdleTimeoutSeconds)`)),
+      () =>
+        this.fail(
+          unavailable(
+            this.url,
+            `the server sent nothing for ${seconds} s (${this.loaded()} bytes received; setting medsam.modelDownloadIdleTimeoutSeconds)`,
+          ),
+        ),
       this.limits.idleTimeoutMs,
     );
   }
@@ -80,8 +99,15 @@ class DownloadDeadline {
 }
 
 /** Files are resolved against the manifest's URL, as the manifest's relative paths mean. */
-export function urlFetchBytes(manifestUrl: string, fetchFn: FetchFn = (u, i) => fetch(u, i), timeouts: DownloadTimeouts = {}): FetchBytes {
-  const limits = { idleTimeoutMs: positive(timeouts.idleTimeoutMs, DEFAULT_DOWNLOAD_TIMEOUTS.idleTimeoutMs), timeoutMs: positive(timeouts.timeoutMs, DEFAULT_DOWNLOAD_TIMEOUTS.timeoutMs) };
+export function urlFetchBytes(
+  manifestUrl: string,
+  fetchFn: FetchFn = (u, i) => fetch(u, i),
+  timeouts: DownloadTimeouts = {},
+): FetchBytes {
+  const limits = {
+    idleTimeoutMs: positive(timeouts.idleTimeoutMs, DEFAULT_DOWNLOAD_TIMEOUTS.idleTimeoutMs),
+    timeoutMs: positive(timeouts.timeoutMs, DEFAULT_DOWNLOAD_TIMEOUTS.timeoutMs),
+  };
   return async (path: string, onProgress?: ByteProgress, expectedBytes?: number): Promise<Uint8Array> => {
     const url = new URL(path, manifestUrl).toString();
     const sink = new ByteSink(expectedBytes);
@@ -94,7 +120,13 @@ export function urlFetchBytes(manifestUrl: string, fetchFn: FetchFn = (u, i) => 
   };
 }
 
-async function download(url: string, fetchFn: FetchFn, deadline: DownloadDeadline, sink: ByteSink, onProgress?: ByteProgress): Promise<Uint8Array> {
+async function download(
+  url: string,
+  fetchFn: FetchFn,
+  deadline: DownloadDeadline,
+  sink: ByteSink,
+  onProgress?: ByteProgress,
+): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await deadline.race(fetchFn(url, { signal: deadline.signal }));
@@ -181,9 +213,15 @@ export function parseManifest(json: unknown, source: string): Manifest {
     const where = `model ${i} (${String(e?.id)})`;
     if (typeof e?.id !== 'string') throw bad(`model ${i} has no id`);
     if (typeof e.inputSize !== 'number') throw bad(`${where} has no inputSize`);
-    if (!e.encoder?.inputs?.image?.name || !e.encoder?.outputs?.embedding?.name) throw bad(`${where}: encoder tensor names missing`);
+    if (!e.encoder?.inputs?.image?.name || !e.encoder?.outputs?.embedding?.name)
+      throw bad(`${where}: encoder tensor names missing`);
     const d = e.decoder;
-    if (!d?.inputs?.embedding?.name || !d.inputs.boxes?.name || !d.outputs?.lowResLogits?.name || !d.outputs?.iou?.name) {
+    if (
+      !d?.inputs?.embedding?.name ||
+      !d.inputs.boxes?.name ||
+      !d.outputs?.lowResLogits?.name ||
+      !d.outputs?.iou?.name
+    ) {
       throw bad(`${where}: decoder tensor names missing`);
     }
     for (const [precision, v] of Object.entries(e.variants ?? {})) {
@@ -200,30 +238,41 @@ export function parseManifest(json: unknown, source: string): Manifest {
 
 /** The model used when none is named: the first clinical (non-test) model, else the first test model. */
 export function defaultModel(manifest: Manifest, source = 'manifest'): ManifestEntry {
-  const entry = manifest.models.find((m) => !m.testModel) ?? manifest.models[0];
+  const entry = manifest.models.find(m => !m.testModel) ?? manifest.models[0];
   if (!entry) throw new MedsamError('INVALID_MANIFEST', `${source} lists no model`, { source });
   return entry;
 }
 
 export function findModel(manifest: Manifest, modelId: string, source = 'manifest'): ManifestEntry {
-  const entry = manifest.models.find((m) => m.id === modelId);
+  const entry = manifest.models.find(m => m.id === modelId);
   if (!entry) {
-    const ids = manifest.models.map((m) => m.id).join(', ') || 'none';
+    const ids = manifest.models.map(m => m.id).join(', ') || 'none';
     throw new MedsamError('INVALID_MANIFEST', `${source} has no model "${modelId}" (it has: ${ids})`, { modelId });
   }
   return entry;
 }
 
-export async function fetchManifest(url: string, fetchFn: FetchFn = (u, i) => fetch(u, i), timeoutMs: number = DEFAULT_DOWNLOAD_TIMEOUTS.idleTimeoutMs): Promise<Manifest> {
+export async function fetchManifest(
+  url: string,
+  fetchFn: FetchFn = (u, i) => fetch(u, i),
+  timeoutMs: number = DEFAULT_DOWNLOAD_TIMEOUTS.idleTimeoutMs,
+): Promise<Manifest> {
   let response: Response;
   try {
     response = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
-    const why = (e as Error)?.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : String((e as Error)?.message ?? e);
+    const why =
+      (e as Error)?.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs / 1000} s`
+        : String((e as Error)?.message ?? e);
     throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: ${why}`, { url });
   }
   if (!response.ok) {
-    throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: HTTP ${response.status}`, { url });
+    throw new MedsamError(
+      'MODEL_UNAVAILABLE',
+      `could not download the model manifest ${url}: HTTP ${response.status}`,
+      { url },
+    );
   }
   let json: unknown;
   try {

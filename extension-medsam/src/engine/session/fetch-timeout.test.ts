@@ -18,7 +18,7 @@ function trickle(chunks: number, everyMs: number, end = false) {
           else await new Promise(() => undefined);
           return;
         }
-        await new Promise((r) => setTimeout(r, everyMs));
+        await new Promise(r => setTimeout(r, everyMs));
         sent++;
         controller.enqueue(new Uint8Array([sent]));
       },
@@ -35,21 +35,29 @@ describe('urlFetchBytes time limits', () => {
 
   test('a server that stops sending fails after the idle limit, naming the URL and the bytes received, and the fetch is aborted', async () => {
     const { fetchFn, signal } = trickle(2, 1);
-    const e = await urlFetchBytes(MANIFEST, fetchFn, { idleTimeoutMs: 50 })('enc.onnx').catch((x) => x);
+    const e = await urlFetchBytes(MANIFEST, fetchFn, { idleTimeoutMs: 50 })('enc.onnx').catch(x => x);
     expect(isMedsamError(e, 'MODEL_UNAVAILABLE')).toBe(true);
-    expect(e.message).toBe(`could not download ${URL_OF}: the server sent nothing for 0.05 s (2 bytes received; setting medsam.modelDownloadIdleTimeoutSeconds)`);
+    expect(e.message).toBe(
+      `could not download ${URL_OF}: the server sent nothing for 0.05 s (2 bytes received; setting medsam.modelDownloadIdleTimeoutSeconds)`,
+    );
     expect(e.details.url).toBe(URL_OF);
     expect(signal()?.aborted).toBe(true);
   });
 
   test('a steady trickle does not trip the idle limit but does trip the overall one', async () => {
     const { fetchFn } = trickle(1000, 5);
-    const e = await urlFetchBytes(MANIFEST, fetchFn, { idleTimeoutMs: 200, timeoutMs: 80 })('enc.onnx').catch((x) => x);
-    expect(e.message).toMatch(new RegExp(`^could not download ${URL_OF.replace(/\./g, '\\.')}: the download took longer than 0\\.08 s \\(\\d+ bytes received; setting medsam\\.modelDownloadTimeoutSeconds\\)$`));
+    const e = await urlFetchBytes(MANIFEST, fetchFn, { idleTimeoutMs: 200, timeoutMs: 80 })('enc.onnx').catch(x => x);
+    expect(e.message).toMatch(
+      new RegExp(
+        `^could not download ${URL_OF.replace(/\./g, '\\.')}: the download took longer than 0\\.08 s \\(\\d+ bytes received; setting medsam\\.modelDownloadTimeoutSeconds\\)$`,
+      ),
+    );
   });
 
   test('a server that never answers fails after the idle limit', async () => {
-    const e = await urlFetchBytes(MANIFEST, () => new Promise<Response>(() => undefined), { idleTimeoutMs: 30 })('enc.onnx').catch((x) => x);
+    const e = await urlFetchBytes(MANIFEST, () => new Promise<Response>(() => undefined), { idleTimeoutMs: 30 })(
+      'enc.onnx',
+    ).catch(x => x);
     expect(e.message).toMatch(/enc\.onnx: the server sent nothing for 0\.03 s \(0 bytes received/);
   });
 

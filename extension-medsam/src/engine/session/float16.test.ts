@@ -1,9 +1,4 @@
-import {
-  float16ArrayToFloat32,
-  float16BitsToFloat32,
-  float32ArrayToFloat16,
-  float32ToFloat16Bits,
-} from './float16';
+import { float16ArrayToFloat32, float16BitsToFloat32, float32ArrayToFloat16, float32ToFloat16Bits } from './float16';
 
 // Expected bits from numpy: np.array([v], np.float32).astype(np.float16).view(np.uint16)
 const KNOWN: Array<[number, number]> = [
@@ -59,7 +54,8 @@ describe('float16 conversion', () => {
     const src = new Float32Array(10000).map((_, i) => Math.sin(i) * 3);
     const back = float16ArrayToFloat32(float32ArrayToFloat16(src));
     let worst = 0;
-    for (let i = 0; i < src.length; i++) worst = Math.max(worst, Math.abs(back[i] - src[i]) - Math.abs(src[i]) * 2 ** -11);
+    for (let i = 0; i < src.length; i++)
+      worst = Math.max(worst, Math.abs(back[i] - src[i]) - Math.abs(src[i]) * 2 ** -11);
     expect(worst).toBeLessThanOrEqual(1e-7);
   });
 });

@@ -68,12 +68,20 @@ export async function fetchModelFile(
 ): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = await fetchBytes(file.path, (loaded) => onProgress?.({ part, path: file.path, loaded, total: file.bytes }), file.bytes);
+    bytes = await fetchBytes(
+      file.path,
+      loaded => onProgress?.({ part, path: file.path, loaded, total: file.bytes }),
+      file.bytes,
+    );
   } catch (e) {
     if (isMedsamError(e)) throw e;
-    throw new MedsamError('MODEL_UNAVAILABLE', `could not read model file ${file.path}: ${String((e as Error)?.message ?? e)}`, {
-      path: file.path,
-    });
+    throw new MedsamError(
+      'MODEL_UNAVAILABLE',
+      `could not read model file ${file.path}: ${String((e as Error)?.message ?? e)}`,
+      {
+        path: file.path,
+      },
+    );
   }
   onProgress?.({ part, path: file.path, loaded: bytes.byteLength, total: file.bytes });
   await verifyModelBytes(file, bytes);
@@ -141,8 +149,8 @@ export function checkTensorNames(
   session: OrtSessionLike,
   expected: { inputs: string[]; outputs: string[] },
 ): void {
-  const missingIn = expected.inputs.filter((n) => !session.inputNames.includes(n));
-  const missingOut = expected.outputs.filter((n) => !session.outputNames.includes(n));
+  const missingIn = expected.inputs.filter(n => !session.inputNames.includes(n));
+  const missingOut = expected.outputs.filter(n => !session.outputNames.includes(n));
   if (missingIn.length || missingOut.length) {
     const parts: string[] = [];
     if (missingIn.length) parts.push(`inputs ${missingIn.join(', ')} (graph has ${session.inputNames.join(', ')})`);

@@ -55,7 +55,7 @@ export async function segmentBoxes<Image>(
 ): Promise<SegmentResult> {
   const profile = session.entry.profile;
   // Boxes are checked before any model work, so a bad box costs nothing.
-  const modelBoxes = boxes.map((b) => toModelBox(b, size, profile));
+  const modelBoxes = boxes.map(b => toModelBox(b, size, profile));
   const cached = session.hasEmbedding(imageId);
   let preprocessMs = 0;
   const t0 = now();
@@ -78,7 +78,7 @@ export async function segmentBoxes<Image>(
   const decodeMs = now() - t1;
   options.onStage?.('postprocess');
   const t2 = now();
-  const masks = decoded.lowResLogits.map((logits) => maskFromLowResLogits(logits, size, profile));
+  const masks = decoded.lowResLogits.map(logits => maskFromLowResLogits(logits, size, profile));
   const postprocessMs = now() - t2;
   return {
     masks,

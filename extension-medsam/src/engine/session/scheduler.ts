@@ -52,7 +52,7 @@ export class EncodeScheduler {
 
   /** Keys queued or running, in the order they will finish (running first). */
   get pendingKeys(): string[] {
-    const queued = [...this.queue].sort(compareJobs).map((j) => j.key);
+    const queued = [...this.queue].sort(compareJobs).map(j => j.key);
     return this.running ? [this.running.key, ...queued] : queued;
   }
 
@@ -133,8 +133,8 @@ export class EncodeScheduler {
     this.runningDone = Promise.resolve()
       .then(() => job.run(ctx))
       .then(
-        (value) => this.finish(job, (w) => w.resolve(value)),
-        (error) => this.finish(job, (w) => w.reject(error)),
+        value => this.finish(job, w => w.resolve(value)),
+        error => this.finish(job, w => w.reject(error)),
       );
   }
 

@@ -14,7 +14,14 @@ import {
   type FakeOrtControls,
 } from './testing/fake-runtime';
 
-const box = (x0: number, y0: number, x1: number, y1: number): ModelBox => ({ space: 'model', inputSize: FAKE_INPUT_SIZE, x0, y0, x1, y1 });
+const box = (x0: number, y0: number, x1: number, y1: number): ModelBox => ({
+  space: 'model',
+  inputSize: FAKE_INPUT_SIZE,
+  x0,
+  y0,
+  x1,
+  y1,
+});
 
 async function setup(
   over: Partial<MedsamSessionOptions> = {},
@@ -33,8 +40,7 @@ async function setup(
   return { session, fake, entry };
 }
 
-
-const flush = () => new Promise((r) => setTimeout(r, 0));
+const flush = () => new Promise(r => setTimeout(r, 0));
 
 /** Waits (macrotask by macrotask, 5 s at most) until cond holds: loading new sessions takes more ticks on a busy machine. */
 async function until(cond: () => boolean): Promise<void> {
@@ -87,7 +93,7 @@ describe('MedsamSession: loading', () => {
     expect(noVariant.code).toBe('INVALID_MANIFEST');
     expect(noVariant.message).toMatch(/no int8 variant \(it has: fp32\)/);
 
-    const badName = await rejection(setup({}, (f) => (f.renameOutput = { from: 'low_res_logits', to: 'masks' })));
+    const badName = await rejection(setup({}, f => (f.renameOutput = { from: 'low_res_logits', to: 'masks' })));
     expect(badName.code).toBe('INVALID_MANIFEST');
     expect(badName.message).toContain('low_res_logits');
     expect(badName.message).toContain('masks');
@@ -158,7 +164,7 @@ describe('MedsamSession: switching providers with work in flight', () => {
     f.encoderGate = gate.promise;
     const encoding = s.encode('a', fakeEncoderInput(1));
     await flush();
-    expect(f.log.map((r) => `${r.model} ${r.event}`)).toEqual(['encoder start']);
+    expect(f.log.map(r => `${r.model} ${r.event}`)).toEqual(['encoder start']);
 
     let switched = false;
     const switching = s.switchExecutionProviders(['wasm']).then(() => (switched = true));
@@ -184,7 +190,7 @@ describe('MedsamSession: float16 decoder input', () => {
     fake.ort.InferenceSession.create = async (model, options) => {
       const session = await create(model, options);
       const run = session.run.bind(session);
-      session.run = async (feeds) => {
+      session.run = async feeds => {
         if (feeds.boxes) fed.push(feeds.image_embeddings.data);
         return run(feeds);
       };
@@ -219,7 +225,7 @@ describe('MedsamSession: encode and decode', () => {
     const e2 = await session.encode('slice-1', fakeEncoderInput(0.9));
     expect(e2.data[0]).toBeCloseTo(0.5);
     expect(e1.dims).toEqual([1, 2, 4, 4]);
-    expect(fake.log.filter((r) => r.model === 'encoder' && r.event === 'start')).toHaveLength(1);
+    expect(fake.log.filter(r => r.model === 'encoder' && r.event === 'start')).toHaveLength(1);
   });
 
   test('decode returns low-res logits and an IoU per box (one batch)', async () => {
@@ -231,8 +237,11 @@ describe('MedsamSession: encode and decode', () => {
     expect(r.lowResLogits[0][0]).toBeCloseTo(10.25); // top-left inside box 0
     expect(r.lowResLogits[1][0]).toBeCloseTo(-9.75); // top-left outside box 1
     expect(Array.from(r.iou)).toEqual([0.25, 0.25]);
-    expect(r.lowResLogits.map((l) => l.length)).toEqual([FAKE_LOGITS_SIDE * FAKE_LOGITS_SIDE, FAKE_LOGITS_SIDE * FAKE_LOGITS_SIDE]);
-    expect(fake.log.filter((x) => x.model === 'decoder' && x.event === 'start').map((x) => x.value)).toEqual([2]);
+    expect(r.lowResLogits.map(l => l.length)).toEqual([
+      FAKE_LOGITS_SIDE * FAKE_LOGITS_SIDE,
+      FAKE_LOGITS_SIDE * FAKE_LOGITS_SIDE,
+    ]);
+    expect(fake.log.filter(x => x.model === 'decoder' && x.event === 'start').map(x => x.value)).toEqual([2]);
   });
 
   test('rejects boxes of another space or without area', async () => {
@@ -266,7 +275,7 @@ describe('MedsamSession: encode and decode', () => {
 
     const decoded = await session.decode('slice-1', [box(0, 0, 8, 8)]);
     expect(decoded.iou[0]).toBeCloseTo(0.1);
-    const order = fake.log.map((r) => `${r.model}:${r.event}`);
+    const order = fake.log.map(r => `${r.model}:${r.event}`);
     // The encoder of slice 2 started before and is still held while the decoder ran start to end.
     expect(order.slice(-3)).toEqual(['encoder:start', 'decoder:start', 'decoder:end']);
 
@@ -282,7 +291,7 @@ describe('MedsamSession: encode and decode', () => {
     const encode = session.encode('s', fakeEncoderInput(0.3));
     const decode = session.decode('s', [box(0, 0, 8, 8)]);
     await flush();
-    expect(fake.log.some((r) => r.model === 'decoder')).toBe(false);
+    expect(fake.log.some(r => r.model === 'decoder')).toBe(false);
     gate.open();
     const [, r] = await Promise.all([encode, decode]);
     expect(r.iou[0]).toBeCloseTo(0.3);
@@ -300,11 +309,11 @@ describe('MedsamSession: scheduling and cancellation', () => {
     const user = session.encode('clicked', fakeEncoderInput(3));
     await flush();
     expect(session.pendingEncodes).toEqual(['current', 'clicked', 'next']);
-    expect(fake.log.filter((r) => r.event === 'start')).toHaveLength(1);
+    expect(fake.log.filter(r => r.event === 'start')).toHaveLength(1);
     fake.encoderGate = null;
     gate.open();
     await Promise.all([first, pre, user]);
-    expect(fake.log.filter((r) => r.event === 'start').map((r) => r.value)).toEqual([1, 3, 2]);
+    expect(fake.log.filter(r => r.event === 'start').map(r => r.value)).toEqual([1, 3, 2]);
   });
 
   test('a queued prefetch is promoted, not repeated, when the user asks for the same image', async () => {
@@ -322,7 +331,7 @@ describe('MedsamSession: scheduling and cancellation', () => {
     gate.open();
     const [, , a, b] = await Promise.all([busy, other, pre, user]);
     expect(a!.data[0]).toBe(b.data[0]);
-    expect(fake.log.filter((r) => r.event === 'start').map((r) => r.value)).toEqual([1, 2, 4]);
+    expect(fake.log.filter(r => r.event === 'start').map(r => r.value)).toEqual([1, 2, 4]);
   });
 
   test('a cancelled queued encode is dropped without running; its input is never made', async () => {
@@ -347,7 +356,7 @@ describe('MedsamSession: scheduling and cancellation', () => {
     await busy;
     await flush();
     expect(getInput).not.toHaveBeenCalled();
-    expect(fake.log.filter((r) => r.event === 'start').map((r) => r.value)).toEqual([1]);
+    expect(fake.log.filter(r => r.event === 'start').map(r => r.value)).toEqual([1]);
   });
 
   test('a running encode cannot be interrupted: the caller is released at once, the result kept by default', async () => {
@@ -406,7 +415,11 @@ describe('MedsamSession: scheduling and cancellation', () => {
     await session.encode('b', fakeEncoderInput(0.25));
     expect(session.cache.bytesUsed).toBe(128);
     await session.encode('c', fakeEncoderInput(0.125));
-    expect([session.hasEmbedding('a'), session.hasEmbedding('b'), session.hasEmbedding('c')]).toEqual([false, true, true]);
+    expect([session.hasEmbedding('a'), session.hasEmbedding('b'), session.hasEmbedding('c')]).toEqual([
+      false,
+      true,
+      true,
+    ]);
     const r = await session.decode('b', [box(0, 0, 8, 8)]);
     expect(r.iou[0]).toBe(0.25); // exactly representable in fp16
   });

@@ -126,7 +126,7 @@ export class MedsamSession {
     this.assertOpen();
     const cached = this.cache.get(this.cacheModelId, imageId);
     if (cached) return Promise.resolve(cached);
-    return this.scheduler.submit(imageId, (ctx) => this.runEncoder(imageId, input, ctx), {
+    return this.scheduler.submit(imageId, ctx => this.runEncoder(imageId, input, ctx), {
       priority: options.priority ?? Priority.interactive,
       signal: options.signal,
     });
@@ -153,7 +153,11 @@ export class MedsamSession {
    * Decodes boxes (model space) on an image's embedding. Waits for that image's encode if one is queued or running;
    * never for another image's. Several boxes go to the decoder as one batch when its box dimension is dynamic.
    */
-  async decode(imageId: string, boxes: readonly ModelBox[], options: { signal?: AbortSignal } = {}): Promise<DecodeResult> {
+  async decode(
+    imageId: string,
+    boxes: readonly ModelBox[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<DecodeResult> {
     this.assertOpen();
     let embedding = this.cache.get(this.cacheModelId, imageId);
     if (!embedding && this.scheduler.isPending(imageId)) {
@@ -175,7 +179,11 @@ export class MedsamSession {
   }
 
   /** Decodes on an embedding the caller holds (e.g. the one encode() returned), whatever the cache has kept. */
-  decodeEmbedding(embedding: Embedding, boxes: readonly ModelBox[], options: { signal?: AbortSignal } = {}): Promise<DecodeResult> {
+  decodeEmbedding(
+    embedding: Embedding,
+    boxes: readonly ModelBox[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<DecodeResult> {
     this.assertOpen();
     this.checkBoxes(boxes);
     // Decodes run one after another on their own chain; an encode never sits on it.
@@ -214,7 +222,8 @@ export class MedsamSession {
   }
 
   private assertOpen(): void {
-    if (this.released) throw new MedsamError('INFERENCE_FAILED', `the session of model ${this.cacheModelId} was released`);
+    if (this.released)
+      throw new MedsamError('INFERENCE_FAILED', `the session of model ${this.cacheModelId} was released`);
   }
 
   private checkBoxes(boxes: readonly ModelBox[]): void {
@@ -228,7 +237,9 @@ export class MedsamSession {
         );
       }
       if (![b.x0, b.y0, b.x1, b.y1].every(Number.isFinite) || !(b.x1 > b.x0) || !(b.y1 > b.y0)) {
-        throw new MedsamError('INVALID_BOX', `model box [${b.x0}, ${b.y0}, ${b.x1}, ${b.y1}] has no area`, { box: { ...b } });
+        throw new MedsamError('INVALID_BOX', `model box [${b.x0}, ${b.y0}, ${b.x1}, ${b.y1}] has no area`, {
+          box: { ...b },
+        });
       }
     }
   }
@@ -236,7 +247,7 @@ export class MedsamSession {
   private async runEncoder(imageId: string, source: EncoderInputSource, ctx: JobContext): Promise<Embedding> {
     const input = typeof source === 'function' ? await source() : source;
     const spec = this.entry.encoder.inputs.image;
-    const dims = spec.shape.map((d) => (typeof d === 'number' ? d : 1));
+    const dims = spec.shape.map(d => (typeof d === 'number' ? d : 1));
     const expected = dims.reduce((a, b) => a * b, 1);
     if (input.length !== expected) {
       throw new MedsamError(
@@ -272,7 +283,12 @@ export class MedsamSession {
       batch.forEach((b, i) => modelBoxToFloat32(b, boxData, i * 4));
       const { decoder } = this.sessions;
       const feeds = {
-        [spec.inputs.embedding.name]: this.makeTensor(decoder, spec.inputs.embedding.name, embedding.data, embedding.dims),
+        [spec.inputs.embedding.name]: this.makeTensor(
+          decoder,
+          spec.inputs.embedding.name,
+          embedding.data,
+          embedding.dims,
+        ),
         [spec.inputs.boxes.name]: this.makeTensor(decoder, spec.inputs.boxes.name, boxData, [batch.length, 4]),
       };
       const outputs = await runModel(decoder, feeds, 'decoder');
@@ -294,8 +310,13 @@ export class MedsamSession {
   }
 
   /** fp16 graphs that keep float16 I/O get their inputs converted here; the engine works in float32 throughout. */
-  private makeTensor(session: OrtSessionLike, name: string, data: Float32Array, dims: readonly number[]): OrtTensorLike {
-    const meta = session.inputMetadata?.find((m) => m.name === name);
+  private makeTensor(
+    session: OrtSessionLike,
+    name: string,
+    data: Float32Array,
+    dims: readonly number[],
+  ): OrtTensorLike {
+    const meta = session.inputMetadata?.find(m => m.name === name);
     const manifestSpec =
       name === this.entry.encoder.inputs.image.name
         ? this.entry.encoder.inputs.image
@@ -306,7 +327,8 @@ export class MedsamSession {
     const { Tensor } = this.options.runtime.ort;
     if (dtype !== 'float16') return new Tensor('float32', data, dims);
     if (session === this.sessions.decoder && name === this.entry.decoder.inputs.embedding.name) {
-      if (this.lastHalfEmbedding?.source !== data) this.lastHalfEmbedding = { source: data, half: float32ArrayToFloat16(data) };
+      if (this.lastHalfEmbedding?.source !== data)
+        this.lastHalfEmbedding = { source: data, half: float32ArrayToFloat16(data) };
       return new Tensor('float16', this.lastHalfEmbedding.half, dims);
     }
     return new Tensor('float16', float32ArrayToFloat16(data), dims);
@@ -366,11 +388,14 @@ function tensorToFloat32(t: OrtTensorLike): Float32Array {
   const data = t.data as ArrayLike<number>;
   if (t.type === 'float16') {
     // Tag check rather than instanceof: a native runtime may hand out typed arrays of another JS realm.
-    if (Object.prototype.toString.call(data) === '[object Uint16Array]') return float16ArrayToFloat32(data as Uint16Array);
+    if (Object.prototype.toString.call(data) === '[object Uint16Array]')
+      return float16ArrayToFloat32(data as Uint16Array);
     return new Float32Array(data); // Float16Array, where the platform has one
   }
   if (t.type !== 'float32') {
-    throw new MedsamError('INFERENCE_FAILED', `model output has type ${t.type}, expected float32 or float16`, { type: t.type });
+    throw new MedsamError('INFERENCE_FAILED', `model output has type ${t.type}, expected float32 or float16`, {
+      type: t.type,
+    });
   }
   // A typed-array copy (a memcpy for float32), not Float32Array.from's per-value iteration: the embedding has 1M values.
   return new Float32Array(data);

@@ -69,10 +69,18 @@ export interface VolumePlan {
 }
 
 /** Key slices -> one box each (markers become the rectangle covering them), checked and sorted by slice. */
-export function keySliceBoxes(keys: readonly KeySlice[], sliceCount: number, image: ImageSize, markerPadPx = 0): SliceBox[] {
-  const boxes = keys.map((k) => {
+export function keySliceBoxes(
+  keys: readonly KeySlice[],
+  sliceCount: number,
+  image: ImageSize,
+  markerPadPx = 0,
+): SliceBox[] {
+  const boxes = keys.map(k => {
     if (!Number.isInteger(k.slice) || k.slice < 0 || k.slice >= sliceCount) {
-      throw new MedsamError('INVALID_BOX', `Key slice ${k.slice} is outside the ${sliceCount}-slice stack`, { slice: k.slice, sliceCount });
+      throw new MedsamError('INVALID_BOX', `Key slice ${k.slice} is outside the ${sliceCount}-slice stack`, {
+        slice: k.slice,
+        sliceCount,
+      });
     }
     return { slice: k.slice, box: 'box' in k ? k.box : boxCoveringMarkers(k.markers, image, markerPadPx) };
   });
@@ -85,7 +93,12 @@ function nearestKey(keys: readonly SliceBox[], z: number): ImageBox {
   return best.box;
 }
 
-export function planVolumeRun(keys: readonly KeySlice[], sliceCount: number, image: ImageSize, options: PlanOptions = {}): VolumePlan {
+export function planVolumeRun(
+  keys: readonly KeySlice[],
+  sliceCount: number,
+  image: ImageSize,
+  options: PlanOptions = {},
+): VolumePlan {
   assertImageSize(image);
   if (!Number.isInteger(sliceCount) || sliceCount < 1) {
     throw new MedsamError('SHAPE_MISMATCH', `A volume needs at least one slice, got ${sliceCount}`, { sliceCount });
@@ -98,13 +111,14 @@ export function planVolumeRun(keys: readonly KeySlice[], sliceCount: number, ima
   const start = largestBoxSlice(boxes);
   const lo = boxes[0].slice;
   const hi = boxes[boxes.length - 1].slice;
-  const isKey = new Map(boxes.map((b) => [b.slice, b.box]));
+  const isKey = new Map(boxes.map(b => [b.slice, b.box]));
 
   let bottom = lo;
   let top = hi;
   if (mode === 'propagate') {
     const beyond = options.beyondKeys ?? (boxes.length === 1 ? sliceCount : 0);
-    if (!(beyond >= 0)) throw new MedsamError('INVALID_BOX', `beyondKeys must be >= 0, got ${beyond}`, { beyondKeys: beyond });
+    if (!(beyond >= 0))
+      throw new MedsamError('INVALID_BOX', `beyondKeys must be >= 0, got ${beyond}`, { beyondKeys: beyond });
     bottom = Math.max(0, lo - beyond);
     top = Math.min(sliceCount - 1, hi + beyond);
   }

@@ -39,9 +39,17 @@ export function reviewQueue(result: Pick<VolumeRunResult, 'done' | 'iou' | 'area
  * Volume in millilitres of the voxels equal to `label` (nonzero when omitted); spacing is [column, row, slice] in mm
  * (slice = the distance between slice centres, not the slice thickness).
  */
-export function volumeMl(mask: ArrayLike<number>, spacingMm: readonly [number, number, number], label?: number): number {
-  if (!spacingMm.every((s) => Number.isFinite(s) && s > 0)) {
-    throw new MedsamError('SHAPE_MISMATCH', `Voxel spacing must be three positive millimetre values, got ${spacingMm.join(', ')}`, { spacingMm });
+export function volumeMl(
+  mask: ArrayLike<number>,
+  spacingMm: readonly [number, number, number],
+  label?: number,
+): number {
+  if (!spacingMm.every(s => Number.isFinite(s) && s > 0)) {
+    throw new MedsamError(
+      'SHAPE_MISMATCH',
+      `Voxel spacing must be three positive millimetre values, got ${spacingMm.join(', ')}`,
+      { spacingMm },
+    );
   }
   let count = 0;
   for (let i = 0; i < mask.length; i++) if (label === undefined ? mask[i] !== 0 : mask[i] === label) count++;

@@ -117,7 +117,8 @@ export async function runVolume(options: RunVolumeOptions): Promise<VolumeRunRes
     try {
       seg = await segmentSlice(z, box, signal);
     } catch (e) {
-      if (signal?.aborted || (e as MedsamError)?.code === 'CANCELLED' || (e as Error)?.name === 'AbortError') result.status = 'cancelled';
+      if (signal?.aborted || (e as MedsamError)?.code === 'CANCELLED' || (e as Error)?.name === 'AbortError')
+        result.status = 'cancelled';
       else {
         result.status = 'failed';
         result.error = e;
@@ -130,7 +131,11 @@ export async function runVolume(options: RunVolumeOptions): Promise<VolumeRunRes
     }
     if (seg.mask.length !== pixels) {
       result.status = 'failed';
-      result.error = new MedsamError('SHAPE_MISMATCH', `Slice ${z}: mask has ${seg.mask.length} pixels, expected ${pixels}`, { slice: z });
+      result.error = new MedsamError(
+        'SHAPE_MISMATCH',
+        `Slice ${z}: mask has ${seg.mask.length} pixels, expected ${pixels}`,
+        { slice: z },
+      );
       break;
     }
     const out = result.labelmap.subarray(z * pixels, (z + 1) * pixels);

@@ -11,7 +11,9 @@ const box = (x0: number, y0: number, x1: number, y1: number): ImageBox => ({ spa
 /** Pixels whose centre lies inside the box: what a box-oracle model gives back. */
 function rasterise(b: ImageBox): Uint8Array {
   const m = new Uint8Array(PX);
-  for (let r = 0; r < IMAGE.height; r++) for (let c = 0; c < IMAGE.width; c++) if (c + 0.5 > b.x0 && c + 0.5 < b.x1 && r + 0.5 > b.y0 && r + 0.5 < b.y1) m[r * IMAGE.width + c] = 1;
+  for (let r = 0; r < IMAGE.height; r++)
+    for (let c = 0; c < IMAGE.width; c++)
+      if (c + 0.5 > b.x0 && c + 0.5 < b.x1 && r + 0.5 > b.y0 && r + 0.5 < b.y1) m[r * IMAGE.width + c] = 1;
   return m;
 }
 
@@ -22,23 +24,32 @@ describe('planVolumeRun', () => {
     const plan = planVolumeRun(
       [
         { slice: 2, box: box(10, 10, 14, 14) },
-        { slice: 6, markers: [{ a: { x: 8, y: 12 }, b: { x: 24, y: 12 } }, { a: { x: 16, y: 6 }, b: { x: 16, y: 20 } }] },
+        {
+          slice: 6,
+          markers: [
+            { a: { x: 8, y: 12 }, b: { x: 24, y: 12 } },
+            { a: { x: 16, y: 6 }, b: { x: 16, y: 20 } },
+          ],
+        },
         { slice: 10, box: box(12, 10, 20, 16) },
       ],
       12,
       IMAGE,
     );
     expect(plan.start).toBe(6);
-    expect(plan.steps.map((s) => s.slice)).toEqual([6, 7, 8, 9, 10, 5, 4, 3, 2]);
+    expect(plan.steps.map(s => s.slice)).toEqual([6, 7, 8, 9, 10, 5, 4, 3, 2]);
     expect(plan.steps[0].source).toEqual({ kind: 'key', box: box(8, 6, 24, 20) });
-    const s8 = plan.steps.find((s) => s.slice === 8)!.source;
+    const s8 = plan.steps.find(s => s.slice === 8)!.source;
     expect(s8).toEqual({ kind: 'interpolated', box: box(10, 8, 22, 18) });
-    expect(plan.steps.find((s) => s.slice === 4)!.source).toEqual({ kind: 'interpolated', box: box(9, 8, 19, 17) });
+    expect(plan.steps.find(s => s.slice === 4)!.source).toEqual({ kind: 'interpolated', box: box(9, 8, 19, 17) });
   });
 
   it('propagate: a single key slice runs to both edges, each box from the previous slice, no fallback outside the keys', () => {
-    const plan = planVolumeRun([{ slice: 3, box: box(10, 10, 20, 20) }], 6, IMAGE, { mode: 'propagate', propagatePadPx: 3 });
-    expect(plan.steps.map((s) => [s.slice, s.source.kind === 'propagated' ? s.source.from : 'key'])).toEqual([
+    const plan = planVolumeRun([{ slice: 3, box: box(10, 10, 20, 20) }], 6, IMAGE, {
+      mode: 'propagate',
+      propagatePadPx: 3,
+    });
+    expect(plan.steps.map(s => [s.slice, s.source.kind === 'propagated' ? s.source.from : 'key'])).toEqual([
       [3, 'key'],
       [4, 3],
       [5, 4],
@@ -55,22 +66,40 @@ describe('planVolumeRun', () => {
       { slice: 5, box: box(5, 5, 25, 25) },
     ];
     const plan = planVolumeRun(keys, 10, IMAGE, { mode: 'propagate' });
-    expect(plan.steps.map((s) => s.slice)).toEqual([5, 4, 3, 2]);
+    expect(plan.steps.map(s => s.slice)).toEqual([5, 4, 3, 2]);
     expect(plan.steps[1].source).toEqual({ kind: 'propagated', from: 5, padPx: 5, fallback: keys[1].box });
     expect(plan.steps[3].source).toEqual({ kind: 'key', box: keys[0].box });
-    expect(planVolumeRun(keys, 10, IMAGE, { mode: 'propagate', beyondKeys: 2 }).steps.map((s) => s.slice)).toEqual([5, 6, 7, 4, 3, 2, 1, 0]);
+    expect(planVolumeRun(keys, 10, IMAGE, { mode: 'propagate', beyondKeys: 2 }).steps.map(s => s.slice)).toEqual([
+      5, 6, 7, 4, 3, 2, 1, 0,
+    ]);
   });
 
   it('refuses key slices outside the stack, duplicates and an empty list', () => {
     expect(() => planVolumeRun([], 5, IMAGE)).toThrow(MedsamError);
     expect(() => planVolumeRun([{ slice: 5, box: box(1, 1, 5, 5) }], 5, IMAGE)).toThrow(/outside the 5-slice stack/);
-    expect(() => planVolumeRun([{ slice: 1, box: box(1, 1, 5, 5) }, { slice: 1, box: box(1, 1, 6, 6) }], 5, IMAGE)).toThrow(/Two key boxes/);
+    expect(() =>
+      planVolumeRun(
+        [
+          { slice: 1, box: box(1, 1, 5, 5) },
+          { slice: 1, box: box(1, 1, 6, 6) },
+        ],
+        5,
+        IMAGE,
+      ),
+    ).toThrow(/Two key boxes/);
   });
 });
 
 describe('runVolume', () => {
   it('interpolate: the labelmap is each planned box rasterised on its slice, with progress and time left', async () => {
-    const plan = planVolumeRun([{ slice: 1, box: box(2, 2, 10, 10) }, { slice: 5, box: box(10, 6, 30, 26) }], 8, IMAGE);
+    const plan = planVolumeRun(
+      [
+        { slice: 1, box: box(2, 2, 10, 10) },
+        { slice: 5, box: box(10, 6, 30, 26) },
+      ],
+      8,
+      IMAGE,
+    );
     let t = 0;
     const progress: [number, number, number, number][] = [];
     const r = await runVolume({
@@ -80,7 +109,7 @@ describe('runVolume', () => {
         return boxOracle(z, b);
       },
       now: () => t,
-      onProgress: (p) => progress.push([p.done, p.total, p.slice, p.msLeft]),
+      onProgress: p => progress.push([p.done, p.total, p.slice, p.msLeft]),
     });
     expect(r.status).toBe('complete');
     expect(doneSlices(r)).toEqual([1, 2, 3, 4, 5]);
@@ -88,8 +117,8 @@ describe('runVolume', () => {
       const b = s.source.kind === 'propagated' ? null : s.source.box;
       expect(Array.from(r.labelmap.subarray(s.slice * PX, (s.slice + 1) * PX))).toEqual(Array.from(rasterise(b!)));
     }
-    expect(r.labelmap.subarray(0, PX).some((v) => v)).toBe(false);
-    expect(r.labelmap.subarray(6 * PX).some((v) => v)).toBe(false);
+    expect(r.labelmap.subarray(0, PX).some(v => v)).toBe(false);
+    expect(r.labelmap.subarray(6 * PX).some(v => v)).toBe(false);
     expect(progress).toEqual([
       [1, 5, 5, 400],
       [2, 5, 4, 300],
@@ -111,7 +140,10 @@ describe('runVolume', () => {
       const inBox = rasterise(b);
       return { mask: m.map((v, i) => v & inBox[i]), iou: 0.8 };
     };
-    const plan = planVolumeRun([{ slice: 4, box: box(10, 5, 30, 25) }], 9, IMAGE, { mode: 'propagate', propagatePadPx: 5 });
+    const plan = planVolumeRun([{ slice: 4, box: box(10, 5, 30, 25) }], 9, IMAGE, {
+      mode: 'propagate',
+      propagatePadPx: 5,
+    });
     const r = await runVolume({ plan, segmentSlice });
     expect(r.status).toBe('complete');
     expect(doneSlices(r)).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -145,7 +177,14 @@ describe('runVolume', () => {
     for (const cancelAfter of [0, 1, 3, 5]) {
       const controller = new AbortController();
       let calls = 0;
-      const plan = planVolumeRun([{ slice: 0, box: box(2, 2, 10, 10) }, { slice: 7, box: box(4, 4, 30, 26) }], 8, IMAGE);
+      const plan = planVolumeRun(
+        [
+          { slice: 0, box: box(2, 2, 10, 10) },
+          { slice: 7, box: box(4, 4, 30, 26) },
+        ],
+        8,
+        IMAGE,
+      );
       const r = await runVolume({
         plan,
         signal: controller.signal,
@@ -155,10 +194,15 @@ describe('runVolume', () => {
         },
       });
       expect(r.status).toBe('cancelled');
-      expect(doneSlices(r)).toEqual(plan.steps.slice(0, cancelAfter).map((s) => s.slice).sort((a, b) => a - b));
+      expect(doneSlices(r)).toEqual(
+        plan.steps
+          .slice(0, cancelAfter)
+          .map(s => s.slice)
+          .sort((a, b) => a - b),
+      );
       for (let z = 0; z < 8; z++) {
         const s = r.labelmap.subarray(z * PX, (z + 1) * PX);
-        const b = plan.steps.find((p) => p.slice === z)!.source;
+        const b = plan.steps.find(p => p.slice === z)!.source;
         const expected = r.done[z] && b.kind !== 'propagated' ? rasterise(b.box) : new Uint8Array(PX);
         expect(Array.from(s)).toEqual(Array.from(expected));
       }
@@ -166,7 +210,14 @@ describe('runVolume', () => {
   });
 
   it('a failing segmenter ends the run as failed with the slices done so far', async () => {
-    const plan = planVolumeRun([{ slice: 0, box: box(2, 2, 10, 10) }, { slice: 3, box: box(4, 4, 14, 14) }], 4, IMAGE);
+    const plan = planVolumeRun(
+      [
+        { slice: 0, box: box(2, 2, 10, 10) },
+        { slice: 3, box: box(4, 4, 14, 14) },
+      ],
+      4,
+      IMAGE,
+    );
     const r = await runVolume({
       plan,
       segmentSlice: async (z, b) => {
@@ -187,10 +238,14 @@ describe('reviewQueue and volumeMl', () => {
       iou: Float64Array.from([0.95, 0.95, 0.6, 0.95, NaN]),
       area: Float64Array.from([100, 100, 100, 300, 0]),
     });
-    expect(q.map((i) => i.slice)).toEqual([2, 3, 0, 1]);
+    expect(q.map(i => i.slice)).toEqual([2, 3, 0, 1]);
     expect(q[0].score).toBeCloseTo(0.4 + 2 / 3, 10);
     expect(q[1].areaJump).toBeCloseTo(2 / 3, 10);
-    expect(reviewQueue({ done: [true, true], iou: Float64Array.from([0.9, 0.5]), area: Float64Array.from([1, 1]) }, 1).map((i) => i.slice)).toEqual([1]);
+    expect(
+      reviewQueue({ done: [true, true], iou: Float64Array.from([0.9, 0.5]), area: Float64Array.from([1, 1]) }, 1).map(
+        i => i.slice,
+      ),
+    ).toEqual([1]);
   });
 
   it('volume in mL from voxel count and spacing', () => {

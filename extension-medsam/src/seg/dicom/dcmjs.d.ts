@@ -20,7 +20,10 @@ declare module 'dcmjs' {
       write(options?: Record<string, unknown>): ArrayBuffer;
     }
     const DicomMessage: {
-      readFile(buffer: ArrayBuffer, options?: { ignoreErrors?: boolean; untilTag?: string; includeUntilTagValue?: boolean }): DicomDict;
+      readFile(
+        buffer: ArrayBuffer,
+        options?: { ignoreErrors?: boolean; untilTag?: string; includeUntilTagValue?: boolean },
+      ): DicomDict;
     };
     const DicomMetaDictionary: {
       naturalizeDataset(dict: Record<string, DicomDictElement>): Record<string, unknown>;

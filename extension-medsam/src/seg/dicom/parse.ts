@@ -25,7 +25,7 @@ function numberTexts(dict: Record<string, dcmjs.data.DicomDictElement>): Record<
     if ((element.vr !== 'DS' && element.vr !== 'IS') || element._rawValue === undefined) continue;
     const name = dcmjs.data.DicomMetaDictionary.dictionary[dcmjs.data.DicomMetaDictionary.punctuateTag(tag)]?.name;
     const raw = element._rawValue;
-    if (name) out[name] = (Array.isArray(raw) ? raw : [raw]).map((v) => String(v ?? '').trim()).join('\\');
+    if (name) out[name] = (Array.isArray(raw) ? raw : [raw]).map(v => String(v ?? '').trim()).join('\\');
   }
   return out;
 }
@@ -75,5 +75,7 @@ export function first<T = unknown>(ds: Naturalized, keyword: string): T | undefi
 }
 
 export function items(ds: Naturalized, keyword: string): Naturalized[] {
-  return values(ds, keyword).filter((v): v is Naturalized => typeof v === 'object' && v !== null && !(v instanceof ArrayBuffer));
+  return values(ds, keyword).filter(
+    (v): v is Naturalized => typeof v === 'object' && v !== null && !(v instanceof ArrayBuffer),
+  );
 }

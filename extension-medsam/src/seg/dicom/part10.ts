@@ -21,7 +21,8 @@ export interface OtherBytes {
   readonly bytes: Uint8Array;
 }
 
-export type ElementValue = string | readonly string[] | number | readonly number[] | Uint8Array | OtherBytes | readonly Dataset[];
+export type ElementValue =
+  string | readonly string[] | number | readonly number[] | Uint8Array | OtherBytes | readonly Dataset[];
 
 export type Dataset = { [K in Keyword]?: ElementValue | null };
 
@@ -29,7 +30,23 @@ export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 
 /** VRs with a 2-byte reserved field and a 4-byte length in explicit VR (PS3.5 7.1.2). */
 const LONG_VRS: ReadonlySet<VR> = new Set(['OB', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT']);
-const TEXT_VRS: ReadonlySet<VR> = new Set(['AE', 'AS', 'CS', 'DA', 'DT', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
+const TEXT_VRS: ReadonlySet<VR> = new Set([
+  'AE',
+  'AS',
+  'CS',
+  'DA',
+  'DT',
+  'LO',
+  'LT',
+  'PN',
+  'SH',
+  'ST',
+  'TM',
+  'UC',
+  'UI',
+  'UR',
+  'UT',
+]);
 
 class ByteSink {
   private buf = new Uint8Array(1 << 16);
@@ -95,7 +112,7 @@ function encodeValue(keyword: Keyword, vr: VR, value: ElementValue): { vr: VR; b
     throw new SegError('INVALID_VALUE', `${keyword} (OB) needs bytes`, { keyword });
   }
   if (TEXT_VRS.has(vr) || vr === 'DS' || vr === 'IS') {
-    const parts = asArray(value as string | number | readonly (string | number)[]).map((v) => {
+    const parts = asArray(value as string | number | readonly (string | number)[]).map(v => {
       if (typeof v === 'number') {
         if (vr === 'DS') return formatDS(v, keyword);
         if (vr === 'IS') return formatIS(v, keyword);
@@ -123,17 +140,38 @@ function encodeValue(keyword: Keyword, vr: VR, value: ElementValue): { vr: VR; b
     const o = i * size;
     const intRange = (lo: number, hi: number): void => {
       if (!Number.isInteger(n) || n < lo || n > hi) {
-        throw new SegError('INVALID_VALUE', `${keyword} (${vr}) value ${n} is outside ${lo}..${hi}`, { keyword, value: n });
+        throw new SegError('INVALID_VALUE', `${keyword} (${vr}) value ${n} is outside ${lo}..${hi}`, {
+          keyword,
+          value: n,
+        });
       }
     };
     switch (vr) {
-      case 'US': intRange(0, 0xffff); view.setUint16(o, n, true); break;
-      case 'SS': intRange(-0x8000, 0x7fff); view.setInt16(o, n, true); break;
-      case 'UL': intRange(0, 0xffffffff); view.setUint32(o, n, true); break;
-      case 'AT': intRange(0, 0xffffffff); view.setUint16(o, n >>> 16, true); view.setUint16(o + 2, n & 0xffff, true); break;
-      case 'FL': view.setFloat32(o, n, true); break;
-      case 'FD': view.setFloat64(o, n, true); break;
-      default: throw new SegError('INVALID_VALUE', `${keyword}: VR ${vr} is not supported by the writer`, { keyword });
+      case 'US':
+        intRange(0, 0xffff);
+        view.setUint16(o, n, true);
+        break;
+      case 'SS':
+        intRange(-0x8000, 0x7fff);
+        view.setInt16(o, n, true);
+        break;
+      case 'UL':
+        intRange(0, 0xffffffff);
+        view.setUint32(o, n, true);
+        break;
+      case 'AT':
+        intRange(0, 0xffffffff);
+        view.setUint16(o, n >>> 16, true);
+        view.setUint16(o + 2, n & 0xffff, true);
+        break;
+      case 'FL':
+        view.setFloat32(o, n, true);
+        break;
+      case 'FD':
+        view.setFloat64(o, n, true);
+        break;
+      default:
+        throw new SegError('INVALID_VALUE', `${keyword}: VR ${vr} is not supported by the writer`, { keyword });
     }
   });
   return { vr, bytes };
@@ -147,7 +185,10 @@ function writeHeader(sink: ByteSink, tag: number, vr: VR, length: number, keywor
     sink.u16(0);
     sink.u32(length);
   } else {
-    if (length > 0xffff) throw new SegError('INVALID_VALUE', `${keyword} (${vr}) is ${length} bytes, over the 65534 its VR allows`, { keyword });
+    if (length > 0xffff)
+      throw new SegError('INVALID_VALUE', `${keyword} (${vr}) is ${length} bytes, over the 65534 its VR allows`, {
+        keyword,
+      });
     sink.u16(length);
   }
 }
@@ -155,8 +196,8 @@ function writeHeader(sink: ByteSink, tag: number, vr: VR, length: number, keywor
 function encodeDataset(ds: Dataset, path: string): Uint8Array {
   const sink = new ByteSink();
   const entries = (Object.keys(ds) as Keyword[])
-    .filter((k) => ds[k] !== undefined)
-    .map((k) => {
+    .filter(k => ds[k] !== undefined)
+    .map(k => {
       const info = DICTIONARY[k];
       if (!info) throw new SegError('INVALID_VALUE', `${path}${k} is not in the writer's dictionary`, { keyword: k });
       return info;
@@ -169,7 +210,8 @@ function encodeDataset(ds: Dataset, path: string): Uint8Array {
       continue;
     }
     if (vr === 'SQ') {
-      if (!Array.isArray(value)) throw new SegError('INVALID_VALUE', `${path}${keyword} (SQ) needs a list of items`, { keyword });
+      if (!Array.isArray(value))
+        throw new SegError('INVALID_VALUE', `${path}${keyword} (SQ) needs a list of items`, { keyword });
       const items = (value as readonly Dataset[]).map((item, i) => encodeDataset(item, `${path}${keyword}[${i}].`));
       const length = items.reduce((n, b) => n + 8 + b.length, 0);
       writeHeader(sink, tag, vr, length, keyword);
@@ -192,7 +234,8 @@ function hasNonAscii(v: unknown): boolean {
   // eslint-disable-next-line no-control-regex -- the range starts at NUL: every non-ASCII character
   if (typeof v === 'string') return /[^\x00-\x7f]/.test(v);
   if (Array.isArray(v)) return v.some(hasNonAscii);
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !isOtherBytes(v)) return Object.values(v).some(hasNonAscii);
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !isOtherBytes(v))
+    return Object.values(v).some(hasNonAscii);
   return false;
 }
 
@@ -204,9 +247,13 @@ function withCharacterSet(ds: Dataset): Dataset {
   if (!hasNonAscii(ds)) return ds;
   const declared = ds.SpecificCharacterSet;
   if (declared !== undefined && declared !== null && declared !== 'ISO_IR 192') {
-    throw new SegError('INVALID_VALUE', `Text outside ASCII needs SpecificCharacterSet ISO_IR 192 (UTF-8), not ${String(declared)}`, {
-      declared: String(declared),
-    });
+    throw new SegError(
+      'INVALID_VALUE',
+      `Text outside ASCII needs SpecificCharacterSet ISO_IR 192 (UTF-8), not ${String(declared)}`,
+      {
+        declared: String(declared),
+      },
+    );
   }
   return { ...ds, SpecificCharacterSet: 'ISO_IR 192' };
 }

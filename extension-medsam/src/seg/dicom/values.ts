@@ -7,7 +7,20 @@ import type { VR } from './dictionary';
 
 /** Maximum length in characters of one value (PN: per component group). */
 const MAX_CHARS: Partial<Record<VR, number>> = {
-  AE: 16, AS: 4, CS: 16, DA: 8, DS: 16, DT: 26, IS: 12, LO: 64, LT: 10240, PN: 64, SH: 16, ST: 1024, TM: 14, UI: 64,
+  AE: 16,
+  AS: 4,
+  CS: 16,
+  DA: 8,
+  DS: 16,
+  DT: 26,
+  IS: 12,
+  LO: 64,
+  LT: 10240,
+  PN: 64,
+  SH: 16,
+  ST: 1024,
+  TM: 14,
+  UI: 64,
 };
 
 /** VRs whose single value may contain backslashes and control characters (they are never multi-valued). */
@@ -51,7 +64,8 @@ export function checkText(keyword: string, vr: VR, value: string): void {
       if (value.length > 0 && !/^ *[+-]?\d+ *$/.test(value)) fail('is not an integer string');
       break;
     case 'DS':
-      if (value.length > 0 && !/^ *[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)? *$/.test(value)) fail('is not a decimal string');
+      if (value.length > 0 && !/^ *[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)? *$/.test(value))
+        fail('is not a decimal string');
       break;
     default:
   }
@@ -59,7 +73,8 @@ export function checkText(keyword: string, vr: VR, value: string): void {
 
 /** A finite number as a DS string of at most 16 characters, as precise as fits. */
 export function formatDS(n: number, keyword = 'DS value'): string {
-  if (!Number.isFinite(n)) throw new SegError('INVALID_VALUE', `${keyword} ${n} is not a finite number`, { keyword, value: n });
+  if (!Number.isFinite(n))
+    throw new SegError('INVALID_VALUE', `${keyword} ${n} is not a finite number`, { keyword, value: n });
   if (Object.is(n, -0)) n = 0;
   const plain = String(n);
   if (plain.length <= 16 && !/e/.test(plain)) return plain;

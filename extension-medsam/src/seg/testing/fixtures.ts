@@ -19,18 +19,41 @@ export function syntheticSources(n: number, rows = 5, columns = 7, spacing = 2.5
     imageOrientationPatient: [1, 0, 0, 0, 1, 0],
     pixelSpacing: [0.5, 0.75],
     sliceThickness: spacing,
-    patientStudy: { PatientName: 'Doe^Jane', PatientID: 'P1', PatientSex: 'F', StudyDate: '20240102', StudyTime: '101500', StudyID: 'S1', AccessionNumber: 'A1' },
+    patientStudy: {
+      PatientName: 'Doe^Jane',
+      PatientID: 'P1',
+      PatientSex: 'F',
+      StudyDate: '20240102',
+      StudyTime: '101500',
+      StudyID: 'S1',
+      AccessionNumber: 'A1',
+    },
   }));
 }
 
-export const TEST_ALGORITHM = medsamAlgorithm({ id: 'tiny-random', weightsSha256: 'ab'.repeat(32), weightsSource: 'test' });
+export const TEST_ALGORITHM = medsamAlgorithm({
+  id: 'tiny-random',
+  weightsSha256: 'ab'.repeat(32),
+  weightsSource: 'test',
+});
 
-export function describe(t: SegmentTarget, algorithmType: SegmentDescription['algorithmType'] = 'SEMIAUTOMATIC'): SegmentDescription {
-  return { label: t.label, category: t.category, type: t.type, typeModifier: t.typeModifier, color: t.color, algorithmType, algorithm: TEST_ALGORITHM };
+export function describe(
+  t: SegmentTarget,
+  algorithmType: SegmentDescription['algorithmType'] = 'SEMIAUTOMATIC',
+): SegmentDescription {
+  return {
+    label: t.label,
+    category: t.category,
+    type: t.type,
+    typeModifier: t.typeModifier,
+    color: t.color,
+    algorithmType,
+    algorithm: TEST_ALGORITHM,
+  };
 }
 
 export function target(id: string): SegmentTarget {
-  const t = SEGMENT_TARGETS.find((x) => x.id === id);
+  const t = SEGMENT_TARGETS.find(x => x.id === id);
   if (!t) throw new Error(`no target ${id}`);
   return t;
 }

@@ -7,18 +7,28 @@
 import { SegError } from '../errors';
 import { sliceNormal, dot, SLICE_SPACING_TOLERANCE, type SliceGeometry } from '../source';
 
-export function writeNiftiLabels(slices: readonly SliceGeometry[], labels: readonly (ArrayLike<number> | null)[], description = 'MedSAM for OHIF'): Uint8Array {
-  if (slices.length === 0 || slices.length !== labels.length) throw new SegError('INVALID_VOLUME', 'One label slice per DICOM slice is needed', {});
+export function writeNiftiLabels(
+  slices: readonly SliceGeometry[],
+  labels: readonly (ArrayLike<number> | null)[],
+  description = 'MedSAM for OHIF',
+): Uint8Array {
+  if (slices.length === 0 || slices.length !== labels.length)
+    throw new SegError('INVALID_VOLUME', 'One label slice per DICOM slice is needed', {});
   const s0 = slices[0];
   if (!s0.imagePositionPatient || !s0.imageOrientationPatient || !s0.pixelSpacing) {
     throw new SegError('INVALID_VOLUME', 'NIfTI output needs slices with position, orientation and pixel spacing', {});
   }
   const n = sliceNormal(s0.imageOrientationPatient);
-  const order = slices.map((_, i) => i).sort((a, b) => dot(slices[a].imagePositionPatient!, n) - dot(slices[b].imagePositionPatient!, n));
+  const order = slices
+    .map((_, i) => i)
+    .sort((a, b) => dot(slices[a].imagePositionPatient!, n) - dot(slices[b].imagePositionPatient!, n));
   const first = slices[order[0]].imagePositionPatient!;
   const last = slices[order[order.length - 1]].imagePositionPatient!;
   const steps = order.length - 1;
-  const dk = steps > 0 ? [(last[0] - first[0]) / steps, (last[1] - first[1]) / steps, (last[2] - first[2]) / steps] : [n[0] * (s0.sliceThickness ?? 1), n[1] * (s0.sliceThickness ?? 1), n[2] * (s0.sliceThickness ?? 1)];
+  const dk =
+    steps > 0
+      ? [(last[0] - first[0]) / steps, (last[1] - first[1]) / steps, (last[2] - first[2]) / steps]
+      : [n[0] * (s0.sliceThickness ?? 1), n[1] * (s0.sliceThickness ?? 1), n[2] * (s0.sliceThickness ?? 1)];
   for (let z = 1; z < order.length; z++) {
     const p = slices[order[z]].imagePositionPatient!;
     const expect = [first[0] + z * dk[0], first[1] + z * dk[1], first[2] + z * dk[2]];
@@ -35,7 +45,7 @@ export function writeNiftiLabels(slices: readonly SliceGeometry[], labels: reado
   const [sr, sc] = s0.pixelSpacing;
   const di = [o[0] * sc, o[1] * sc, o[2] * sc];
   const dj = [o[3] * sr, o[4] * sr, o[5] * sr];
-  const wide = labels.some((l) => l && Array.prototype.some.call(l, (v: number) => v > 255));
+  const wide = labels.some(l => l && Array.prototype.some.call(l, (v: number) => v > 255));
   const bytesPer = wide ? 2 : 1;
   const voxels = s0.columns * s0.rows * slices.length;
   const buf = new ArrayBuffer(352 + voxels * bytesPer);
@@ -54,7 +64,9 @@ export function writeNiftiLabels(slices: readonly SliceGeometry[], labels: reado
   // RAS = diag(-1, -1, 1) * LPS.
   const ras = (x: number[], i: number): number => (i < 2 ? -x[i] : x[i]);
   for (let r = 0; r < 3; r++) {
-    [ras(di, r), ras(dj, r), ras([...dk], r), ras([...first], r)].forEach((x, c) => v.setFloat32(280 + 16 * r + 4 * c, x, true));
+    [ras(di, r), ras(dj, r), ras([...dk], r), ras([...first], r)].forEach((x, c) =>
+      v.setFloat32(280 + 16 * r + 4 * c, x, true),
+    );
   }
   new Uint8Array(buf, 344, 4).set([0x6e, 0x2b, 0x31, 0]); // "n+1\0"
   const pixels = s0.rows * s0.columns;

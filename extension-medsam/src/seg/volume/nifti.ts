@@ -7,7 +7,10 @@ import { SegError } from '../errors';
 import type { Vec3 } from '../source';
 import type { Gunzip, Volume } from './volume';
 
-const DATATYPES: Record<number, { bytes: number; read: (v: DataView, o: number, le: boolean) => number; name: string }> = {
+const DATATYPES: Record<
+  number,
+  { bytes: number; read: (v: DataView, o: number, le: boolean) => number; name: string }
+> = {
   2: { bytes: 1, read: (v, o) => v.getUint8(o), name: 'uint8' },
   4: { bytes: 2, read: (v, o, le) => v.getInt16(o, le), name: 'int16' },
   8: { bytes: 4, read: (v, o, le) => v.getInt32(o, le), name: 'int32' },
@@ -30,13 +33,19 @@ export function readNifti(input: Uint8Array, gunzip: Gunzip): Volume {
     } else throw new SegError('INVALID_VOLUME', 'Not a NIfTI-1 file (sizeof_hdr is not 348)', {});
   }
   const magic = new TextDecoder('latin1').decode(bytes.subarray(344, 347));
-  if (magic !== 'n+1') throw new SegError('INVALID_VOLUME', `NIfTI magic "${magic}": only single-file .nii (n+1) is read`, {});
+  if (magic !== 'n+1')
+    throw new SegError('INVALID_VOLUME', `NIfTI magic "${magic}": only single-file .nii (n+1) is read`, {});
   const i16 = (o: number): number => view.getInt16(o, le);
   const f32 = (o: number): number => view.getFloat32(o, le);
   const ndim = i16(40);
   const dims = [i16(42), i16(44), ndim >= 3 ? i16(46) : 1];
   for (let d = 4; d <= ndim; d++) {
-    if (i16(40 + 2 * d) > 1) throw new SegError('INVALID_VOLUME', `NIfTI has ${ndim} dimensions with more than one volume; only 3D is read`, {});
+    if (i16(40 + 2 * d) > 1)
+      throw new SegError(
+        'INVALID_VOLUME',
+        `NIfTI has ${ndim} dimensions with more than one volume; only 3D is read`,
+        {},
+      );
   }
   const datatype = i16(70);
   const type = DATATYPES[datatype];
@@ -71,7 +80,7 @@ export function readNifti(input: Uint8Array, gunzip: Gunzip): Volume {
     ];
     const qfac = pixdim[0] < 0 ? -1 : 1;
     const s = [pixdim[1], pixdim[2], qfac * pixdim[3]];
-    axes = [0, 1, 2].map((j) => [r[0][j] * s[j], r[1][j] * s[j], r[2][j] * s[j]] as Vec3) as [Vec3, Vec3, Vec3];
+    axes = [0, 1, 2].map(j => [r[0][j] * s[j], r[1][j] * s[j], r[2][j] * s[j]] as Vec3) as [Vec3, Vec3, Vec3];
     originRas = [f32(268), f32(272), f32(276)];
   } else {
     axes = [
@@ -84,7 +93,11 @@ export function readNifti(input: Uint8Array, gunzip: Gunzip): Volume {
   const ras2lps = (v: Vec3): Vec3 => [-v[0], -v[1], v[2]];
   const n = dims[0] * dims[1] * dims[2];
   if (bytes.length < voxOffset + n * type.bytes) {
-    throw new SegError('INVALID_VOLUME', `NIfTI data holds ${bytes.length - voxOffset} bytes, ${n} voxels of ${type.name} need ${n * type.bytes}`, {});
+    throw new SegError(
+      'INVALID_VOLUME',
+      `NIfTI data holds ${bytes.length - voxOffset} bytes, ${n} voxels of ${type.name} need ${n * type.bytes}`,
+      {},
+    );
   }
   const data = new Float32Array(n);
   const scale = Number.isFinite(slope) && slope !== 0 && !(slope === 1 && inter === 0);

@@ -18,10 +18,26 @@ const TYPES: Record<string, { bytes: number; read: (v: DataView, o: number, le: 
 };
 
 const TYPE_ALIASES: Record<string, string> = {
-  'signed char': 'int8', int8_t: 'int8', uchar: 'uint8', 'unsigned char': 'uint8', uint8_t: 'uint8',
-  short: 'int16', 'short int': 'int16', 'signed short': 'int16', 'signed short int': 'int16', int16_t: 'int16',
-  ushort: 'uint16', 'unsigned short': 'uint16', 'unsigned short int': 'uint16', uint16_t: 'uint16',
-  int: 'int32', 'signed int': 'int32', int32_t: 'int32', uint: 'uint32', 'unsigned int': 'uint32', uint32_t: 'uint32',
+  'signed char': 'int8',
+  int8_t: 'int8',
+  uchar: 'uint8',
+  'unsigned char': 'uint8',
+  uint8_t: 'uint8',
+  short: 'int16',
+  'short int': 'int16',
+  'signed short': 'int16',
+  'signed short int': 'int16',
+  int16_t: 'int16',
+  ushort: 'uint16',
+  'unsigned short': 'uint16',
+  'unsigned short int': 'uint16',
+  uint16_t: 'uint16',
+  int: 'int32',
+  'signed int': 'int32',
+  int32_t: 'int32',
+  uint: 'uint32',
+  'unsigned int': 'uint32',
+  uint32_t: 'uint32',
 };
 
 /** Sign flips that take each space to LPS. */
@@ -37,7 +53,8 @@ const SPACES: Record<string, Vec3> = {
 function vector(s: string, field: string): Vec3 {
   const m = s.trim().match(/^\(([^)]*)\)$/);
   const n = m ? m[1].split(',').map(Number) : [];
-  if (n.length !== 3 || !n.every(Number.isFinite)) throw new SegError('INVALID_VOLUME', `NRRD field "${field}" has "${s}", not a 3-vector`, {});
+  if (n.length !== 3 || !n.every(Number.isFinite))
+    throw new SegError('INVALID_VOLUME', `NRRD field "${field}" has "${s}", not a 3-vector`, {});
   return [n[0], n[1], n[2]];
 }
 
@@ -62,29 +79,48 @@ export function readNrrd(bytes: Uint8Array, gunzip: Gunzip): Volume {
     if (line.startsWith('#') || !line.includes(':')) continue;
     const at = line.indexOf(':');
     const key = line.slice(0, at).trim().toLowerCase();
-    const value = line.slice(at + 1).replace(/^=/, '').trim();
+    const value = line
+      .slice(at + 1)
+      .replace(/^=/, '')
+      .trim();
     fields[key] = value;
   }
-  if (fields['data file'] || fields.datafile) throw new SegError('INVALID_VOLUME', 'Detached NRRD data files are not supported', {});
+  if (fields['data file'] || fields.datafile)
+    throw new SegError('INVALID_VOLUME', 'Detached NRRD data files are not supported', {});
   const typeName = TYPE_ALIASES[fields.type] ?? fields.type;
   const type = TYPES[typeName];
   if (!type) throw new SegError('INVALID_VOLUME', `NRRD type "${fields.type}" is not supported`, {});
-  if (Number(fields.dimension) !== 3) throw new SegError('INVALID_VOLUME', `NRRD dimension ${fields.dimension}: only 3D volumes are read`, {});
+  if (Number(fields.dimension) !== 3)
+    throw new SegError('INVALID_VOLUME', `NRRD dimension ${fields.dimension}: only 3D volumes are read`, {});
   const sizes = (fields.sizes ?? '').split(/\s+/).map(Number);
-  if (sizes.length !== 3 || !sizes.every((n) => Number.isInteger(n) && n > 0)) throw new SegError('INVALID_VOLUME', `NRRD sizes "${fields.sizes}"`, {});
+  if (sizes.length !== 3 || !sizes.every(n => Number.isInteger(n) && n > 0))
+    throw new SegError('INVALID_VOLUME', `NRRD sizes "${fields.sizes}"`, {});
   const flip = SPACES[(fields.space ?? '').toLowerCase()];
-  if (!flip) throw new SegError('INVALID_VOLUME', `NRRD space "${fields.space ?? '(none)'}" is not a patient space (LPS/RAS/LAS)`, {});
+  if (!flip)
+    throw new SegError(
+      'INVALID_VOLUME',
+      `NRRD space "${fields.space ?? '(none)'}" is not a patient space (LPS/RAS/LAS)`,
+      {},
+    );
   const dirs = (fields['space directions'] ?? '').match(/\([^)]*\)/g) ?? [];
   if (dirs.length !== 3) throw new SegError('INVALID_VOLUME', 'NRRD "space directions" must give three vectors', {});
-  const axes = dirs.map((d) => vector(d, 'space directions')).map((v) => [v[0] * flip[0], v[1] * flip[1], v[2] * flip[2]] as Vec3) as unknown as [Vec3, Vec3, Vec3];
+  const axes = dirs
+    .map(d => vector(d, 'space directions'))
+    .map(v => [v[0] * flip[0], v[1] * flip[1], v[2] * flip[2]] as Vec3) as unknown as [Vec3, Vec3, Vec3];
   const o = vector(fields['space origin'] ?? '(0,0,0)', 'space origin');
   const origin: Vec3 = [o[0] * flip[0], o[1] * flip[1], o[2] * flip[2]];
   const encoding = (fields.encoding ?? 'raw').toLowerCase();
   let body = bytes.subarray(end);
   if (encoding === 'gzip' || encoding === 'gz') body = gunzip(body);
-  else if (encoding !== 'raw') throw new SegError('INVALID_VOLUME', `NRRD encoding "${encoding}" is not supported (raw, gzip)`, {});
+  else if (encoding !== 'raw')
+    throw new SegError('INVALID_VOLUME', `NRRD encoding "${encoding}" is not supported (raw, gzip)`, {});
   const n = sizes[0] * sizes[1] * sizes[2];
-  if (body.length < n * type.bytes) throw new SegError('INVALID_VOLUME', `NRRD data holds ${body.length} bytes, ${n} voxels of ${typeName} need ${n * type.bytes}`, {});
+  if (body.length < n * type.bytes)
+    throw new SegError(
+      'INVALID_VOLUME',
+      `NRRD data holds ${body.length} bytes, ${n} voxels of ${typeName} need ${n * type.bytes}`,
+      {},
+    );
   const little = (fields.endian ?? 'little').toLowerCase() !== 'big';
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const data = new Float32Array(n);

@@ -23,14 +23,16 @@ export interface Volume {
 function invert3(m: readonly [Vec3, Vec3, Vec3]): (v: Vec3) => [number, number, number] {
   // Columns of the matrix are the axes: world = origin + M * index.
   const [a, b, c] = m;
-  const det = a[0] * (b[1] * c[2] - c[1] * b[2]) - b[0] * (a[1] * c[2] - c[1] * a[2]) + c[0] * (a[1] * b[2] - b[1] * a[2]);
-  if (Math.abs(det) < 1e-12) throw new SegError('INVALID_VOLUME', 'The volume axes are degenerate (zero determinant)', {});
+  const det =
+    a[0] * (b[1] * c[2] - c[1] * b[2]) - b[0] * (a[1] * c[2] - c[1] * a[2]) + c[0] * (a[1] * b[2] - b[1] * a[2]);
+  if (Math.abs(det) < 1e-12)
+    throw new SegError('INVALID_VOLUME', 'The volume axes are degenerate (zero determinant)', {});
   const inv = [
     [(b[1] * c[2] - c[1] * b[2]) / det, (c[0] * b[2] - b[0] * c[2]) / det, (b[0] * c[1] - c[0] * b[1]) / det],
     [(c[1] * a[2] - a[1] * c[2]) / det, (a[0] * c[2] - c[0] * a[2]) / det, (c[0] * a[1] - a[0] * c[1]) / det],
     [(a[1] * b[2] - b[1] * a[2]) / det, (b[0] * a[2] - a[0] * b[2]) / det, (a[0] * b[1] - b[0] * a[1]) / det],
   ];
-  return (v) => [
+  return v => [
     inv[0][0] * v[0] + inv[0][1] * v[1] + inv[0][2] * v[2],
     inv[1][0] * v[0] + inv[1][1] * v[1] + inv[1][2] * v[2],
     inv[2][0] * v[0] + inv[2][1] * v[1] + inv[2][2] * v[2],
@@ -43,13 +45,21 @@ const GRID_TOLERANCE = 0.02;
  * The volume's values on each slice (rows*columns, row-major), by nearest voxel. Pixels outside the volume are 0.
  * Throws INVALID_VOLUME when the grids do not coincide.
  */
-export function volumeToSlices(volume: Volume, slices: readonly SliceGeometry[], name = 'volume'): { slices: Float32Array[]; covered: number } {
+export function volumeToSlices(
+  volume: Volume,
+  slices: readonly SliceGeometry[],
+  name = 'volume',
+): { slices: Float32Array[]; covered: number } {
   const toIndex = invert3(volume.axes);
   const [n0, n1, n2] = volume.dims;
   let covered = 0;
   const out = slices.map((s, k) => {
     if (!s.imagePositionPatient || !s.imageOrientationPatient || !s.pixelSpacing) {
-      throw new SegError('INVALID_VOLUME', `Slice ${k + 1} has no position, orientation or pixel spacing to place the ${name} on`, { slice: k });
+      throw new SegError(
+        'INVALID_VOLUME',
+        `Slice ${k + 1} has no position, orientation or pixel spacing to place the ${name} on`,
+        { slice: k },
+      );
     }
     const p = s.imagePositionPatient;
     const o = s.imageOrientationPatient;
@@ -61,7 +71,7 @@ export function volumeToSlices(volume: Volume, slices: readonly SliceGeometry[],
       if (Math.abs(v - Math.round(v)) > GRID_TOLERANCE) {
         throw new SegError(
           'INVALID_VOLUME',
-          `The ${name}'s voxel grid does not coincide with slice ${k + 1}: its first pixel falls at voxel (${i0.map((x) => x.toFixed(3)).join(', ')}), steps (${dc.map((x) => x.toFixed(3)).join(', ')}) and (${dr.map((x) => x.toFixed(3)).join(', ')}); resample the ${name} onto the DICOM grid first`,
+          `The ${name}'s voxel grid does not coincide with slice ${k + 1}: its first pixel falls at voxel (${i0.map(x => x.toFixed(3)).join(', ')}), steps (${dc.map(x => x.toFixed(3)).join(', ')}) and (${dr.map(x => x.toFixed(3)).join(', ')}); resample the ${name} onto the DICOM grid first`,
           { slice: k },
         );
       }
@@ -104,7 +114,11 @@ export function volumeSliceGeometry(volume: Volume): SliceGeometry[] {
   return Array.from({ length: volume.dims[2] }, (_, k) => ({
     rows: volume.dims[1],
     columns: volume.dims[0],
-    imagePositionPatient: [volume.origin[0] + k * a2[0], volume.origin[1] + k * a2[1], volume.origin[2] + k * a2[2]] as const,
+    imagePositionPatient: [
+      volume.origin[0] + k * a2[0],
+      volume.origin[1] + k * a2[1],
+      volume.origin[2] + k * a2[2],
+    ] as const,
     imageOrientationPatient: orientation,
     pixelSpacing: [s1, s0] as const,
   }));

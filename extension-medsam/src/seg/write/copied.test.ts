@@ -15,9 +15,14 @@ describe('copiedAttributes', () => {
       PatientName: `${'N'.repeat(65)}^X`,
       PatientID: 'P1',
     });
-    expect(values).toEqual({ StudyDate: '19960611', StudyTime: '091156.25', PatientBirthDate: '19500101', PatientID: 'P1' });
+    expect(values).toEqual({
+      StudyDate: '19960611',
+      StudyTime: '091156.25',
+      PatientBirthDate: '19500101',
+      PatientID: 'P1',
+    });
     // Padding is not worth a warning; the old formats and the values left out are (in the order of COPIED_PATIENT_STUDY).
-    expect(fixes.map((f) => [f.keyword, f.written])).toEqual([
+    expect(fixes.map(f => [f.keyword, f.written])).toEqual([
       ['PatientName', null],
       ['StudyDate', '19960611'],
       ['StudyTime', '091156.25'],
@@ -26,7 +31,9 @@ describe('copiedAttributes', () => {
   });
 
   it('keeps multi-valued text as a list', () => {
-    expect(copiedAttributes({ ReferringPhysicianName: 'Doe^A\\Roe^B' }).values).toEqual({ ReferringPhysicianName: ['Doe^A', 'Roe^B'] });
+    expect(copiedAttributes({ ReferringPhysicianName: 'Doe^A\\Roe^B' }).values).toEqual({
+      ReferringPhysicianName: ['Doe^A', 'Roe^B'],
+    });
   });
 });
 
@@ -34,18 +41,25 @@ describe('buildSeg', () => {
   const segments = [describeSegment(target('liver'))];
 
   it('writes a SEG from a source with an ACR-NEMA date and an over-long accession number', () => {
-    const sources = syntheticSources(2).map((s) => ({ ...s, patientStudy: { ...s.patientStudy, StudyDate: '2001.02.03', AccessionNumber: 'X'.repeat(20) } }));
+    const sources = syntheticSources(2).map(s => ({
+      ...s,
+      patientStudy: { ...s.patientStudy, StudyDate: '2001.02.03', AccessionNumber: 'X'.repeat(20) },
+    }));
     const seg = writeSeg({ sources, segments, masks: [[rect(5, 7, 1, 1, 3, 3), null]] });
     expect(seg.dataset.StudyDate).toBe('20010203');
     expect(seg.dataset.AccessionNumber).toBeNull();
-    expect(seg.valueFixes.map((f) => f.keyword)).toEqual(['StudyDate', 'AccessionNumber']);
+    expect(seg.valueFixes.map(f => f.keyword)).toEqual(['StudyDate', 'AccessionNumber']);
   });
 
   it('refuses a value the writer could not encode when building, not when writing', () => {
-    const sources = syntheticSources(2).map((s) => ({ ...s, seriesInstanceUid: '1.2.03' }));
+    const sources = syntheticSources(2).map(s => ({ ...s, seriesInstanceUid: '1.2.03' }));
     expect(() => buildSeg({ sources, segments, masks: [[null, null]] })).toThrow(SegError);
-    expect(() => checkSegInput({ sources, segments })).toThrow(/SeriesInstanceUID \(UI\) value "1\.2\.03" is not a valid UID/);
-    expect(() => checkSegInput({ sources: syntheticSources(2), segments, options: { seriesDescription: 'D'.repeat(65) } })).toThrow(/SeriesDescription/);
+    expect(() => checkSegInput({ sources, segments })).toThrow(
+      /SeriesInstanceUID \(UI\) value "1\.2\.03" is not a valid UID/,
+    );
+    expect(() =>
+      checkSegInput({ sources: syntheticSources(2), segments, options: { seriesDescription: 'D'.repeat(65) } }),
+    ).toThrow(/SeriesDescription/);
     expect(checkSegInput({ sources: syntheticSources(2), segments }).valueFixes).toEqual([]);
   });
 });

@@ -26,7 +26,8 @@ export interface ValueFix {
 function clean(vr: string, value: string): string {
   const v = vr === 'PN' || vr === 'LO' || vr === 'SH' ? value.replace(/\s+$/, '') : value.trim();
   if (vr === 'DA') return v.replace(/^(\d{4})[.\-/](\d{2})[.\-/](\d{2})$/, '$1$2$3');
-  if (vr === 'TM') return v.replace(/^(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?$/, (_, h, m, s = '', f = '') => `${h}${m}${s}${f}`);
+  if (vr === 'TM')
+    return v.replace(/^(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?$/, (_, h, m, s = '', f = '') => `${h}${m}${s}${f}`);
   return v;
 }
 
@@ -42,7 +43,10 @@ function problem(keyword: Keyword, value: string): string | undefined {
 }
 
 /** The copied attributes as the SEG will hold them (multi-valued text as lists), and what had to change. */
-export function copiedAttributes(patientStudy: Partial<Record<CopiedKeyword, string>>): { values: Dataset; fixes: ValueFix[] } {
+export function copiedAttributes(patientStudy: Partial<Record<CopiedKeyword, string>>): {
+  values: Dataset;
+  fixes: ValueFix[];
+} {
   const values: Dataset = {};
   const fixes: ValueFix[] = [];
   for (const keyword of COPIED_PATIENT_STUDY) {
@@ -54,7 +58,13 @@ export function copiedAttributes(patientStudy: Partial<Record<CopiedKeyword, str
       fixes.push({ keyword, value, written: null, why: `${why}; left out of the SEG` });
       continue;
     }
-    if (cleaned !== value.trim() && cleaned !== value) fixes.push({ keyword, value, written: cleaned, why: `not a DICOM ${DICTIONARY[keyword].vr} value; written as "${cleaned}"` });
+    if (cleaned !== value.trim() && cleaned !== value)
+      fixes.push({
+        keyword,
+        value,
+        written: cleaned,
+        why: `not a DICOM ${DICTIONARY[keyword].vr} value; written as "${cleaned}"`,
+      });
     const parts = cleaned.split('\\');
     values[keyword] = parts.length > 1 ? parts : cleaned;
   }

@@ -16,10 +16,16 @@ export interface FramePlan {
   pixelData: Uint8Array | OtherBytes;
 }
 
-export function planFrames(input: SegInput, kind: SegmentationKind, order: readonly number[], pixels: number, keepEmptyFrames: boolean): FramePlan {
-  const nonEmpty = input.masks.map((perSlice) => perSlice.map((m) => !isEmpty(m)));
-  const keepAll = keepEmptyFrames || !nonEmpty.some((perSlice) => perSlice.some(Boolean));
-  const slicesWithFrames = order.filter((k) => keepAll || nonEmpty.some((perSlice) => perSlice[k]));
+export function planFrames(
+  input: SegInput,
+  kind: SegmentationKind,
+  order: readonly number[],
+  pixels: number,
+  keepEmptyFrames: boolean,
+): FramePlan {
+  const nonEmpty = input.masks.map(perSlice => perSlice.map(m => !isEmpty(m)));
+  const keepAll = keepEmptyFrames || !nonEmpty.some(perSlice => perSlice.some(Boolean));
+  const slicesWithFrames = order.filter(k => keepAll || nonEmpty.some(perSlice => perSlice[k]));
   const positionIndex = new Map(slicesWithFrames.map((k, i) => [k, i + 1]));
   const frames: FrameInfo[] = [];
 
@@ -53,5 +59,10 @@ export function planFrames(input: SegInput, kind: SegmentationKind, order: reado
       }
     });
   });
-  return { frames, positionIndex, bitsAllocated: bytesPerPixel === 1 ? 8 : 16, pixelData: { vr: bytesPerPixel === 1 ? 'OB' : 'OW', bytes } };
+  return {
+    frames,
+    positionIndex,
+    bitsAllocated: bytesPerPixel === 1 ? 8 : 16,
+    pixelData: { vr: bytesPerPixel === 1 ? 'OB' : 'OW', bytes },
+  };
 }

@@ -10,8 +10,14 @@ import { codeItem } from './items';
 type Geometry = NonNullable<SourceStack['geometry']>;
 
 /** Per frame: its source image (derivation), its position, its dimension index values and (BINARY) its segment. */
-export function perFrameGroups(frames: readonly FrameInfo[], sources: readonly SourceImage[], kind: SegmentationKind, geometry: Geometry | null, positionIndex: Map<number, number>): Dataset[] {
-  return frames.map((f) => {
+export function perFrameGroups(
+  frames: readonly FrameInfo[],
+  sources: readonly SourceImage[],
+  kind: SegmentationKind,
+  geometry: Geometry | null,
+  positionIndex: Map<number, number>,
+): Dataset[] {
+  return frames.map(f => {
     const src = sources[f.sourceIndex];
     const position = positionIndex.get(f.sourceIndex)!;
     const indexValues = kind === 'BINARY' ? (geometry ? [f.segmentNumber, position] : [f.segmentNumber]) : [position];
@@ -62,8 +68,13 @@ export function dimensionIndex(organizationUid: string, kind: SegmentationKind, 
 }
 
 /** Shared by every frame: pixel measures and plane orientation. */
-export function sharedGroups(geometry: Geometry | null, first: SourceImage, sliceThicknessMm: number | undefined): Dataset {
-  if (!geometry) return first.pixelSpacing ? { PixelMeasuresSequence: [{ PixelSpacing: [...first.pixelSpacing] }] } : {};
+export function sharedGroups(
+  geometry: Geometry | null,
+  first: SourceImage,
+  sliceThicknessMm: number | undefined,
+): Dataset {
+  if (!geometry)
+    return first.pixelSpacing ? { PixelMeasuresSequence: [{ PixelSpacing: [...first.pixelSpacing] }] } : {};
   // SliceThickness (1C, present and not empty): the caller's, else the sources', else the slice spacing.
   const thickness = sliceThicknessMm ?? geometry.sliceThickness ?? geometry.spacingBetweenSlices;
   if (thickness === undefined || !(thickness > 0)) {
@@ -75,5 +86,8 @@ export function sharedGroups(geometry: Geometry | null, first: SourceImage, slic
   }
   const measures: Dataset = { PixelSpacing: [...geometry.pixelSpacing], SliceThickness: thickness };
   if (geometry.spacingBetweenSlices !== undefined) measures.SpacingBetweenSlices = geometry.spacingBetweenSlices;
-  return { PixelMeasuresSequence: [measures], PlaneOrientationSequence: [{ ImageOrientationPatient: [...geometry.orientation] }] };
+  return {
+    PixelMeasuresSequence: [measures],
+    PlaneOrientationSequence: [{ ImageOrientationPatient: [...geometry.orientation] }],
+  };
 }

@@ -7,10 +7,14 @@ import type { SegmentDescription } from '../writer';
 
 export function codeItem(c: Code): Dataset {
   if (!c.value || !c.scheme || !c.meaning) {
-    throw new SegError('INVALID_SEGMENT', `Code ${JSON.stringify(c)} needs a value, a scheme and a meaning`, { code: { ...c } });
+    throw new SegError('INVALID_SEGMENT', `Code ${JSON.stringify(c)} needs a value, a scheme and a meaning`, {
+      code: { ...c },
+    });
   }
   if (c.scheme === 'SRT') {
-    throw new SegError('INVALID_SEGMENT', `Code ${c.value} uses the retired scheme SRT; use the SNOMED CT (SCT) code`, { code: { ...c } });
+    throw new SegError('INVALID_SEGMENT', `Code ${c.value} uses the retired scheme SRT; use the SNOMED CT (SCT) code`, {
+      code: { ...c },
+    });
   }
   // CodeValue is SH (16 characters); longer values go into LongCodeValue.
   return c.value.length > 16
@@ -23,7 +27,11 @@ export function segmentItem(s: SegmentDescription, number: number): Dataset {
     SegmentNumber: number,
     SegmentLabel: s.label.trim(),
     SegmentedPropertyCategoryCodeSequence: [codeItem(s.category)],
-    SegmentedPropertyTypeCodeSequence: [s.typeModifier ? { ...codeItem(s.type), SegmentedPropertyTypeModifierCodeSequence: [codeItem(s.typeModifier)] } : codeItem(s.type)],
+    SegmentedPropertyTypeCodeSequence: [
+      s.typeModifier
+        ? { ...codeItem(s.type), SegmentedPropertyTypeModifierCodeSequence: [codeItem(s.typeModifier)] }
+        : codeItem(s.type),
+    ],
     SegmentAlgorithmType: s.algorithmType,
     RecommendedDisplayCIELabValue: rgbToDicomLab(s.color),
   };
@@ -54,6 +62,8 @@ export function backgroundItem(firstSegment: SegmentDescription): Dataset {
     SegmentedPropertyTypeCodeSequence: [codeItem(DCM_CODES.background)],
     SegmentAlgorithmType: firstSegment.algorithmType,
     RecommendedDisplayCIELabValue: [0, 0x8080, 0x8080],
-    ...(firstSegment.algorithm && firstSegment.algorithmType !== 'MANUAL' ? { SegmentAlgorithmName: firstSegment.algorithm.name } : {}),
+    ...(firstSegment.algorithm && firstSegment.algorithmType !== 'MANUAL'
+      ? { SegmentAlgorithmName: firstSegment.algorithm.name }
+      : {}),
   };
 }

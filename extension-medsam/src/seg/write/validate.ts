@@ -13,10 +13,14 @@ export function checkSegments(segments: readonly SegmentDescription[], kind: Seg
     const where = `Segment ${i + 1}`;
     if (!s.label || !s.label.trim()) throw new SegError('INVALID_SEGMENT', `${where} has no label`, { segment: i + 1 });
     if (!['AUTOMATIC', 'SEMIAUTOMATIC', 'MANUAL'].includes(s.algorithmType)) {
-      throw new SegError('INVALID_SEGMENT', `${where} ("${s.label}") has algorithm type ${s.algorithmType}`, { segment: i + 1 });
+      throw new SegError('INVALID_SEGMENT', `${where} ("${s.label}") has algorithm type ${s.algorithmType}`, {
+        segment: i + 1,
+      });
     }
     if (s.algorithmType !== 'MANUAL' && !s.algorithm) {
-      throw new SegError('INVALID_SEGMENT', `${where} ("${s.label}") is ${s.algorithmType} but names no algorithm`, { segment: i + 1 });
+      throw new SegError('INVALID_SEGMENT', `${where} ("${s.label}") is ${s.algorithmType} but names no algorithm`, {
+        segment: i + 1,
+      });
     }
     checkRgb(s.color, `${where} ("${s.label}") colour`);
   });
@@ -32,13 +36,21 @@ export function checkMasks(input: SegInput, stack: SourceStack, kind: Segmentati
   const { masks, segments, sources } = input;
   const pixels = stack.rows * stack.columns;
   if (masks.length !== segments.length) {
-    throw new SegError('MASK_MISMATCH', `Got masks for ${masks.length} segments and ${segments.length} segment descriptions`, {});
+    throw new SegError(
+      'MASK_MISMATCH',
+      `Got masks for ${masks.length} segments and ${segments.length} segment descriptions`,
+      {},
+    );
   }
   masks.forEach((perSlice, s) => {
     if (perSlice.length !== sources.length) {
-      throw new SegError('MASK_MISMATCH', `Segment ${s + 1} has masks for ${perSlice.length} slices, the SEG has ${sources.length} source images`, {
-        segment: s + 1,
-      });
+      throw new SegError(
+        'MASK_MISMATCH',
+        `Segment ${s + 1} has masks for ${perSlice.length} slices, the SEG has ${sources.length} source images`,
+        {
+          segment: s + 1,
+        },
+      );
     }
     perSlice.forEach((mask, k) => {
       if (!mask) return;
@@ -81,4 +93,3 @@ export function checkMasks(input: SegInput, stack: SourceStack, kind: Segmentati
     }
   }
 }
-

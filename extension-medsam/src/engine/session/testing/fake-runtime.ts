@@ -54,7 +54,7 @@ export function createFakeOrt(): FakeOrtControls {
       this.inputNames = kind === 'encoder' ? ['image'] : ['image_embeddings', 'boxes'];
       const outs = kind === 'encoder' ? ['image_embeddings'] : ['low_res_logits', 'iou_predictions'];
       const r = controls.renameOutput;
-      this.outputNames = r ? outs.map((n) => (n === r.from ? r.to : n)) : outs;
+      this.outputNames = r ? outs.map(n => (n === r.from ? r.to : n)) : outs;
     }
 
     async run(feeds: Record<string, OrtTensorLike>): Promise<Record<string, OrtTensorLike>> {
@@ -83,7 +83,8 @@ export function createFakeOrt(): FakeOrtControls {
         const [x0, y0, x1, y1] = boxes.subarray(i * 4, i * 4 + 4);
         for (let r = 0; r < side; r++) {
           for (let c = 0; c < side; c++) {
-            const inside = c + 0.5 >= x0 * scale && c + 0.5 <= x1 * scale && r + 0.5 >= y0 * scale && r + 0.5 <= y1 * scale;
+            const inside =
+              c + 0.5 >= x0 * scale && c + 0.5 <= x1 * scale && r + 0.5 >= y0 * scale && r + 0.5 <= y1 * scale;
             logits[i * side * side + r * side + c] = (inside ? 10 : -10) + emb[0];
           }
         }
@@ -123,7 +124,11 @@ export const FAKE_FILES: Record<string, Uint8Array> = {
 
 /** A manifest entry for the fake model, with the true sizes and sha256 of FAKE_FILES. */
 export async function fakeManifestEntry(id = 'fake-model'): Promise<ManifestEntry> {
-  const file = async (path: string) => ({ path, bytes: FAKE_FILES[path].byteLength, sha256: await sha256Hex(FAKE_FILES[path]) });
+  const file = async (path: string) => ({
+    path,
+    bytes: FAKE_FILES[path].byteLength,
+    sha256: await sha256Hex(FAKE_FILES[path]),
+  });
   return {
     id,
     displayName: 'Fake model (TEST MODEL)',
@@ -140,7 +145,11 @@ export async function fakeManifestEntry(id = 'fake-model'): Promise<ManifestEntr
         boxes: { name: 'boxes', shape: ['boxes', 4], dtype: 'float32' },
       },
       outputs: {
-        lowResLogits: { name: 'low_res_logits', shape: ['boxes', 1, FAKE_LOGITS_SIDE, FAKE_LOGITS_SIDE], dtype: 'float32' },
+        lowResLogits: {
+          name: 'low_res_logits',
+          shape: ['boxes', 1, FAKE_LOGITS_SIDE, FAKE_LOGITS_SIDE],
+          dtype: 'float32',
+        },
         iou: { name: 'iou_predictions', shape: ['boxes', 1], dtype: 'float32' },
       },
     },
@@ -155,7 +164,10 @@ export async function fakeManifestEntry(id = 'fake-model'): Promise<ManifestEntr
 /** fetchBytes over FAKE_FILES (plus overrides), throwing like a missing file for unknown paths. */
 export function fakeFetchBytes(overrides: Record<string, Uint8Array> = {}) {
   const files = { ...FAKE_FILES, ...overrides };
-  return async (path: string, onProgress?: (loaded: number, total: number | undefined) => void): Promise<Uint8Array> => {
+  return async (
+    path: string,
+    onProgress?: (loaded: number, total: number | undefined) => void,
+  ): Promise<Uint8Array> => {
     const bytes = files[path];
     if (!bytes) throw new Error(`ENOENT: no such file ${path}`);
     onProgress?.(bytes.byteLength, bytes.byteLength);
@@ -171,6 +183,6 @@ export function fakeEncoderInput(value: number): Float32Array {
 /** A promise gate: `gate.open()` lets every waiter through. */
 export function makeGate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
+  const promise = new Promise<void>(resolve => (open = resolve));
   return { promise, open };
 }
