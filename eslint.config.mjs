@@ -2,6 +2,7 @@
 // (DICOM SEG, STOW, outbox) knows nothing of OHIF or the command line; no import cycles. `npm run lint`; npm test runs
 // it right after the type check.
 import js from '@eslint/js';
+import prettierOff from 'eslint-config-prettier/flat';
 import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -70,4 +71,6 @@ export default tseslint.config(
     files: [`${SRC}/ohif/**`, 'mode-medsam/src/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  // Layout is prettier's job (npm run lint runs `prettier --check` too); no eslint rule may disagree with it.
+  prettierOff,
 );
