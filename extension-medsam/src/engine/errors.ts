@@ -3,6 +3,8 @@
  * that names the problem (which pixel, which box, which file) so that the adapters can show it as it is.
  * Errors cross the worker boundary as { code, message, details }, so keep details structured-cloneable.
  */
+import { CodedError, type CodedErrorJson } from './coded-error';
+
 export type MedsamErrorCode =
   /** Pixel data that cannot be processed: NaN/Infinity, wrong length, unsupported bit depth or layout. */
   | 'INVALID_IMAGE'
@@ -23,23 +25,12 @@ export type MedsamErrorCode =
   /** Inputs whose shapes do not agree (e.g. masks of different sizes given to a metric). */
   | 'SHAPE_MISMATCH';
 
-export class MedsamError extends Error {
-  readonly code: MedsamErrorCode;
-  readonly details: Record<string, unknown>;
-
+export class MedsamError extends CodedError<MedsamErrorCode> {
   constructor(code: MedsamErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(message);
-    this.name = 'MedsamError';
-    this.code = code;
-    this.details = details;
+    super('MedsamError', code, message, details);
   }
 
-  /** Plain form for postMessage; fromJSON rebuilds it on the other side. */
-  toJSON(): { code: MedsamErrorCode; message: string; details: Record<string, unknown> } {
-    return { code: this.code, message: this.message, details: this.details };
-  }
-
-  static fromJSON(o: { code: MedsamErrorCode; message: string; details?: Record<string, unknown> }): MedsamError {
+  static fromJSON(o: CodedErrorJson<MedsamErrorCode>): MedsamError {
     return new MedsamError(o.code, o.message, o.details ?? {});
   }
 }

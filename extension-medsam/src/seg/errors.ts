@@ -1,7 +1,9 @@
 /**
- * Typed errors of the SEG part (writing, reading, storing). Same shape as the engine's MedsamError
- * ({ code, message, details }, structured-cloneable details) so that the panel can show either the same way.
+ * Typed errors of the SEG part (writing, reading, storing). Both extend the engine's CodedError
+ * ({ code, message, details }, structured-cloneable details), so that the panel shows either the same way.
  */
+import { CodedError, type CodedErrorJson } from '../engine/coded-error';
+
 export type SegErrorCode =
   /** Source images that cannot form one SEG: different study, series, frame of reference, size or orientation. */
   | 'INCONSISTENT_SOURCES'
@@ -42,22 +44,12 @@ export type SegErrorCode =
   /** No outbox entry with that id (stored or discarded meanwhile, e.g. by another tab). */
   | 'OUTBOX_NO_ENTRY';
 
-export class SegError extends Error {
-  readonly code: SegErrorCode;
-  readonly details: Record<string, unknown>;
-
+export class SegError extends CodedError<SegErrorCode> {
   constructor(code: SegErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(message);
-    this.name = 'SegError';
-    this.code = code;
-    this.details = details;
+    super('SegError', code, message, details);
   }
 
-  toJSON(): { code: SegErrorCode; message: string; details: Record<string, unknown> } {
-    return { code: this.code, message: this.message, details: this.details };
-  }
-
-  static fromJSON(o: { code: SegErrorCode; message: string; details?: Record<string, unknown> }): SegError {
+  static fromJSON(o: CodedErrorJson<SegErrorCode>): SegError {
     return new SegError(o.code, o.message, o.details ?? {});
   }
 }

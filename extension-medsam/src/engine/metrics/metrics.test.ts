@@ -167,6 +167,7 @@ describe('metrics speed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'medsam-metrics-'));
     const engine = join(__dirname, '..');
     for (const f of [
+      'coded-error.ts',
       'errors.ts',
       'metrics/edt.ts',
       'metrics/surface.ts',

@@ -142,7 +142,14 @@ describe('post-processing behaviour', () => {
     // context (a browser worker or the CLI), which would time the test harness instead of the engine.
     const dir = mkdtempSync(join(tmpdir(), 'medsam-postprocess-'));
     const engine = join(__dirname, '..');
-    for (const f of ['errors.ts', 'manifest.ts', 'geometry/box.ts', 'postprocess/bilinear.ts', 'postprocess/mask.ts']) {
+    for (const f of [
+      'coded-error.ts',
+      'errors.ts',
+      'manifest.ts',
+      'geometry/box.ts',
+      'postprocess/bilinear.ts',
+      'postprocess/mask.ts',
+    ]) {
       const js = ts.transpileModule(readFileSync(join(engine, f), 'utf8'), {
         compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
       }).outputText;
