@@ -97,7 +97,7 @@ function esModuleBuild(name, entry, { plugins = [] } = {}) {
           /^(@ohif\/|@cornerstonejs\/)/.test(request ?? '')
             ? callback(
                 new Error(
-                  `${name}: do not import ${request}; take it from the host (see extension-medsam/src/ohif/hostLibraries.ts)`,
+                  `${name}: do not import ${request}; take it from the host (see extension-medsam/src/ohif/host/hostLibraries.ts)`,
                 ),
               )
             : callback(),

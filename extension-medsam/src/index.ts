@@ -2,21 +2,21 @@
  * The MedSAM OHIF extension. Built as an ES module (webpack.config.js) whose default export the viewer
  * loads by URL from window.config.extensions; `id` is how modes and the viewer refer to it.
  */
-import { getCommandsModule } from './ohif/commandsModule';
-import { getHostCornerstone } from './ohif/hostLibraries';
-import { listSegments } from './ohif/hostSegmentation';
-import { hostSupportProblems, unsupportedHostMessage } from './ohif/hostSupport';
-import { jumpToSlice, prepareVolumeScene, segmentVolumesMl } from './ohif/hostVolume';
-import { EXTENSION_ID, SERVICE_NAME } from './ohif/ids';
-import type { MedsamService } from './ohif/medsamService';
-import { registerMedsamBoxTool } from './ohif/MedsamBoxTool';
-import { getPanelModule } from './ohif/panelModule';
-import { createBrowserOutbox } from './ohif/outboxBrowser';
-import { createHostSaver } from './ohif/saveSegmentation';
+import { getCommandsModule } from './ohif/modules/commandsModule';
+import { getHostCornerstone } from './ohif/host/hostLibraries';
+import { listSegments } from './ohif/host/hostSegmentation';
+import { hostSupportProblems, unsupportedHostMessage } from './ohif/host/hostSupport';
+import { jumpToSlice, prepareVolumeScene, segmentVolumesMl } from './ohif/host/hostVolume';
+import { EXTENSION_ID, SERVICE_NAME } from './ohif/modules/ids';
+import type { MedsamService } from './ohif/app/medsamService';
+import { registerMedsamBoxTool } from './ohif/host/MedsamBoxTool';
+import { getPanelModule } from './ohif/modules/panelModule';
+import { createBrowserOutbox } from './ohif/host/outboxBrowser';
+import { createHostSaver } from './ohif/host/saveSegmentation';
 import type { Outbox } from './seg/outbox';
-import { getServicesModule, serviceConfiguration } from './ohif/servicesModule';
-import { getToolbarModule } from './ohif/toolbarModule';
-import type { HostModuleArgs } from './ohif/hostTypes';
+import { getServicesModule, serviceConfiguration } from './ohif/modules/servicesModule';
+import { getToolbarModule } from './ohif/modules/toolbarModule';
+import type { HostModuleArgs } from './ohif/host/hostTypes';
 
 export {
   EXTENSION_ID,
@@ -26,8 +26,8 @@ export {
   BOX_TOOL_BUTTON_ID,
   BOX_TOOL_EVALUATOR,
   TOOL_GROUP_IDS,
-} from './ohif/ids';
-export type { MedsamState, MedsamStatus, MedsamDevice, MedsamModelInfo } from './ohif/medsamService';
+} from './ohif/modules/ids';
+export type { MedsamState, MedsamStatus, MedsamDevice, MedsamModelInfo } from './ohif/app/medsamService';
 
 let unsubscribers: Array<() => void> = [];
 /**

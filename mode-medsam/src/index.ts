@@ -6,7 +6,7 @@
  * prebuilt viewer already has (through the `loadModules` that OHIF hands to modeFactory) rather than
  * bundling one, so it follows the host's version of that mode.
  */
-import { PANEL_ID } from '../../extension-medsam/src/ohif/ids';
+import { PANEL_ID } from '../../extension-medsam/src/ohif/modules/ids';
 import { withMedsamOnModeEnter } from './medsamTools';
 import { medsamStudyValidity } from './validity';
 

@@ -15,7 +15,7 @@ import { readDicomFile, readSourceFolder } from '../../extension-medsam/src/cli/
 import { slicePixels } from '../../extension-medsam/src/cli/pixels';
 import { preprocessForModel } from '../../extension-medsam/src/engine/preprocess';
 import type { SliceImage } from '../../extension-medsam/src/engine/preprocess/types';
-import { sliceFromCornerstoneImage } from '../../extension-medsam/src/ohif/sliceImage';
+import { sliceFromCornerstoneImage } from '../../extension-medsam/src/ohif/host/sliceImage';
 import { quietDcmjs } from '../../extension-medsam/src/seg/dicom/parse';
 import { readSeg } from '../../extension-medsam/src/seg/reader';
 import { CT3, writeMonochrome1 } from './encodings';

