@@ -8,8 +8,37 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const SRC = 'extension-medsam/src';
+const OHIF = `${SRC}/ohif`;
 
-/** Which folder may not import which (tests may use the command line's readers to get real data). */
+/**
+ * ohif/ by role: app/ holds the service and host-free controllers; host/ adapts cornerstone and OHIF; panel/ is the
+ * UI; modules/ is what OHIF reads and wires them together. The names in modules/ids.ts are shared by all.
+ */
+const OHIF_LAYERS = [
+  {
+    target: `${OHIF}/app`,
+    from: [`${OHIF}/host`, `${OHIF}/modules`, `${OHIF}/panel`],
+    except: ['./ids.ts'],
+    message: 'app/ is host-free: the host adapters and the panel use it, never the reverse',
+  },
+  {
+    target: `${OHIF}/panel`,
+    from: [`${OHIF}/host`, `${OHIF}/modules`],
+    except: ['./ids.ts'],
+    message: 'the panel shows the service state: it reaches the viewer only through the service',
+  },
+  {
+    target: `${OHIF}/host`,
+    from: [`${OHIF}/panel`, `${OHIF}/modules`],
+    except: ['./ids.ts'],
+    message: 'host/ adapts the viewer for the service; the OHIF modules wire them together',
+  },
+];
+
+/**
+ * Which folder may not import which. Tests may use the command line's readers to get real data, and may drive
+ * several ohif/ layers together (e.g. the service with the panel that shows it).
+ */
 function boundaries({ tests }) {
   return [
     {
@@ -28,6 +57,7 @@ function boundaries({ tests }) {
       message: 'the worker runs the engine without a host',
     },
     { target: `${SRC}/cli`, from: [`${SRC}/ohif`, `${SRC}/worker`], message: 'the command line has no browser host' },
+    ...(tests ? [] : OHIF_LAYERS),
   ];
 }
 

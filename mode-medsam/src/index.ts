@@ -6,7 +6,8 @@
  * prebuilt viewer already has (through the `loadModules` that OHIF hands to modeFactory) rather than
  * bundling one, so it follows the host's version of that mode.
  */
-import { PANEL_ID } from '../../extension-medsam/src/ohif/modules/ids';
+import { PANEL_ID } from '@medsam/extension-medsam/ids';
+import { getMedsamService } from '@medsam/extension-medsam/service';
 import { withMedsamOnModeEnter } from './medsamTools';
 import { medsamStudyValidity } from './validity';
 
@@ -160,8 +161,8 @@ export function unavailableMode(message: string): Record<string, unknown> {
     routeName: ROUTE_NAME,
     displayName: 'MedSAM (unavailable)',
     isValidMode: () => ({ valid: false, description: message }),
-    onModeEnter: ({ servicesManager }: { servicesManager: { services: Record<string, any> } }) => {
-      servicesManager.services.medsamService?.reportUnsupportedHost?.(message);
+    onModeEnter: ({ servicesManager }: { servicesManager: { services: Record<string, unknown> } }) => {
+      getMedsamService(servicesManager)?.reportUnsupportedHost(message);
     },
     onModeExit: () => {},
     validationTags: { study: [], series: [] },

@@ -11,7 +11,7 @@ import {
   PANEL_HOST_DATA_CY,
   PANEL_ID,
   TOOL_GROUP_IDS,
-} from '../../extension-medsam/src/ohif/modules/ids';
+} from '@medsam/extension-medsam/ids';
 
 export const MEDSAM_BOX_BUTTON = {
   id: BOX_TOOL_BUTTON_ID,

@@ -3,7 +3,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { MedsamPanel } from '../panel/MedsamPanel';
 import { MedsamService } from './medsamService';
-import type { RetryReport, SaveReport, SegSaver } from '../host/saveSegmentation';
+import type { RetryReport, SaveReport, SegSaver } from './medsamService';
 
 const base = {
   seriesInstanceUid: '1.2.8',

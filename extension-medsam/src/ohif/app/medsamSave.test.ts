@@ -1,7 +1,8 @@
 import { freeTextTarget, targetById } from '../../seg/codes';
 import { SegError } from '../../seg/errors';
 import { MedsamService } from './medsamService';
-import { withTargets, type SaveOptions, type SaveReport, type SegSaver } from '../host/saveSegmentation';
+import { withTargets } from '../host/saveSegmentation';
+import { BROWSER_DEPS, type SaveOptions, type SaveReport, type SegSaver } from './medsamService';
 import type { HostSegment } from '../host/segExport';
 
 const SUMMARY = {
@@ -115,10 +116,7 @@ describe('MedsamService: Save to PACS', () => {
       () => [],
     );
     const renamed: unknown[][] = [];
-    const service = new MedsamService();
-    (service as any).servicesManager = {
-      services: { segmentationService: { setSegmentLabel: (...a: unknown[]) => renamed.push(a) } },
-    };
+    const service = new MedsamService({}, { ...BROWSER_DEPS, renameSegment: (...a: unknown[]) => renamed.push(a) });
     service.setSaver(saver);
     service.setSegments([
       {

@@ -79,26 +79,25 @@ describe('MedsamService state', () => {
   it('tells subscribers each new state, and stops after unsubscribe', () => {
     const service = new MedsamService();
     const seen: string[] = [];
-    const subscription = service.subscribe(state => seen.push(`${state.status}/${state.device}`));
-    service.setState({ status: 'loading-model' });
-    service.setState({ status: 'ready', device: 'wasm' });
+    const subscription = service.subscribe(state => seen.push(`${state.saveKind}/${state.keepHandEdits}`));
+    const ohifStyle = service.subscribe(MedsamService.EVENTS.STATE_CHANGED, state =>
+      seen.push(`event ${state.saveKind}`),
+    );
+    service.setSaveKind('labelmap');
+    service.setKeepHandEdits(false);
     subscription.unsubscribe();
-    service.setState({ status: 'encoding' });
-    expect(seen).toEqual(['loading-model/none', 'ready/wasm']);
+    ohifStyle.unsubscribe();
+    service.reportError('x');
+    expect(seen).toEqual(['labelmap/true', 'event labelmap', 'labelmap/false', 'event labelmap']);
+    expect(() => service.subscribe('event::other' as never, () => {})).toThrow(/no event event::other/);
   });
 
   it('gives a new state object on each change (React compares by identity)', () => {
     const service = new MedsamService();
     const before = service.getState();
-    service.setState({ message: 'x' });
+    service.reportError('x');
     expect(service.getState()).not.toBe(before);
     expect(before.message).toBeNull();
-  });
-
-  it('registers under the name the panel and commands look up, with the app configuration', () => {
-    const created = MedsamService.REGISTRATION.create({ configuration: { modelBaseUrl: '/m/' } } as never);
-    expect(MedsamService.REGISTRATION.name).toBe('medsamService');
-    expect(created.config.modelBaseUrl).toBe('/m/');
   });
 
   it('an unsupported viewer: one console error, the message stays in the panel across mode entries, no model is loaded', async () => {
@@ -122,9 +121,11 @@ describe('MedsamService state', () => {
     }
   });
 
-  it('clears an error when a mode is entered again', () => {
-    const service = new MedsamService();
-    service.setState({ status: 'error', message: 'model URL 404' });
+  it('clears an error when a mode is entered again', async () => {
+    const { deps } = harness();
+    const service = new MedsamService({ modelBaseUrl: 'https://p.example/elsewhere/' }, deps);
+    expect(await service.loadModel()).toBe(false);
+    expect(service.getState()).toMatchObject({ status: 'error', message: expect.stringContaining('HTTP 404') });
     service.onModeEnter();
     expect(service.getState()).toMatchObject({ status: 'idle', message: null });
   });

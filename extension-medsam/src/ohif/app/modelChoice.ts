@@ -5,6 +5,7 @@
 import { MedsamError } from '../../engine/errors';
 import type { Manifest, ManifestEntry, ModelVariant, Precision } from '../../engine/manifest';
 import { defaultModel } from '../../engine/session/fetch-bytes';
+import type { MedsamModelInfo } from './service/state';
 
 export interface ModelChoice {
   entry: ManifestEntry;
@@ -52,4 +53,17 @@ export function chooseModel(
     );
   }
   return { entry, precision, variant, downloadBytes: variant.encoder.bytes + variant.decoder.bytes };
+}
+
+/** The chosen model as the panel shows it and the SEG's AlgorithmIdentification names it. */
+export function modelInfoOf(found: ModelChoice): MedsamModelInfo {
+  return {
+    id: found.entry.id,
+    label: found.entry.displayName,
+    isTestModel: found.entry.testModel,
+    precision: found.precision,
+    weightsSha256: found.entry.weights?.sha256 ?? null,
+    weightsSource: found.entry.weights?.source,
+    ...(found.entry.provenance ? { provenance: found.entry.provenance } : {}),
+  };
 }

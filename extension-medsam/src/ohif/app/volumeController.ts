@@ -17,6 +17,14 @@ import type { LabelmapSliceAccess } from './labelmapEdit';
 import type { MedsamLedger } from './medsamLedger';
 import { reapplySliceEdit, replaceSegmentOnSlice, revertSliceEdit, type SliceReplaceEdit } from './sliceReplace';
 
+/** A box accepted with the MedSAM box tool, remembered as a key slice of its segment. */
+export interface AcceptedBox {
+  imageId: string;
+  segmentationId: string;
+  segmentIndex: number;
+  box: ImageBox;
+}
+
 /** The viewer's side of one run, read when the user starts it. Slice z is imageIds[z], ordered along the normal. */
 export interface VolumeScene {
   viewportId: string;

@@ -28,18 +28,10 @@ import {
   type Vec3,
 } from '../app/imagePlane';
 import type { LabelmapSliceAccess } from '../app/labelmapEdit';
-import type { VolumeScene } from '../app/volumeController';
+import type { AcceptedBox, VolumeScene } from '../app/volumeController';
 
 /** The annotation tools whose lines count as markers (cornerstone's tool names). */
 export const MARKER_TOOL_NAMES = ['Bidirectional'];
-
-/** A box accepted with the MedSAM box tool, remembered as a key slice of its segment. */
-export interface AcceptedBox {
-  imageId: string;
-  segmentationId: string;
-  segmentIndex: number;
-  box: ImageBox;
-}
 
 export interface VolumeSceneDeps {
   cs: HostCornerstone;

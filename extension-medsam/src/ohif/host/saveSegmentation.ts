@@ -5,56 +5,16 @@
  * outbox cannot keep it (storage full, no IndexedDB) and the STOW fails, the SEG is downloaded at once. While a store
  * runs, leaving the page asks first.
  */
-import type { SegmentTarget } from '../../seg/codes';
-import { Outbox, saveToPacs, segFile, stowSender, type OutboxSummary, type SaveOutcome } from '../../seg/outbox';
+import { Outbox, saveToPacs, segFile, stowSender } from '../../seg/outbox';
 import type { StowConfig } from '../../seg/stow';
 import { downloadFile, pageLeaveGuard, persistentStorage } from './outboxBrowser';
-import { writeSeg, type SegmentationKind } from '../../seg/writer';
+import { writeSeg } from '../../seg/writer';
 import type { HostCornerstone } from './hostLibraries';
 import type { HostExtensionManager, HostServicesManager } from './hostTypes';
 import type { MedsamLedger } from '../app/medsamLedger';
-import { buildSegExport, type ExportModel, type ExportSlice, type HostSegment } from './segExport';
+import { buildSegExport, type ExportSlice, type HostSegment } from './segExport';
+import type { SaveOptions, SaveReport, SegSaver } from '../app/service/saving';
 import { numberOfFrames } from '../../seg/multiframe';
-
-export interface SaveReport {
-  outcome: SaveOutcome;
-  seriesInstanceUid: string;
-  sopInstanceUid: string;
-  segments: Array<{ label: string; voxels: number }>;
-  notes: string[];
-  /**
-   * Set when the outbox could not keep the SEG and the STOW failed: the file handed to the user (filename), or why
-   * even that failed (error). The user must be told either way.
-   */
-  downloaded?: { filename: string } | { filename: string; error: string };
-}
-
-/** A retry as the panel reports it: stored, failed (message), or gone (another tab stored or discarded it). */
-export interface RetryReport {
-  ok: boolean;
-  message: string | null;
-  gone?: boolean;
-  /** Stored according to QIDO: the STOW was refused because the PACS already had the SEG. */
-  alreadyStored?: boolean;
-}
-
-/** The panel's choices for one save. */
-export interface SaveOptions {
-  /** Targets chosen in the panel, keyed `${segmentationId}:${segmentIndex}`; segments without one keep their label's. */
-  targets?: Readonly<Record<string, SegmentTarget>>;
-  /** BINARY (66.4, the default) or LABELMAP (66.7). */
-  kind?: SegmentationKind;
-}
-
-/** What the panel needs from a saver (the service stays free of OHIF and IndexedDB). */
-export interface SegSaver {
-  save(model: ExportModel, options?: SaveOptions): Promise<SaveReport>;
-  list(): Promise<OutboxSummary[]>;
-  retry(id: string): Promise<RetryReport>;
-  download(id: string): Promise<void>;
-  /** Removes an outbox entry for good (the user confirmed it). */
-  discard(id: string): Promise<void>;
-}
 
 function labelsOf(image: any): ArrayLike<number> | null {
   if (!image) return null;

@@ -7,6 +7,7 @@ import { resolveTarget, type Rgb, type SegmentTarget } from '../../seg/codes';
 import { sourcesOfInstance } from '../../seg/multiframe';
 import { sourceFromNaturalized, type SourceImage } from '../../seg/source';
 import { medsamAlgorithm, type SegInput, type SegmentAlgorithmType, type SegmentDescription } from '../../seg/writer';
+import type { ExportModel } from '../app/service/saving';
 
 export interface HostSegment {
   segmentIndex: number;
@@ -26,13 +27,6 @@ export interface ExportSlice {
   frame?: number;
   /** The labelmap layers that hold this slice's labels (values are segment indices); empty when none. */
   layers: ReadonlyArray<ArrayLike<number>>;
-}
-
-export interface ExportModel {
-  id: string;
-  weightsSha256: string | null;
-  weightsSource?: string;
-  precision?: string;
 }
 
 export interface ExportRequest {

@@ -1,11 +1,12 @@
-import { BOX_TOOL_NAME, PANEL_ID, SERVICE_NAME, TOOL_GROUP_IDS } from './ids';
+import { getMedsamService } from './getMedsamService';
+import { BOX_TOOL_NAME, PANEL_ID, TOOL_GROUP_IDS } from './ids';
 import type { IntensityPreset } from '../app/intensityPreset';
-import type { MedsamService, MedsamState } from '../app/medsamService';
+import type { MedsamState } from '../app/medsamService';
 import type { HostModuleArgs } from '../host/hostTypes';
 
 /** Commands (run through OHIF's commandsManager, from toolbar buttons, hotkeys or other extensions). */
 export function getCommandsModule({ servicesManager, commandsManager }: HostModuleArgs) {
-  const service = (): MedsamService | undefined => servicesManager.services[SERVICE_NAME] as MedsamService | undefined;
+  const service = () => getMedsamService(servicesManager);
   const actions = {
     /** Opens the MedSAM side panel. */
     showMedsamPanel: (): void => {

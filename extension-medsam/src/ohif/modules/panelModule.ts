@@ -1,8 +1,9 @@
 import { createElement } from 'react';
 import { foreignRootElement } from '../panel/foreignRoot';
+import { ViewerError } from '../app/errors';
+import { getMedsamService } from './getMedsamService';
 import { PANEL_HOST_DATA_CY, PANEL_NAME, SERVICE_NAME } from './ids';
 import { MedsamPanel } from '../panel/MedsamPanel';
-import type { MedsamService } from '../app/medsamService';
 import type { HostModuleArgs } from '../host/hostTypes';
 
 /**
@@ -11,8 +12,8 @@ import type { HostModuleArgs } from '../host/hostTypes';
  */
 export function getPanelModule({ servicesManager, commandsManager }: HostModuleArgs) {
   const HostPanel = () => {
-    const service = servicesManager.services[SERVICE_NAME] as MedsamService | undefined;
-    if (!service) throw new Error(`MedSAM: the ${SERVICE_NAME} service is not registered`);
+    const service = getMedsamService(servicesManager);
+    if (!service) throw new ViewerError('HOST_UNSUPPORTED', `MedSAM: the ${SERVICE_NAME} service is not registered`);
     // Accept / Reject run the viewer's own Enter / Esc commands (every labelmap tool's preview, the box outline redrawn).
     const hostCommand = (name: 'acceptPreview' | 'rejectPreview', fallback: () => void) => () => {
       try {

@@ -1,5 +1,5 @@
-import { BOX_TOOL_EVALUATOR, SERVICE_NAME } from './ids';
-import type { MedsamService } from '../app/medsamService';
+import { getMedsamService } from './getMedsamService';
+import { BOX_TOOL_EVALUATOR } from './ids';
 import type { HostModuleArgs } from '../host/hostTypes';
 
 /**
@@ -11,7 +11,7 @@ export function getToolbarModule({ servicesManager }: HostModuleArgs) {
     {
       name: BOX_TOOL_EVALUATOR,
       evaluate: () => {
-        const state = (servicesManager.services[SERVICE_NAME] as MedsamService | undefined)?.getState();
+        const state = getMedsamService(servicesManager)?.getState();
         if (!state) return { disabled: true, disabledText: 'MedSAM is not registered' };
         if (state.status === 'error')
           return { disabled: true, disabledText: 'MedSAM model not available: see the MedSAM panel' };

@@ -17,7 +17,8 @@ const LITEMEDSAM: ModelProvenance = {
 
 function render(model: MedsamModelInfo | null, patch: Record<string, unknown> = {}): string {
   const service = new MedsamService();
-  service.setState({ model, ...patch });
+  const state = { ...service.getState(), model, ...patch };
+  jest.spyOn(service, 'getState').mockReturnValue(state);
   return renderToStaticMarkup(createElement(MedsamPanel, { service }));
 }
 

@@ -1,0 +1,38 @@
+/**
+ * Errors of the viewer side: what the host viewer lacks or what the user has not done yet. Same base as the engine's
+ * and the SEG part's errors (engine/coded-error.ts), so the panel shows any of them the same way; these codes are the
+ * viewer's own, never an engine code borrowed for another meaning.
+ */
+import { CodedError, type CodedErrorJson } from '../../engine/coded-error';
+
+export type ViewerErrorCode =
+  /** The viewer lacks a service, library or tool MedSAM needs (an OHIF build without it, or too old). */
+  | 'HOST_UNSUPPORTED'
+  /** No viewport is active, or it shows no image series MedSAM can work on. */
+  | 'NO_VIEWPORT'
+  /** The viewport has no labelmap segmentation or no active segment to write into. */
+  | 'NO_SEGMENTATION'
+  /** A labelmap slice the work needs is not loaded, or does not match its image's grid. */
+  | 'LABELMAP_UNAVAILABLE'
+  /** The slices of one series differ in size or geometry, so they do not form one volume. */
+  | 'GRID_MISMATCH'
+  /** "Segment volume" without a key slice (an accepted box or a bidirectional marker) in the viewport. */
+  | 'NO_KEY_SLICES'
+  /** A save of a segmentation with no segmented voxel. */
+  | 'EMPTY_SEGMENTATION'
+  /** Work that needs the model while it is not loaded (the load failed: the panel says why). */
+  | 'MODEL_NOT_LOADED';
+
+export class ViewerError extends CodedError<ViewerErrorCode> {
+  constructor(code: ViewerErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super('ViewerError', code, message, details);
+  }
+
+  static fromJSON(o: CodedErrorJson<ViewerErrorCode>): ViewerError {
+    return new ViewerError(o.code, o.message, o.details ?? {});
+  }
+}
+
+export function isViewerError(e: unknown, code?: ViewerErrorCode): e is ViewerError {
+  return e instanceof ViewerError && (code === undefined || e.code === code);
+}
