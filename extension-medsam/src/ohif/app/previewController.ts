@@ -12,59 +12,10 @@
  */
 import type { ImageBox } from '../../engine/geometry/box';
 import { isMedsamError } from '../../engine/errors';
-import type { SliceInput } from '../../engine/session/pipeline';
-import {
-  EMPTY_EDIT,
-  paintMask,
-  reapplyEdit,
-  revertEdit,
-  type LabelmapEdit,
-  type LabelmapSliceAccess,
-} from './labelmapEdit';
+import { EMPTY_EDIT, paintMask, reapplyEdit, revertEdit, type LabelmapEdit } from './labelmapEdit';
+import type { BoxContext, PreviewControllerOptions, PreviewEngine, PreviewTarget } from './previewTypes';
 
-/** A light drawing of a mask over the viewport, cheap enough for every preview of a drag. */
-export interface PreviewOverlay {
-  show(mask: Uint8Array): void;
-  /** afterRender: keep it until the viewport has drawn the labelmap that replaces it. */
-  clear(options?: { afterRender?: boolean }): void;
-}
-
-export interface PreviewEngine {
-  /** The mask of one box ([rows, columns], 1 inside). Should reject with MedsamError('CANCELLED') when aborted. */
-  segment(imageId: string, image: SliceInput, box: ImageBox, signal: AbortSignal): Promise<Uint8Array>;
-}
-
-/** Where the preview goes: one labelmap slice and the segment to paint. */
-export interface PreviewTarget {
-  labelmap: LabelmapSliceAccess;
-  segmentIndex: number;
-  /** Called after each change of the labelmap (re-render the segmentation). */
-  changed(): void;
-  /** Where previews go during a drag (none: straight to the labelmap). */
-  overlay?: PreviewOverlay;
-  /** Puts an accepted edit on the host's undo history; `accepted` says which pixels the box's mask took. */
-  record?(edit: { undo(): void; redo(): void }, accepted: { edit: LabelmapEdit; box: ImageBox }): void;
-}
-
-/** The slice being annotated, fixed when the box is started. */
-export interface BoxContext {
-  viewportId: string;
-  imageId: string;
-  image: SliceInput;
-  /** Resolved when the first mask arrives (creating a segmentation may take a moment). */
-  target(): Promise<PreviewTarget>;
-}
-
-export interface PreviewControllerOptions {
-  minIntervalMs?: number;
-  /** A failure of a segment request (not cancellations). */
-  onError?(error: unknown): void;
-  /** Box, preview or busy state changed: redraw the box, update the panel. */
-  onChange?(): void;
-  now?(): number;
-  setTimer?(fn: () => void, ms: number): unknown;
-  clearTimer?(handle: unknown): void;
-}
+export type * from './previewTypes';
 
 interface Live {
   token: number;
