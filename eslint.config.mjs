@@ -88,7 +88,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'tests/**'],
+    files: ['**/*.test.ts', '**/*.test.tsx', 'tests/**'],
     rules: { 'import-x/no-restricted-paths': ['error', { zones: boundaries({ tests: true }) }] },
   },
   {

@@ -2,12 +2,20 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/extension-medsam', '<rootDir>/mode-medsam', '<rootDir>/tests'],
-  testMatch: ['**/*.test.ts'],
+  testMatch: ['**/*.test.ts', '**/*.test.tsx'],
   testPathIgnorePatterns: ['/node_modules/', '/tests/e2e/'],
   transform: {
     '^.+\\.tsx?$': [
       'ts-jest',
-      { tsconfig: { module: 'CommonJS', moduleResolution: 'Node', esModuleInterop: true, isolatedModules: true } },
+      {
+        tsconfig: {
+          module: 'CommonJS',
+          moduleResolution: 'Node',
+          esModuleInterop: true,
+          isolatedModules: true,
+          jsx: 'react-jsx',
+        },
+      },
     ],
   },
   testTimeout: 120000,

@@ -2,7 +2,7 @@
  * A button that asks before it acts: the first click turns it into "<label>? yes", the second one acts, leaving it
  * (blur) takes the question back. Not window.confirm: a modal dialog stops the viewer and the browser tests.
  */
-import { createElement as h, useState, type CSSProperties, type ReactElement } from 'react';
+import { useState, type CSSProperties, type ReactElement } from 'react';
 
 export interface ConfirmButtonProps {
   label: string;
@@ -14,21 +14,22 @@ export interface ConfirmButtonProps {
 
 export function ConfirmButton({ label, onConfirm, style, title, ...rest }: ConfirmButtonProps): ReactElement {
   const [asking, setAsking] = useState(false);
-  return h(
-    'button',
-    {
-      type: 'button',
-      style: asking ? { ...style, color: '#fca5a5', borderColor: '#b91c1c' } : style,
-      'data-cy': rest['data-cy'],
-      'data-confirm': asking ? 'true' : 'false',
-      title,
-      onClick: () => {
-        if (!asking) return setAsking(true);
-        setAsking(false);
-        onConfirm();
-      },
-      onBlur: () => setAsking(false),
-    },
-    asking ? `${label}? yes` : label,
+  const onClick = (): void => {
+    if (!asking) return setAsking(true);
+    setAsking(false);
+    onConfirm();
+  };
+  return (
+    <button
+      type="button"
+      style={asking ? { ...style, color: '#fca5a5', borderColor: '#b91c1c' } : style}
+      data-cy={rest['data-cy']}
+      data-confirm={asking ? 'true' : 'false'}
+      title={title}
+      onClick={onClick}
+      onBlur={() => setAsking(false)}
+    >
+      {asking ? `${label}? yes` : label}
+    </button>
   );
 }

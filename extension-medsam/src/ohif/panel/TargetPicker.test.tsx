@@ -1,4 +1,3 @@
-import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { targetById } from '../../seg/codes';
 import { ConfirmButton } from './ConfirmButton';
@@ -35,25 +34,21 @@ describe('TargetPicker and ConfirmButton markup', () => {
   it('shows the chosen target in the input, and the coding the label gives when nothing is chosen', () => {
     const liver = targetById('liver')!;
     const chosen = renderToStaticMarkup(
-      createElement(TargetPicker, { segmentLabel: 'MedSAM 1', chosen: liver, onChoose: () => undefined }),
+      <TargetPicker segmentLabel="MedSAM 1" chosen={liver} onChoose={() => undefined} />,
     );
     expect(chosen).toContain('data-cy="medsam-target-input"');
     expect(chosen).toContain('data-target-id="liver"');
     expect(chosen).toContain('value="Liver"');
     expect(chosen).toContain(`SCT ${liver.type.value} Liver`);
     const none = renderToStaticMarkup(
-      createElement(TargetPicker, { segmentLabel: 'MedSAM 1', chosen: undefined, onChoose: () => undefined }),
+      <TargetPicker segmentLabel="MedSAM 1" chosen={undefined} onChoose={() => undefined} />,
     );
     expect(none).toContain('from the label: free text, coded as Tissue');
   });
 
   it('renders the discard button before its question', () => {
     const html = renderToStaticMarkup(
-      createElement(ConfirmButton, {
-        label: 'Discard',
-        onConfirm: () => undefined,
-        'data-cy': 'medsam-outbox-discard',
-      }),
+      <ConfirmButton label="Discard" onConfirm={() => undefined} data-cy="medsam-outbox-discard" />,
     );
     expect(html).toBe('<button type="button" data-cy="medsam-outbox-discard" data-confirm="false">Discard</button>');
   });

@@ -3,7 +3,7 @@
  * targets of seg/codes.ts) and, for text that names none of them, a free-text choice (coded Tissue). Only a click on
  * a match or Enter chooses; typing alone never does, so "liv" does not become a free-text target on its way to Liver.
  */
-import { createElement as h, useState, type CSSProperties, type KeyboardEvent, type ReactElement } from 'react';
+import { useState, type ChangeEvent, type CSSProperties, type KeyboardEvent, type ReactElement } from 'react';
 import { freeTextTarget, resolveTarget, searchTargets, type SegmentTarget } from '../../seg/codes';
 
 export interface TargetOption {
@@ -74,6 +74,28 @@ export interface TargetPickerProps {
   onChoose(target: SegmentTarget | null): void;
 }
 
+/** One choice in the list: a catalogue target with its code, or the typed text as free text. */
+function TargetOptionButton({ option, onChoose }: { option: TargetOption; onChoose(): void }): ReactElement {
+  const { target, freeText } = option;
+  return (
+    <button
+      type="button"
+      style={styles.option}
+      role="option"
+      data-cy="medsam-target-option"
+      data-target-id={target.id}
+      // mousedown, not click: the input's blur (which closes this list) comes before a click.
+      onMouseDown={e => {
+        e.preventDefault();
+        onChoose();
+      }}
+    >
+      {freeText ? `Free text: "${target.label}"` : target.label}
+      <span style={styles.hint}>{freeText ? ' (Tissue)' : ` ${target.type.scheme} ${target.type.value}`}</span>
+    </button>
+  );
+}
+
 export function TargetPicker({ segmentLabel, chosen, onChoose }: TargetPickerProps): ReactElement {
   // null: not editing (the input shows the choice); a string: what is typed, with the matches listed.
   const [text, setText] = useState<string | null>(null);
@@ -88,56 +110,36 @@ export function TargetPicker({ segmentLabel, chosen, onChoose }: TargetPickerPro
     else if (e.key === 'Escape') setText(null);
   };
   const coding = chosen ? describeCoding(chosen) : `from the label: ${describeCoding(resolveTarget(segmentLabel))}`;
-  return h(
-    'div',
-    { style: { marginTop: 2, fontWeight: 400 } },
-    h('input', {
-      type: 'text',
-      style: styles.input,
-      'data-cy': 'medsam-target-input',
-      'data-target-id': chosen?.id ?? '',
-      'aria-label': `Target of ${segmentLabel}`,
-      placeholder: 'Target: type to search',
-      autoComplete: 'off',
-      value: text ?? chosen?.label ?? '',
-      onFocus: () => setText(t => t ?? chosen?.label ?? ''),
-      onChange: (e: { target: { value: string } }) => setText(e.target.value),
-      onKeyDown,
-      onKeyUp: (e: KeyboardEvent) => e.stopPropagation(),
-      onBlur: () => setText(null),
-    }),
-    text === null
-      ? h('div', { style: styles.hint, 'data-cy': 'medsam-target-coding' }, coding)
-      : h(
-          'ul',
-          { style: styles.list, role: 'listbox', 'data-cy': 'medsam-target-options' },
-          targetOptions(text).map(({ target, freeText }) =>
-            h(
-              'li',
-              { key: target.id },
-              h(
-                'button',
-                {
-                  type: 'button',
-                  style: styles.option,
-                  role: 'option',
-                  'data-cy': 'medsam-target-option',
-                  'data-target-id': target.id,
-                  // mousedown, not click: the input's blur (which closes this list) comes before a click.
-                  onMouseDown: (e: { preventDefault(): void }) => {
-                    e.preventDefault();
-                    choose(target);
-                  },
-                },
-                freeText ? `Free text: "${target.label}"` : target.label,
-                h(
-                  'span',
-                  { style: styles.hint },
-                  freeText ? ' (Tissue)' : ` ${target.type.scheme} ${target.type.value}`,
-                ),
-              ),
-            ),
-          ),
-        ),
+  return (
+    <div style={{ marginTop: 2, fontWeight: 400 }}>
+      <input
+        type="text"
+        style={styles.input}
+        data-cy="medsam-target-input"
+        data-target-id={chosen?.id ?? ''}
+        aria-label={`Target of ${segmentLabel}`}
+        placeholder="Target: type to search"
+        autoComplete="off"
+        value={text ?? chosen?.label ?? ''}
+        onFocus={() => setText(t => t ?? chosen?.label ?? '')}
+        onChange={(e: ChangeEvent<HTMLInputElement>) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+        onKeyUp={e => e.stopPropagation()}
+        onBlur={() => setText(null)}
+      />
+      {text === null ? (
+        <div style={styles.hint} data-cy="medsam-target-coding">
+          {coding}
+        </div>
+      ) : (
+        <ul style={styles.list} role="listbox" data-cy="medsam-target-options">
+          {targetOptions(text).map(option => (
+            <li key={option.target.id}>
+              <TargetOptionButton option={option} onChoose={() => choose(option.target)} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

@@ -1,4 +1,3 @@
-import { createElement } from 'react';
 import { foreignRootElement } from '../panel/foreignRoot';
 import { ViewerError } from '../app/errors';
 import { getMedsamService } from './getMedsamService';
@@ -24,13 +23,14 @@ export function getPanelModule({ servicesManager, commandsManager }: HostModuleA
       fallback();
     };
     return foreignRootElement(
-      () =>
-        createElement(MedsamPanel, {
-          service,
-          onActivateTool: () => void commandsManager?.runCommand('activateMedsamBox'),
-          onAcceptPreview: hostCommand('acceptPreview', () => void service.preview.accept()),
-          onRejectPreview: hostCommand('rejectPreview', () => service.preview.reject()),
-        }),
+      () => (
+        <MedsamPanel
+          service={service}
+          onActivateTool={() => void commandsManager?.runCommand('activateMedsamBox')}
+          onAcceptPreview={hostCommand('acceptPreview', () => void service.preview.accept())}
+          onRejectPreview={hostCommand('rejectPreview', () => service.preview.reject())}
+        />
+      ),
       { 'data-cy': PANEL_HOST_DATA_CY, style: { height: '100%', overflow: 'auto' } },
     );
   };

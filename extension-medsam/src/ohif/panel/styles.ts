@@ -1,0 +1,47 @@
+import type { CSSProperties } from 'react';
+
+/** The panel's inline styles: the host's Tailwind build only holds the classes the host itself uses. */
+export const styles = {
+  panel: { padding: '8px 12px', color: '#d1d5db', fontSize: 13, lineHeight: 1.5, fontFamily: 'inherit' },
+  title: { margin: '0 0 6px', fontSize: 15, fontWeight: 600, color: '#5acce6' },
+  row: { display: 'flex', justifyContent: 'space-between', gap: 8 },
+  label: { color: '#9ca3af' },
+  testModel: { marginLeft: 6, padding: '0 4px', borderRadius: 3, background: '#b45309', color: '#fff', fontSize: 11 },
+  provenance: { color: '#9ca3af', fontSize: 11, lineHeight: 1.4, marginBottom: 2, wordBreak: 'break-word' },
+  link: { color: '#5acce6', textDecoration: 'underline' },
+  message: { marginTop: 6, color: '#fca5a5', whiteSpace: 'pre-wrap', wordBreak: 'break-word' },
+  notice: { marginTop: 6, color: '#93c5fd' },
+  bar: { width: '100%', height: 6, background: '#1f2937', borderRadius: 3, overflow: 'hidden', margin: '2px 0 4px' },
+  barFill: { height: '100%', background: '#5acce6' },
+  select: {
+    background: '#111827',
+    color: '#d1d5db',
+    border: '1px solid #374151',
+    borderRadius: 3,
+    fontSize: 12,
+    maxWidth: 190,
+  },
+  section: { marginTop: 8, paddingTop: 6, borderTop: '1px solid #1f2937' },
+  swatch: { display: 'inline-block', width: 10, height: 10, borderRadius: 2, marginRight: 6, verticalAlign: 'middle' },
+  ok: { marginTop: 6, color: '#86efac', whiteSpace: 'pre-wrap', wordBreak: 'break-all' },
+  small: {
+    padding: '0 6px',
+    marginLeft: 4,
+    background: '#1f2937',
+    color: '#5acce6',
+    border: '1px solid #374151',
+    borderRadius: 3,
+    cursor: 'pointer',
+    fontSize: 11,
+  },
+  button: {
+    marginTop: 8,
+    width: '100%',
+    padding: '4px 8px',
+    background: '#1f2937',
+    color: '#5acce6',
+    border: '1px solid #374151',
+    borderRadius: 4,
+    cursor: 'pointer',
+  },
+} satisfies Record<string, CSSProperties>;
