@@ -1,4 +1,5 @@
 import { MedsamError } from '../../engine/errors';
+import { ViewerError } from './errors';
 import { modelLoadMessage, segmentMessage } from './errorMessages';
 
 const MANIFEST = 'https://p.example/medsam-models/manifest.json';
@@ -41,5 +42,11 @@ describe('segmentMessage', () => {
       segmentMessage(new MedsamError('INVALID_BOX', 'Box [600, 1, 700, 9] lies outside the 512x512 image')),
     ).toMatch(/^Draw the box on the image/);
     expect(segmentMessage(new MedsamError('INVALID_IMAGE', 'no pixel data'))).toContain('cannot segment this image');
+    expect(segmentMessage(new ViewerError('NOT_ACQUIRED_PLANE', 'this viewport shows a reformatted plane'))).toBe(
+      'MedSAM cannot segment here: this viewport shows a reformatted plane',
+    );
+    expect(segmentMessage(new ViewerError('MODEL_NOT_LOADED', 'MedSAM model not available: HTTP 404'))).toBe(
+      'MedSAM model not available: HTTP 404',
+    );
   });
 });

@@ -1,8 +1,9 @@
 /**
- * Engine errors as the panel shows them: what failed, with the URL it concerns, and what to do about it.
+ * Engine and viewer errors as the panel shows them: what failed, with the URL it concerns, and what to do about it.
  * An administrator reads these after a deployment, so the fix names the setting or file to change.
  */
 import { isMedsamError, MedsamError } from '../../engine/errors';
+import { isViewerError } from './errors';
 
 const SERVE_FIX =
   'Fix: serve the folder that holds manifest.json and the model files it names (keeping their relative paths), ' +
@@ -41,6 +42,9 @@ export function modelLoadMessage(error: unknown, manifestUrl: string): string {
 
 /** The message for a failed segmentation (box, image, inference). */
 export function segmentMessage(error: unknown): string {
+  // The viewer's own errors are written for the user already; a failed model load has said its reason in the panel.
+  if (isViewerError(error, 'MODEL_NOT_LOADED')) return error.message;
+  if (isViewerError(error)) return `MedSAM cannot segment here: ${error.message}`;
   if (!isMedsamError(error)) return `MedSAM failed: ${String((error as Error)?.message ?? error)}`;
   switch (error.code) {
     case 'INVALID_BOX':

@@ -14,8 +14,12 @@ export type ViewerErrorCode =
   | 'NO_SEGMENTATION'
   /** A labelmap slice the work needs is not loaded, or does not match its image's grid. */
   | 'LABELMAP_UNAVAILABLE'
-  /** The slices of one series differ in size or geometry, so they do not form one volume. */
-  | 'GRID_MISMATCH'
+  /** A slice's pixels or geometry are not (yet) in the viewer (still loading, or no ImageOrientationPatient). */
+  | 'IMAGE_NOT_READY'
+  /** The view is not an acquired slice (a reformatted or 3D view): MedSAM segments the acquired plane. */
+  | 'NOT_ACQUIRED_PLANE'
+  /** "Segment volume" on a viewport that is not a stack of slices on one grid (a single image, mixed sizes). */
+  | 'NOT_A_VOLUME'
   /** "Segment volume" without a key slice (an accepted box or a bidirectional marker) in the viewport. */
   | 'NO_KEY_SLICES'
   /** A save of a segmentation with no segmented voxel. */

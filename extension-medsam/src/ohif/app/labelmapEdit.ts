@@ -3,6 +3,7 @@
  * and the value it had. A MedSAM mask only claims background (0) pixels and pixels already of its own segment, so a
  * box drawn across a neighbouring structure never erases that structure's segment.
  */
+import { ViewerError } from './errors';
 
 /** One slice of a labelmap, row-major, read and written by pixel index (a cornerstone voxel manager, or an array). */
 export interface LabelmapSliceAccess {
@@ -28,7 +29,10 @@ export const EMPTY_EDIT: LabelmapEdit = Object.freeze({
 /** Sets `value` where mask is nonzero and the labelmap holds background; returns what changed. */
 export function paintMask(labelmap: LabelmapSliceAccess, mask: ArrayLike<number>, value: number): LabelmapEdit {
   if (mask.length !== labelmap.length) {
-    throw new Error(`mask has ${mask.length} pixels, the labelmap slice ${labelmap.length}`);
+    throw new ViewerError(
+      'LABELMAP_UNAVAILABLE',
+      `mask has ${mask.length} pixels, the labelmap slice ${labelmap.length}`,
+    );
   }
   const indices: number[] = [];
   const before: number[] = [];

@@ -4,6 +4,7 @@
  * that the ledger shows were changed by hand since MedSAM last wrote them stay as they are: a re-run does not undo
  * the user's corrections unless asked to.
  */
+import { ViewerError } from './errors';
 import type { LabelmapSliceAccess } from './labelmapEdit';
 
 /** What one slice write changed: enough to undo and redo it exactly. */
@@ -28,7 +29,10 @@ export function replaceSegmentOnSlice(
   options: ReplaceOptions,
 ): SliceReplaceEdit {
   if (mask.length !== labelmap.length)
-    throw new Error(`mask has ${mask.length} pixels, the labelmap slice ${labelmap.length}`);
+    throw new ViewerError(
+      'LABELMAP_UNAVAILABLE',
+      `mask has ${mask.length} pixels, the labelmap slice ${labelmap.length}`,
+    );
   const bits = options.medsamBits;
   const indices: number[] = [];
   const before: number[] = [];

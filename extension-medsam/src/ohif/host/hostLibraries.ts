@@ -1,4 +1,5 @@
 import type { HostExtensionManager } from './hostTypes';
+import { ViewerError } from '../app/errors';
 
 const CORNERSTONE_UTILITY = '@ohif/extension-cornerstone.utilityModule.common';
 
@@ -16,7 +17,8 @@ export function getHostCornerstone(extensionManager: HostExtensionManager): Host
   const entry = extensionManager.getModuleEntry(CORNERSTONE_UTILITY);
   const libraries = entry?.exports?.getCornerstoneLibraries?.();
   if (!libraries?.cornerstone || !libraries?.cornerstoneTools) {
-    throw new Error(
+    throw new ViewerError(
+      'HOST_UNSUPPORTED',
       `the host viewer has no ${CORNERSTONE_UTILITY} with getCornerstoneLibraries(); MedSAM needs OHIF 3.x with its cornerstone extension`,
     );
   }

@@ -3,12 +3,12 @@
  * viewport's display set (created when there is none, through the host's own command), the labelmap slice of an
  * image as a LabelmapSliceAccess, re-rendering after a change, and the host's undo history.
  */
-import { MedsamError } from '../../engine/errors';
 import type { HostCornerstone } from './hostLibraries';
 import type { HostCommandsManager, HostServicesManager } from './hostTypes';
 import type { LabelmapSliceAccess } from '../app/labelmapEdit';
 import type { MedsamSegmentInfo } from '../app/medsamService';
 import type { PreviewTarget } from '../app/previewController';
+import { ViewerError } from '../app/errors';
 
 export interface ActiveSegment {
   segmentationId: string;
@@ -33,7 +33,7 @@ export async function ensureActiveSegment(
 ): Promise<ActiveSegment> {
   const segmentationService = services.segmentationService;
   if (!segmentationService)
-    throw new MedsamError('INVALID_IMAGE', 'the viewer has no segmentation service (OHIF 3.9 or later is needed)');
+    throw new ViewerError('HOST_UNSUPPORTED', 'the viewer has no segmentation service (OHIF 3.9 or later is needed)');
   let segmentation = segmentationService.getActiveSegmentation(viewportId);
   if (!hasLabelmap(segmentation)) {
     const created = await commandsManager.runCommand('createLabelmapForViewport', {
@@ -43,8 +43,8 @@ export async function ensureActiveSegment(
     const segmentationId =
       typeof created === 'string' ? created : segmentationService.getActiveSegmentation(viewportId)?.segmentationId;
     if (!segmentationId)
-      throw new MedsamError(
-        'INVALID_IMAGE',
+      throw new ViewerError(
+        'NO_SEGMENTATION',
         'could not create a segmentation for this viewport (no display set in it?)',
       );
     if (segmentationService.getActiveSegmentation(viewportId)?.segmentationId !== segmentationId) {
@@ -52,13 +52,13 @@ export async function ensureActiveSegment(
     }
     segmentation = segmentationService.getActiveSegmentation(viewportId);
   }
-  if (!segmentation) throw new MedsamError('INVALID_IMAGE', 'the viewport has no labelmap segmentation');
+  if (!segmentation) throw new ViewerError('NO_SEGMENTATION', 'the viewport has no labelmap segmentation');
   let active = segmentationService.getActiveSegment(viewportId);
   if (!active) {
     segmentationService.addSegment(segmentation.segmentationId, { label: 'MedSAM 1' });
     active = segmentationService.getActiveSegment(viewportId);
   }
-  if (!active?.segmentIndex) throw new MedsamError('INVALID_IMAGE', 'the segmentation has no active segment');
+  if (!active?.segmentIndex) throw new ViewerError('NO_SEGMENTATION', 'the segmentation has no active segment');
   return { segmentationId: segmentation.segmentationId, segmentIndex: active.segmentIndex };
 }
 
@@ -79,9 +79,13 @@ export function labelmapImageIdFor(
   if (ids[0]) return ids[0];
   const current = seg.state?.getCurrentLabelmapImageIdForViewport?.(viewportId, segmentationId);
   if (current) return current;
-  throw new MedsamError('INVALID_IMAGE', `the segmentation ${segmentationId} has no labelmap for image ${imageId}`, {
-    imageId,
-  });
+  throw new ViewerError(
+    'LABELMAP_UNAVAILABLE',
+    `the segmentation ${segmentationId} has no labelmap for image ${imageId}`,
+    {
+      imageId,
+    },
+  );
 }
 
 /** A labelmap image (cornerstone's cached image) as a LabelmapSliceAccess. */
@@ -95,7 +99,7 @@ export function labelmapAccess(
   if (vm?.getAtIndex && vm?.setAtIndex) {
     const length = image.rows * image.columns;
     if (length !== expectedLength)
-      throw new MedsamError('SHAPE_MISMATCH', `the labelmap has ${length} pixels, the image ${expectedLength}`);
+      throw new ViewerError('LABELMAP_UNAVAILABLE', `the labelmap has ${length} pixels, the image ${expectedLength}`);
     // Reads straight from the image's own array when the voxel manager hands out the live one (the same array on every
     // call, not a copy): a volume run reads every voxel of a slice, a call per voxel costs tens of ms. Writes still go
     // through the voxel manager, which keeps cornerstone's record of what changed.
@@ -104,7 +108,7 @@ export function labelmapAccess(
   }
   const data = image?.getPixelData?.();
   if (!data || data.length !== expectedLength)
-    throw new MedsamError('INVALID_IMAGE', `labelmap image ${labelmapImageId} is not loaded`);
+    throw new ViewerError('LABELMAP_UNAVAILABLE', `labelmap image ${labelmapImageId} is not loaded`);
   return { length: data.length, get: i => data[i], set: (i, v) => void (data[i] = v) };
 }
 

@@ -3,11 +3,11 @@
  * engine) and the slices next to it (for background encoding). Stack viewports and volume viewports that show the
  * acquired plane (axial for an axial series) are supported: both name the image they show.
  */
-import { MedsamError } from '../../engine/errors';
 import type { SliceInput } from '../../engine/session/pipeline';
 import type { HostCornerstone } from './hostLibraries';
 import { isAcquisitionPlane, planeFromImagePlaneModule, type ImagePlane, type Vec3 } from '../app/imagePlane';
 import { sliceFromCornerstoneImage } from './sliceImage';
+import { ViewerError } from '../app/errors';
 
 export interface ViewportSlice {
   viewportId: string;
@@ -22,8 +22,8 @@ export function sliceImageFor(cs: HostCornerstone, imageId: string, viewport?: a
   const shown = viewport?.getCornerstoneImage?.();
   const image = shown?.imageId === imageId ? shown : cache.getImage(imageId);
   if (!image)
-    throw new MedsamError(
-      'INVALID_IMAGE',
+    throw new ViewerError(
+      'IMAGE_NOT_READY',
       `the image ${imageId} has no pixel data in the viewer yet (still loading?)`,
       { imageId },
     );
@@ -41,26 +41,26 @@ export function sliceImageFor(cs: HostCornerstone, imageId: string, viewport?: a
   });
 }
 
-/** The slice a viewport shows, or a MedsamError saying why MedSAM cannot work on this view. */
+/** The slice a viewport shows, or a ViewerError saying why MedSAM cannot work on this view. */
 export function currentSlice(cs: HostCornerstone, viewport: any): ViewportSlice {
   const imageId: string | undefined = viewport.getCurrentImageId?.();
   if (!imageId) {
-    throw new MedsamError(
-      'INVALID_IMAGE',
+    throw new ViewerError(
+      'NOT_ACQUIRED_PLANE',
       'this view shows no single acquired image (a reformatted or 3D view); MedSAM segments the acquired plane',
     );
   }
   const plane = planeFromImagePlaneModule(cs.core.metaData.get('imagePlaneModule', imageId));
   if (!plane)
-    throw new MedsamError(
-      'INVALID_IMAGE',
+    throw new ViewerError(
+      'IMAGE_NOT_READY',
       `the image ${imageId} has no geometry (ImageOrientationPatient) in the viewer`,
       { imageId },
     );
   const normal = viewport.getCamera?.()?.viewPlaneNormal as Vec3 | undefined;
   if (normal && !isAcquisitionPlane(plane, normal)) {
-    throw new MedsamError(
-      'INVALID_IMAGE',
+    throw new ViewerError(
+      'NOT_ACQUIRED_PLANE',
       'this viewport shows a reformatted plane; MedSAM segments the acquired plane (switch the view to it)',
     );
   }

@@ -4,7 +4,6 @@
  * short axes, and boxes accepted with the MedSAM box tool), slice pixels (loaded through the host's image loader
  * when not yet in its cache), and the active segment's labelmap slices.
  */
-import { MedsamError } from '../../engine/errors';
 import type { ImageBox, ImageSize } from '../../engine/geometry/box';
 import type { ImageSegment } from '../../engine/geometry/markers';
 import type { KeySlice } from '../../engine/volume/plan';
@@ -29,6 +28,7 @@ import {
 } from '../app/imagePlane';
 import type { LabelmapSliceAccess } from '../app/labelmapEdit';
 import type { AcceptedBox, VolumeScene } from '../app/volumeController';
+import { ViewerError } from '../app/errors';
 
 /** The annotation tools whose lines count as markers (cornerstone's tool names). */
 export const MARKER_TOOL_NAMES = ['Bidirectional'];
@@ -65,7 +65,9 @@ export function slicePlanes(cs: HostCornerstone, imageIds: readonly string[]): I
   return imageIds.map((imageId, z) => {
     const plane = planeFromImagePlaneModule(cs.core.metaData.get('imagePlaneModule', imageId));
     if (!plane)
-      throw new MedsamError('INVALID_IMAGE', `slice ${z + 1} (${imageId}) has no geometry in the viewer`, { imageId });
+      throw new ViewerError('IMAGE_NOT_READY', `slice ${z + 1} (${imageId}) has no geometry in the viewer`, {
+        imageId,
+      });
     return plane;
   });
 }
@@ -152,9 +154,13 @@ export function labelmapImageIdOfSlice(
   const seg = cs.tools.segmentation;
   const ids: string[] = seg.getLabelmapImageIdsForImageId?.(imageId, segmentationId) ?? [];
   if (ids.length === 0)
-    throw new MedsamError('INVALID_IMAGE', `the segmentation ${segmentationId} has no labelmap for slice ${imageId}`, {
-      imageId,
-    });
+    throw new ViewerError(
+      'LABELMAP_UNAVAILABLE',
+      `the segmentation ${segmentationId} has no labelmap for slice ${imageId}`,
+      {
+        imageId,
+      },
+    );
   if (ids.length === 1) return ids[0];
   const shownIds: string[] = seg.getLabelmapImageIdsForImageId?.(viewport.getCurrentImageId?.(), segmentationId) ?? [];
   const layer = shownIds.indexOf(seg.state?.getCurrentLabelmapImageIdForViewport?.(viewport.id, segmentationId));
@@ -165,17 +171,17 @@ export function labelmapImageIdOfSlice(
 export async function prepareVolumeScene(deps: VolumeSceneDeps): Promise<VolumeScene> {
   const { cs, services, commandsManager } = deps;
   const viewport = viewportById(cs, services);
-  if (!viewport) throw new MedsamError('INVALID_IMAGE', 'no viewport is active: open a series first');
+  if (!viewport) throw new ViewerError('NO_VIEWPORT', 'no viewport is active: open a series first');
   const imageIds: string[] = viewport.getImageIds?.() ?? [];
   if (imageIds.length < 2)
-    throw new MedsamError(
-      'INVALID_IMAGE',
+    throw new ViewerError(
+      'NOT_A_VOLUME',
       'the active viewport shows a single image: Segment volume needs a series of slices',
     );
   const planes = slicePlanes(cs, imageIds);
   const image: ImageSize = { width: planes[0].columns, height: planes[0].rows };
   if (planes.some(p => p.columns !== image.width || p.rows !== image.height)) {
-    throw new MedsamError('SHAPE_MISMATCH', 'the slices of this series differ in size: Segment volume needs one grid');
+    throw new ViewerError('NOT_A_VOLUME', 'the slices of this series differ in size: Segment volume needs one grid');
   }
   const annotations = (cs.tools.annotation?.state?.getAllAnnotations?.() ?? []) as any[];
   // The segment is resolved before the keys: boxes belong to a segment, markers to whichever is active.
@@ -185,8 +191,8 @@ export async function prepareVolumeScene(deps: VolumeSceneDeps): Promise<VolumeS
   services.panelService?.activatePanel?.(PANEL_ID, true);
   const keys = gatherKeySlices(annotations, imageIds, planes, deps.acceptedBoxes(), segment);
   if (!keys.length) {
-    throw new MedsamError(
-      'INVALID_BOX',
+    throw new ViewerError(
+      'NO_KEY_SLICES',
       'no key slices: draw long and short axes (the marker tool) or accept a MedSAM box on a few slices, then Segment volume',
     );
   }

@@ -15,6 +15,7 @@ import type { MedsamLedger } from '../app/medsamLedger';
 import { buildSegExport, type ExportSlice, type HostSegment } from './segExport';
 import type { SaveOptions, SaveReport, SegSaver } from '../app/service/saving';
 import { numberOfFrames } from '../../seg/multiframe';
+import { ViewerError } from '../app/errors';
 
 function labelsOf(image: any): ArrayLike<number> | null {
   if (!image) return null;
@@ -52,16 +53,17 @@ export function gatherActiveSegmentation(
 ) {
   const { viewportGridService, displaySetService, segmentationService } = services;
   const viewportId: string | undefined = viewportGridService?.getActiveViewportId?.();
-  if (!viewportId) throw new Error('no active viewport');
+  if (!viewportId) throw new ViewerError('NO_VIEWPORT', 'no active viewport');
   const segmentation = segmentationService?.getActiveSegmentation?.(viewportId);
-  if (!segmentation) throw new Error('the active viewport has no segmentation: draw a box first');
+  if (!segmentation)
+    throw new ViewerError('NO_SEGMENTATION', 'the active viewport has no segmentation: draw a box first');
   const viewportState = viewportGridService.getState?.().viewports?.get?.(viewportId);
   const displaySetUid: string | undefined = viewportState?.displaySetInstanceUIDs?.find((uid: string) => {
     const ds = displaySetService.getDisplaySetByUID(uid);
     return ds && ds.Modality !== 'SEG' && ds.instances?.length;
   });
   const displaySet = displaySetUid ? displaySetService.getDisplaySetByUID(displaySetUid) : null;
-  if (!displaySet) throw new Error('the active viewport shows no image series');
+  if (!displaySet) throw new ViewerError('NO_VIEWPORT', 'the active viewport shows no image series');
   const dataSource = extensionManager.getActiveDataSource?.()?.[0];
   const seg = cs.tools.segmentation;
   // One slice per frame: a multi-frame instance (enhanced CT/MR, a cine) has an image id per frame (from 1).

@@ -8,6 +8,8 @@ import { sourcesOfInstance } from '../../seg/multiframe';
 import { sourceFromNaturalized, type SourceImage } from '../../seg/source';
 import { medsamAlgorithm, type SegInput, type SegmentAlgorithmType, type SegmentDescription } from '../../seg/writer';
 import type { ExportModel } from '../app/service/saving';
+import { ViewerError } from '../app/errors';
+import { SegError } from '../../seg/errors';
 
 export interface HostSegment {
   segmentIndex: number;
@@ -70,12 +72,14 @@ export function describeSegment(
 /** Frame `frame` (from 1) of a multi-frame instance as a source: its functional groups' geometry, its number. */
 function frameSource(instance: Record<string, unknown>, frame: number): SourceImage {
   const source = sourcesOfInstance(instance)[frame - 1];
-  if (!source) throw new Error(`the instance ${String(instance.SOPInstanceUID)} has no frame ${frame}`);
+  if (!source)
+    throw new SegError('INVALID_SOURCE', `the instance ${String(instance.SOPInstanceUID)} has no frame ${frame}`);
   return source;
 }
 
 export function buildSegExport(req: ExportRequest): ExportResult {
-  if (req.slices.length === 0) throw new Error('the viewport shows no source images to save a segmentation for');
+  if (req.slices.length === 0)
+    throw new ViewerError('NO_VIEWPORT', 'the viewport shows no source images to save a segmentation for');
   const notes: string[] = [];
   const algorithmTypeOf = (s: HostSegment): SegmentAlgorithmType =>
     (s.editedByHand ?? req.editedByHand) ? 'MANUAL' : 'SEMIAUTOMATIC';
@@ -95,7 +99,7 @@ export function buildSegExport(req: ExportRequest): ExportResult {
       let any = false;
       for (const layer of layers) {
         if (layer.length !== pixels)
-          throw new Error(`a labelmap slice has ${layer.length} voxels, its image ${pixels}`);
+          throw new SegError('MASK_MISMATCH', `a labelmap slice has ${layer.length} voxels, its image ${pixels}`);
         for (let i = 0; i < pixels; i++) {
           if (layer[i] === segment.segmentIndex && !mask[i]) {
             mask[i] = 1;
@@ -115,7 +119,10 @@ export function buildSegExport(req: ExportRequest): ExportResult {
     voxels.push(count);
   }
   if (written.length === 0)
-    throw new Error('the segmentation is empty: draw a box and accept it (Enter) before saving');
+    throw new ViewerError(
+      'EMPTY_SEGMENTATION',
+      'the segmentation is empty: draw a box and accept it (Enter) before saving',
+    );
   if (skipped.length) notes.push(`empty segments not saved: ${skipped.map(s => s.label).join(', ')}`);
   const input: SegInput = {
     sources: req.slices.map(s =>
