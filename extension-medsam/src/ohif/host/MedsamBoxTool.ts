@@ -40,7 +40,7 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
   const preview = service.preview;
   let lastWarmed = '';
 
-  const viewportOf = (element: HTMLElement) => core.getEnabledElement(element)?.viewport;
+  const viewportOf = (element: HTMLElement) => core.getEnabledElement(element as HTMLDivElement)?.viewport;
 
   /** Encodes what the viewport shows, then its loaded neighbours, so that a box needs only the decoder. */
   function warm(viewport: any): void {
@@ -74,7 +74,7 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
   }
 
   class MedsamBoxTool extends tools.LabelmapBaseTool {
-    static toolName = BOX_TOOL_NAME;
+    static override toolName = BOX_TOOL_NAME;
     private drag: DragState | null = null;
 
     constructor(
@@ -228,19 +228,19 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
      * OHIF 3.11 (cornerstone3D 4.5) passes Enter and Esc only to labelmap tools that answer true here, and the base
      * class answers from its own preview data, which this tool never fills; later hosts ask every labelmap tool.
      */
-    shouldResolvePreviewRequests(): boolean {
+    override shouldResolvePreviewRequests(): boolean {
       return preview.hasPreview || service.volume.hasPreview || service.volume.isRunning;
     }
 
     /** OHIF's Enter (acceptPreview command) calls this on every labelmap tool: a box preview, else a volume run's. */
-    acceptPreview(): void {
+    override acceptPreview(): void {
       if (!preview.hasPreview) return void service.volume.accept();
       const viewportId = preview.current?.context.viewportId;
       void preview.accept().then(() => viewportId && this.render(viewportId));
     }
 
     /** OHIF's Esc (cancelActiveOperation -> rejectPreview) calls this on every labelmap tool. */
-    rejectPreview(): void {
+    override rejectPreview(): void {
       if (!preview.hasPreview) {
         // Esc during a run stops it (the slices done stay as a preview); on a preview it drops it.
         if (service.volume.isRunning) service.volume.cancel();

@@ -1,12 +1,17 @@
+import type * as CornerstoneCore from '@cornerstonejs/core';
+import type * as CornerstoneTools from '@cornerstonejs/tools';
 import type { HostExtensionManager } from './hostTypes';
 import { ViewerError } from '../app/errors';
 
 const CORNERSTONE_UTILITY = '@ohif/extension-cornerstone.utilityModule.common';
 
-/** The host viewer's own cornerstone3D instances (core and tools), typed loosely: we bundle none of it. */
+/**
+ * The host viewer's own cornerstone3D instances (core and tools). Typed by cornerstone3D's published declarations
+ * (type-only imports: nothing of it is bundled; webpack.config.js refuses a value import).
+ */
 export interface HostCornerstone {
-  core: any;
-  tools: any;
+  core: typeof CornerstoneCore;
+  tools: typeof CornerstoneTools;
 }
 
 /**

@@ -96,7 +96,7 @@ export function labelmapAccess(
 ): LabelmapSliceAccess {
   const image = cs.core.cache.getImage(labelmapImageId);
   const vm = image?.voxelManager;
-  if (vm?.getAtIndex && vm?.setAtIndex) {
+  if (image && vm?.getAtIndex && vm?.setAtIndex) {
     const length = image.rows * image.columns;
     if (length !== expectedLength)
       throw new ViewerError('LABELMAP_UNAVAILABLE', `the labelmap has ${length} pixels, the image ${expectedLength}`);
@@ -104,7 +104,7 @@ export function labelmapAccess(
     // call, not a copy): a volume run reads every voxel of a slice, a call per voxel costs tens of ms. Writes still go
     // through the voxel manager, which keeps cornerstone's record of what changed.
     const live = liveScalarData(vm, length);
-    return { length, get: live ? i => live[i] : i => vm.getAtIndex(i), set: (i, v) => vm.setAtIndex(i, v) };
+    return { length, get: live ? i => live[i] : i => vm.getAtIndex(i) as number, set: (i, v) => vm.setAtIndex(i, v) };
   }
   const data = image?.getPixelData?.();
   if (!data || data.length !== expectedLength)

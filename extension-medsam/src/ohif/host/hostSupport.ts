@@ -10,8 +10,12 @@ export const TESTED_OHIF = 'OHIF 3.11.1 to 3.14.0-beta.6';
 
 const fn = (x: unknown): boolean => typeof x === 'function';
 
+/** The host's cornerstone before these checks: any part may be missing, so nothing of its declared shape is assumed. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a viewer of unknown shape, probed by feature
+export type UncheckedCornerstone = { core?: any; tools?: any } | HostCornerstone;
+
 /** What is missing, in words a site administrator can check (empty: nothing the checks know of). */
-export function hostSupportProblems(cs: HostCornerstone, services: HostServicesManager['services']): string[] {
+export function hostSupportProblems(cs: UncheckedCornerstone, services: HostServicesManager['services']): string[] {
   const missing: string[] = [];
   const tools = cs.tools ?? {};
   const seg = tools.segmentation ?? {};

@@ -163,7 +163,7 @@ export function labelmapImageIdOfSlice(
     );
   if (ids.length === 1) return ids[0];
   const shownIds: string[] = seg.getLabelmapImageIdsForImageId?.(viewport.getCurrentImageId?.(), segmentationId) ?? [];
-  const layer = shownIds.indexOf(seg.state?.getCurrentLabelmapImageIdForViewport?.(viewport.id, segmentationId));
+  const layer = shownIds.indexOf(seg.state?.getCurrentLabelmapImageIdForViewport?.(viewport.id, segmentationId) ?? '');
   return ids[layer] ?? ids[0];
 }
 
@@ -237,7 +237,8 @@ export function jumpToSlice(
   const viewport = viewportById(cs, services, viewportId);
   if (!viewport) return;
   if (typeof viewport.setImageIdIndex === 'function') void viewport.setImageIdIndex(z);
-  else cs.tools.utilities?.jumpToSlice?.(viewport.element, { imageIndex: z });
+  // A volume viewport has no image index to set: cornerstone's jumpToSlice (core utilities since cornerstone3D 2).
+  else void cs.core.utilities?.jumpToSlice?.(viewport.element, { imageIndex: z });
 }
 
 /**

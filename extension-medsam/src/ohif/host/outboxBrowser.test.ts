@@ -13,6 +13,7 @@ import {
   type LockManagerLike,
 } from './outboxBrowser';
 import { createHostSaver, type SaverPage } from './saveSegmentation';
+import type { HostCornerstone } from './hostLibraries';
 
 const ROOT = 'http://pacs.test/dicom-web';
 
@@ -129,7 +130,7 @@ function fakeHost() {
   const cs = {
     core: { cache: { getImage: () => ({ getPixelData: () => new Uint8Array([1, 0, 0, 0]) }) } },
     tools: { segmentation: { getLabelmapImageIdsForImageId: () => ['lm:1'] } },
-  };
+  } as unknown as HostCornerstone;
   return { services, extensionManager, cs };
 }
 
