@@ -18,7 +18,7 @@ import { readImageSet, readVolumeSet } from '../../extension-medsam/src/cli/benc
 import { formatBenchmark, type BenchmarkReport } from '../../extension-medsam/src/cli/benchmark-report';
 import { num, one, parseArgs } from '../../extension-medsam/src/cli/args';
 import type { BoxMode } from '../../extension-medsam/src/engine/benchmark/prompts';
-import type { Io } from '../../extension-medsam/src/cli/main';
+import type { Io } from '../../extension-medsam/src/cli/io';
 import { quietDcmjs } from '../../extension-medsam/src/seg/dicom/parse';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,5 +1,6 @@
 /** Runs the `medsam` command line in-process with captured output, as the CLI tests call it. */
-import { main, type Io } from '../../extension-medsam/src/cli/main';
+import type { Io } from '../../extension-medsam/src/cli/io';
+import { main } from '../../extension-medsam/src/cli/main';
 
 export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

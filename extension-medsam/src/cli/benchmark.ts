@@ -19,7 +19,7 @@ import { parseTargetSpec, readImageSet, readVolumeSet } from './benchmark-data';
 import { openBenchModel, sessionSegmenter, type ModelInfo } from './benchmark-model';
 import { svgToPng } from './benchmark-png';
 import { buildReport, formatBenchmark, type BenchmarkReport } from './benchmark-report';
-import type { Io } from './main';
+import type { Io } from './io';
 import { Progress } from './progress';
 
 export const BENCHMARK_USAGE = `medsam benchmark (--dicom DIR --labels FILE [--labels FILE]... | --images DIR --masks DIR) [options]

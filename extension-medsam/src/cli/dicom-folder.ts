@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseDicom, type Naturalized } from '../seg/dicom/parse';
 import { frameDatasets, numberOfFrames, sourcesOfInstance } from '../seg/multiframe';
 import type { SourceImage } from '../seg/source';
-import type { Io } from './main';
+import type { Io } from './io';
 
 export interface DicomFile {
   path: string;

@@ -14,6 +14,7 @@ import { volumeSliceGeometry } from '../seg/volume/volume';
 import { InputError, UsageError, num, one, parseArgs, required, type ParsedArgs } from './args';
 import { readSourceFolder, reportSkipped } from './dicom-folder';
 import { evaluate, formatReport } from './evaluate';
+import type { Io } from './io';
 import { detectKind, readInputFile, readLabels, readVolumeFile } from './labels';
 import { checkOutputPath } from './output-path';
 import { Progress } from './progress';
@@ -35,11 +36,6 @@ const USAGE = `medsam - MedSAM for OHIF, command line
       Accuracy of the model as the papers measure it: jittered reference boxes, DSC and NSD per target and modality,
       the 3D marker study (k = 3, 5, 10) and propagation; table, JSON and chart (run "medsam benchmark --help").
 `;
-
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: NodeJS.WriteStream | { isTTY?: boolean; write(s: string): boolean };
-}
 
 function pairs(args: ParsedArgs): [number, number][] {
   return (args.options.get('pair') ?? []).map(p => {

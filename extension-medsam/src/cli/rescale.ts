@@ -5,7 +5,7 @@
  * which no modality LUT can mean) is treated as absent, and the command line says so once per file group.
  */
 import type { DicomFile } from './dicom-folder';
-import type { Io } from './main';
+import type { Io } from './io';
 
 type RescaleKeyword = 'RescaleSlope' | 'RescaleIntercept';
 

@@ -19,7 +19,7 @@ import {
   type SegmentationKind,
   type WrittenSeg,
 } from '../seg/writer';
-import type { Io } from './main';
+import type { Io } from './io';
 
 /** A segment as the boxes and markers files name it. */
 export interface SegmentNaming {

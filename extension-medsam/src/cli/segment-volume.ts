@@ -12,7 +12,7 @@ import { doneSlices, runVolume } from '../engine/volume/run';
 import { sliceName, type SourceImage } from '../seg/source';
 import { UsageError } from './args';
 import type { DicomFile } from './dicom-folder';
-import type { Io } from './main';
+import type { Io } from './io';
 import { linesToSegments, type KeySliceSpec, type MarkersFile } from './markers-file';
 import { slicePixels } from './pixels';
 

@@ -25,7 +25,7 @@ import { checkOutputPath } from './output-path';
 import { warnRescaleProblems } from './rescale';
 import { readSourceFolder, reportSkipped } from './dicom-folder';
 import { readDicomwebSeries, seriesUrl } from './dicomweb-series';
-import type { Io } from './main';
+import type { Io } from './io';
 import { readMarkers } from './markers-file';
 import { openModel } from './models';
 import { checkReadable, slicePixels } from './pixels';

@@ -21,6 +21,8 @@ export type SegErrorCode =
   | 'UNMATCHED_FRAME'
   /** A volume file (NRRD, NIfTI) that cannot be read or does not lie on the DICOM grid. */
   | 'INVALID_VOLUME'
+  /** A multipart/related body (a WADO-RS answer) that cannot be split into its parts: no boundary, or cut short. */
+  | 'INVALID_MULTIPART'
   /** STOW-RS: no endpoint configured. */
   | 'STOW_NO_ENDPOINT'
   /** STOW-RS: the request did not complete (DNS, refused, reset, aborted). */

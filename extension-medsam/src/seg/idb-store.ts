@@ -8,18 +8,20 @@
 import { SegError } from './errors';
 import type { KeyValueStore } from './outbox';
 
+// IndexedDB reports failures as DOMExceptions; when an engine gives none, one of the same kind stands in. The callers
+// below turn every failure into a SegError (OUTBOX_UNAVAILABLE, OUTBOX_FULL) that names it.
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+    r.onerror = () => reject(r.error ?? new DOMException('IndexedDB request failed', 'UnknownError'));
   });
 }
 
 function committed(t: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     t.oncomplete = () => resolve();
-    t.onerror = () => reject(t.error ?? new Error('IndexedDB transaction failed'));
-    t.onabort = () => reject(t.error ?? new Error('IndexedDB transaction was aborted'));
+    t.onerror = () => reject(t.error ?? new DOMException('IndexedDB transaction failed', 'UnknownError'));
+    t.onabort = () => reject(t.error ?? new DOMException('IndexedDB transaction was aborted', 'AbortError'));
   });
 }
 

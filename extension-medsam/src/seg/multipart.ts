@@ -2,6 +2,8 @@
  * multipart/related bodies (RFC 2387) as DICOMweb uses them: STOW-RS requests and WADO-RS responses whose parts
  * are whole DICOM files (type="application/dicom").
  */
+import { SegError } from './errors';
+
 function randomBoundary(): string {
   const b = new Uint8Array(16);
   globalThis.crypto.getRandomValues(b);
@@ -37,14 +39,19 @@ export function multipartBody(parts: readonly Uint8Array[]): { body: Uint8Array;
 
 /**
  * The parts of a multipart/related body, given its Content-Type (which names the boundary). A body cut short (a part
- * without its end, no closing delimiter) throws: a retrieve that lost its last instance must not pass for a whole one.
+ * without its end, no closing delimiter) throws SegError INVALID_MULTIPART: a retrieve that lost its last instance
+ * must not pass for a whole one.
  */
 export function parseMultipart(
   body: Uint8Array,
   contentType: string,
 ): { headers: Record<string, string>; bytes: Uint8Array }[] {
   const m = contentType.match(/boundary="?([^";]+)"?/i);
-  if (!m) throw new Error(`Content-Type "${contentType}" names no multipart boundary`);
+  if (!m) {
+    throw new SegError('INVALID_MULTIPART', `Content-Type "${contentType}" names no multipart boundary`, {
+      contentType,
+    });
+  }
   const enc = new TextEncoder();
   const delimiter = enc.encode(`--${m[1]}`);
   const find = (from: number, needle: Uint8Array): number => {
@@ -55,7 +62,10 @@ export function parseMultipart(
     return -1;
   };
   const parts: { headers: Record<string, string>; bytes: Uint8Array }[] = [];
-  const truncated = (what: string) => new Error(`the multipart body (${body.length} bytes) ends ${what}: truncated?`);
+  const truncated = (what: string): SegError =>
+    new SegError('INVALID_MULTIPART', `the multipart body (${body.length} bytes) ends ${what}: truncated?`, {
+      bytes: body.length,
+    });
   let at = find(0, delimiter);
   if (at < 0) throw truncated(`without any "--${m[1]}" delimiter`);
   while (at >= 0) {

@@ -1,3 +1,4 @@
+import { isSegError } from './errors';
 import { packBinaryFrames, unpackBinaryFrame } from './pack';
 import { noise } from './testing/fixtures';
 
@@ -29,5 +30,22 @@ describe('BINARY pixel packing', () => {
       const packed = packBinaryFrames(frames, rows * cols);
       frames.forEach((f, i) => expect(Array.from(unpackBinaryFrame(packed, i, rows * cols))).toEqual(Array.from(f)));
     }
+  });
+
+  it('refuses a frame of the wrong size and pixel data too short for a frame, as SegErrors', () => {
+    const caught = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const wrongSize = caught(() => packBinaryFrames([new Uint8Array(8), new Uint8Array(7)], 8));
+    expect(isSegError(wrongSize, 'MASK_MISMATCH')).toBe(true);
+    expect((wrongSize as Error).message).toBe('A frame has 7 pixels, the image 8');
+    const short = caught(() => unpackBinaryFrame(new Uint8Array(2), 1, 9));
+    expect(isSegError(short, 'UNSUPPORTED_SEG')).toBe(true);
+    expect((short as Error).message).toBe('PixelData holds 2 bytes, too few for frame 2 of 9 pixels: truncated?');
   });
 });

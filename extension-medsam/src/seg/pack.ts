@@ -3,6 +3,7 @@
  * significant bit, frames concatenated bit after bit with no padding between them; only the end of the whole
  * value is padded to an even number of bytes.
  */
+import { SegError } from './errors';
 
 /** Packs frames (each rows*columns values, 0 or 1) into one OB value. */
 export function packBinaryFrames(frames: readonly Uint8Array[], pixelsPerFrame: number): Uint8Array {
@@ -12,8 +13,12 @@ export function packBinaryFrames(frames: readonly Uint8Array[], pixelsPerFrame: 
   const out = new Uint8Array(bytes);
   let bit = 0;
   for (const frame of frames) {
-    if (frame.length !== pixelsPerFrame)
-      throw new Error(`frame has ${frame.length} pixels, expected ${pixelsPerFrame}`);
+    if (frame.length !== pixelsPerFrame) {
+      throw new SegError('MASK_MISMATCH', `A frame has ${frame.length} pixels, the image ${pixelsPerFrame}`, {
+        pixels: frame.length,
+        expected: pixelsPerFrame,
+      });
+    }
     for (let i = 0; i < pixelsPerFrame; i++, bit++) {
       if (frame[i]) out[bit >> 3] |= 1 << (bit & 7);
     }
@@ -26,8 +31,10 @@ export function unpackBinaryFrame(data: Uint8Array, index: number, pixelsPerFram
   const out = new Uint8Array(pixelsPerFrame);
   const start = index * pixelsPerFrame;
   if (Math.ceil((start + pixelsPerFrame) / 8) > data.length) {
-    throw new Error(
-      `pixel data holds ${data.length} bytes, too few for frame ${index + 1} of ${pixelsPerFrame} pixels`,
+    throw new SegError(
+      'UNSUPPORTED_SEG',
+      `PixelData holds ${data.length} bytes, too few for frame ${index + 1} of ${pixelsPerFrame} pixels: truncated?`,
+      { bytes: data.length, frame: index + 1 },
     );
   }
   for (let i = 0, bit = start; i < pixelsPerFrame; i++, bit++) out[i] = (data[bit >> 3] >> (bit & 7)) & 1;

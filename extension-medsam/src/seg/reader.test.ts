@@ -114,4 +114,16 @@ describe('SEG round trip (writer -> reader)', () => {
       ),
     ).toThrow(/compressed/);
   });
+
+  it('refuses BINARY pixel data cut short, before reading a frame', () => {
+    const built = buildSeg({ sources, segments, masks, options: { uid: sequentialUids() } });
+    const pixels = built.dataset.PixelData as Uint8Array;
+    const cut = writePart10({ ...built.dataset, PixelData: pixels.subarray(0, 2) });
+    expect(() => readSeg(cut, sources)).toThrow(
+      expect.objectContaining({
+        code: 'UNSUPPORTED_SEG',
+        message: expect.stringMatching(/^PixelData holds 2 bytes, \d+ frames need \d+: truncated\?$/),
+      }),
+    );
+  });
 });

@@ -178,11 +178,12 @@ export function readSeg(
   const perFrame = items(ds, 'PerFrameFunctionalGroupsSequence');
   const data = pixelBytes(ds);
   const bytesPerPixel = bits / 8;
-  if (type !== 'BINARY' && data.length < nFrames * pixels * bytesPerPixel) {
+  const needed = type === 'BINARY' ? Math.ceil((nFrames * pixels) / 8) : nFrames * pixels * bytesPerPixel;
+  if (data.length < needed) {
     throw new SegError(
       'UNSUPPORTED_SEG',
-      `PixelData holds ${data.length} bytes, ${nFrames} frames need ${nFrames * pixels * bytesPerPixel}`,
-      {},
+      `PixelData holds ${data.length} bytes, ${nFrames} frames need ${needed}: truncated?`,
+      { bytes: data.length, needed },
     );
   }
   const maxFraction = Number(first(ds, 'MaximumFractionalValue') ?? 255);

@@ -264,4 +264,26 @@ describe('multipart parsing (WADO-RS responses)', () => {
       parts.map(p => ['application/dicom', Array.from(p)]),
     );
   });
+
+  it('refuses a body without a boundary or cut short with INVALID_MULTIPART', async () => {
+    const { parseMultipart } = await import('./multipart');
+    const { body, contentType } = multipartBody([new Uint8Array([1, 2, 3, 4])]);
+    const refused = (b: Uint8Array, ct: string): [string, string] => {
+      try {
+        parseMultipart(b, ct);
+        return ['', 'not refused'];
+      } catch (e) {
+        return [isSegError(e) ? e.code : 'not a SegError', (e as Error).message];
+      }
+    };
+    expect(refused(body, 'multipart/related')).toEqual([
+      'INVALID_MULTIPART',
+      'Content-Type "multipart/related" names no multipart boundary',
+    ]);
+    expect(refused(body.subarray(0, body.length - 20), contentType)).toEqual([
+      'INVALID_MULTIPART',
+      `the multipart body (${body.length - 20} bytes) ends inside part 1, before its closing delimiter: truncated?`,
+    ]);
+    expect(refused(new Uint8Array(0), contentType)[0]).toBe('INVALID_MULTIPART');
+  });
 });

@@ -3,11 +3,21 @@
  * No registered root is needed and collisions are as unlikely as for any v4 UUID. Works in browsers, workers and Node
  * (globalThis.crypto), so the writer can run anywhere.
  */
+import { SegError } from './errors';
+
 export type UidGenerator = () => string;
 
 export function uuidToUid(uuidHex: string): string {
   const hex = uuidHex.replace(/-/g, '').toLowerCase();
-  if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error(`not a 128-bit UUID: ${uuidHex}`);
+  if (!/^[0-9a-f]{32}$/.test(hex)) {
+    throw new SegError(
+      'INVALID_VALUE',
+      `"${uuidHex}" is not a 128-bit UUID (32 hexadecimal digits), so it makes no UID`,
+      {
+        value: uuidHex,
+      },
+    );
+  }
   return `2.25.${BigInt(`0x${hex}`).toString(10)}`;
 }
 

@@ -11,53 +11,37 @@
  *  - per segment: number from 1, label, SNOMED CT category and type, algorithm type/name/identification, colour.
  * Empty frames are omitted (a segment may end up with no frame); when every mask is empty, every frame is kept,
  * as highdicom does, because a SEG needs at least one frame.
- * Inputs are validated first; an input that cannot make a valid SEG throws a SegError naming the problem.
+ * Inputs are validated first, and the dataset built is validated against every rule the Part 10 writer applies
+ * (dicom/elements.ts): an input that cannot make a valid, writable SEG throws a SegError naming the problem.
  */
-import { DCM_CODES, type Code, type Rgb } from './codes';
+import { DCM_CODES } from './codes';
 import { SegError } from './errors';
-import { encodeDatasetExplicitLE, writePart10, type Dataset } from './dicom/part10';
+import { validatePart10, type Dataset } from './dicom/elements';
+import { writePart10 } from './dicom/part10';
 import { dicomDate, dicomTime } from './dicom/values';
-import { checkSources, type SourceImage } from './source';
-import { randomUid, type UidGenerator } from './uid';
+import { checkSources } from './source';
+import { randomUid } from './uid';
 import { copiedAttributes, type ValueFix } from './write/copied';
 import { planFrames } from './write/frames';
 import { dimensionIndex, perFrameGroups, sharedGroups } from './write/groups';
 import { backgroundItem, segmentItem } from './write/items';
+import type { AlgorithmIdentification, FrameInfo, SegInput, SegmentationKind } from './write/types';
 import { checkMasks, checkSegments } from './write/validate';
+
+export type {
+  AlgorithmIdentification,
+  FrameInfo,
+  SegInput,
+  SegmentAlgorithmType,
+  SegmentationKind,
+  SegmentDescription,
+  WriteSegOptions,
+} from './write/types';
 
 export const SEG_SOP_CLASS = {
   BINARY: '1.2.840.10008.5.1.4.1.1.66.4',
   LABELMAP: '1.2.840.10008.5.1.4.1.1.66.7',
-} as const;
-export type SegmentationKind = keyof typeof SEG_SOP_CLASS;
-
-export type SegmentAlgorithmType = 'AUTOMATIC' | 'SEMIAUTOMATIC' | 'MANUAL';
-
-export interface AlgorithmIdentification {
-  /** AlgorithmName, also written as SegmentAlgorithmName. */
-  name: string;
-  /** AlgorithmVersion (LO, at most 64 characters). */
-  version: string;
-  /** CID 7162; default Artificial Intelligence. */
-  family?: Code;
-  /** AlgorithmParameters (LT): free text, e.g. the full weights hash. */
-  parameters?: string;
-}
-
-export interface SegmentDescription {
-  label: string;
-  category: Code;
-  type: Code;
-  typeModifier?: Code;
-  /** SEMIAUTOMATIC for MedSAM output, MANUAL once a user edited it by hand. */
-  algorithmType: SegmentAlgorithmType;
-  /** Required unless algorithmType is MANUAL (then kept if given: the segment started from the algorithm). */
-  algorithm?: AlgorithmIdentification;
-  color: Rgb;
-  description?: string;
-  trackingId?: string;
-  trackingUid?: string;
-}
+} as const satisfies Record<SegmentationKind, string>;
 
 /** MedSAM's AlgorithmIdentification: the model id and its weights' sha256 (null for random test weights). */
 export function medsamAlgorithm(model: {
@@ -80,43 +64,6 @@ export function medsamAlgorithm(model: {
     .filter(Boolean)
     .join('; ');
   return { name: 'MedSAM', version, family: DCM_CODES.artificialIntelligence, parameters };
-}
-
-export interface WriteSegOptions {
-  kind?: SegmentationKind;
-  seriesDescription?: string;
-  seriesNumber?: number;
-  instanceNumber?: number;
-  /** ContentLabel: CS, upper case letters, digits, space, underscore; at most 16 characters. */
-  contentLabel?: string;
-  contentDescription?: string;
-  /** ContentCreatorName (PN), e.g. "Doe^Jane"; empty when not known. */
-  contentCreatorName?: string;
-  manufacturer?: string;
-  manufacturerModelName?: string;
-  softwareVersions?: string;
-  deviceSerialNumber?: string;
-  /** SliceThickness (mm) for sources that give none and cannot give a spacing (a single slice). */
-  sliceThicknessMm?: number;
-  /** Keep empty frames (default false: omit them). */
-  keepEmptyFrames?: boolean;
-  uid?: UidGenerator;
-  now?: Date;
-}
-
-export interface SegInput {
-  sources: readonly SourceImage[];
-  segments: readonly SegmentDescription[];
-  /** masks[segment][source]: rows*columns values 0/1 in the source's pixel order; null/undefined for an empty slice. */
-  masks: ReadonlyArray<ReadonlyArray<Uint8Array | null | undefined>>;
-  options?: WriteSegOptions;
-}
-
-export interface FrameInfo {
-  /** 1-based segment number (BINARY); 0 for a LABELMAP frame that holds every segment. */
-  segmentNumber: number;
-  /** Index into the input's sources. */
-  sourceIndex: number;
 }
 
 export interface BuiltSeg {
@@ -287,7 +234,10 @@ export function buildSeg(input: SegInput): BuiltSeg {
     dataset.PixelPaddingValue = 0;
     dataset.SegmentsOverlap = 'NO';
   }
-  checkWritable(dataset);
+  // Every value against the rules the Part 10 writer applies (dicom/elements.ts, shared with it): a value it would
+  // refuse (a source's UID, an option too long for its VR, a character a VR cannot hold) fails here, naming the
+  // attribute and the value, so that a built SEG is always a writable one.
+  validatePart10(dataset);
   return {
     dataset,
     sopInstanceUid,
@@ -297,15 +247,6 @@ export function buildSeg(input: SegInput): BuiltSeg {
     frames: plan.frames,
     valueFixes,
   };
-}
-
-/**
- * Encodes everything but the pixel data, so that a value the Part 10 writer would refuse (a UID of the source, a
- * description given as an option) fails here, in buildSeg, rather than when the file is written: a built SEG is a
- * writable SEG.
- */
-function checkWritable(dataset: Dataset): void {
-  encodeDatasetExplicitLE({ ...dataset, PixelData: null });
 }
 
 /**

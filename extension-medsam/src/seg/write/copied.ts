@@ -9,7 +9,7 @@
  */
 import { SegError } from '../errors';
 import { DICTIONARY, type Keyword } from '../dicom/dictionary';
-import type { Dataset } from '../dicom/part10';
+import type { Dataset } from '../dicom/elements';
 import { checkText } from '../dicom/values';
 import { COPIED_PATIENT_STUDY, type CopiedKeyword } from '../source';
 

@@ -3,9 +3,9 @@
  * ordered by segment, then by position along the normal; LABELMAP: one frame per slice that holds any segment.
  * When every mask is empty every frame is kept (a SEG needs a frame), as highdicom does.
  */
-import type { OtherBytes } from '../dicom/part10';
+import type { OtherBytes } from '../dicom/elements';
 import { packBinaryFrames } from '../pack';
-import type { FrameInfo, SegInput, SegmentationKind } from '../writer';
+import type { FrameInfo, SegInput, SegmentationKind } from './types';
 import { isEmpty } from './validate';
 
 export interface FramePlan {

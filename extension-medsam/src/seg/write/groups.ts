@@ -1,10 +1,10 @@
 /** The multi-frame functional groups and dimension index of a SEG (PS3.3 C.7.6.16, C.7.6.17, A.51.5). */
 import { DCM_CODES } from '../codes';
-import type { Dataset } from '../dicom/part10';
+import type { Dataset } from '../dicom/elements';
 import { tagOf } from '../dicom/dictionary';
 import { SegError } from '../errors';
 import type { SourceImage, SourceStack } from '../source';
-import type { FrameInfo, SegmentationKind } from '../writer';
+import type { FrameInfo, SegmentationKind } from './types';
 import { codeItem } from './items';
 
 type Geometry = NonNullable<SourceStack['geometry']>;

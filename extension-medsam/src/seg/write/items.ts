@@ -1,9 +1,9 @@
 /** SegmentSequence items and code items of a SEG. */
 import { DCM_CODES, type Code } from '../codes';
 import { rgbToDicomLab } from '../colour';
-import type { Dataset } from '../dicom/part10';
+import type { Dataset } from '../dicom/elements';
 import { SegError } from '../errors';
-import type { SegmentDescription } from '../writer';
+import type { SegmentDescription } from './types';
 
 export function codeItem(c: Code): Dataset {
   if (!c.value || !c.scheme || !c.meaning) {

@@ -2,7 +2,7 @@
 import { checkRgb } from '../colour';
 import { SegError } from '../errors';
 import type { SourceStack } from '../source';
-import type { SegInput, SegmentationKind, SegmentDescription } from '../writer';
+import type { SegInput, SegmentationKind, SegmentDescription } from './types';
 
 export function checkSegments(segments: readonly SegmentDescription[], kind: SegmentationKind): void {
   if (segments.length === 0) throw new SegError('INVALID_SEGMENT', 'A SEG needs at least one segment', {});
