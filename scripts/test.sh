@@ -35,7 +35,7 @@ add_counts() { passed=$((passed + $1)); failed=$((failed + $2)); }
 echo "== typecheck (tsc --noEmit, strict, the whole tree)"
 if npx tsc -p tsconfig.json --noEmit; then add_counts 1 0; else add_counts 0 1; status=1; fi
 
-echo "== lint (eslint: architecture boundaries, import cycles, typescript-eslint; prettier --check)"
+echo "== lint (eslint: architecture boundaries, typescript-eslint; prettier --check; import cycles, type-only included)"
 if npm run --silent lint; then add_counts 1 0; else add_counts 0 1; status=1; fi
 
 echo "== models: export and ONNX Runtime vs PyTorch parity (pytest)"
