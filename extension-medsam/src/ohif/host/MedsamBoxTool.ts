@@ -9,7 +9,13 @@
 import type { ImageBox } from '../../engine/geometry/box';
 import { boxCorners, dragTo, grab, type DragMode } from '../app/boxDrag';
 import { segmentMessage } from '../app/errorMessages';
-import type { HostCornerstone } from './hostLibraries';
+import type {
+  HostCornerstone,
+  HostEnabledElement,
+  HostInteractionEvent,
+  HostSvgDrawingHelper,
+  HostViewport,
+} from './hostLibraries';
 import { ensureActiveSegment, labelmapImageIdFor, previewTargetFor } from './hostSegmentation';
 import type { HostCommandsManager, HostServicesManager } from './hostTypes';
 import { currentSlice, loadedNeighbours, sliceImageFor, type ViewportSlice } from './hostViewport';
@@ -34,7 +40,7 @@ interface DragState {
 const BOX_COLOR = 'rgb(90, 204, 230)';
 
 /** Creates the tool class on the host's LabelmapBaseTool. Call once per page; register it with the host's addTool. */
-export function createMedsamBoxToolClass({ cs, service, servicesManager, commandsManager }: BoxToolDeps): any {
+export function createMedsamBoxToolClass({ cs, service, servicesManager, commandsManager }: BoxToolDeps) {
   const { tools, core } = cs;
   const Events = tools.Enums.Events;
   const preview = service.preview;
@@ -43,7 +49,7 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
   const viewportOf = (element: HTMLElement) => core.getEnabledElement(element as HTMLDivElement)?.viewport;
 
   /** Encodes what the viewport shows, then its loaded neighbours, so that a box needs only the decoder. */
-  function warm(viewport: any): void {
+  function warm(viewport: HostViewport | undefined): void {
     if (!service.isReady() || !viewport) return;
     let slice: ViewportSlice;
     try {
@@ -84,7 +90,7 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
       super(toolProps, defaultToolProps);
     }
 
-    preMouseDownCallback = (evt: any): boolean => {
+    preMouseDownCallback = (evt: HostInteractionEvent): boolean => {
       const { element, currentPoints } = evt.detail;
       const viewport = viewportOf(element);
       if (!viewport) return false;
@@ -144,16 +150,16 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
       }
       this.drag = { mode, element, slice };
       preview.setDragging(true);
-      element.addEventListener(Events.MOUSE_DRAG, this.onDrag);
-      element.addEventListener(Events.MOUSE_UP, this.onRelease);
-      element.addEventListener(Events.MOUSE_CLICK, this.onRelease);
-      element.addEventListener(Events.TOUCH_DRAG, this.onDrag);
-      element.addEventListener(Events.TOUCH_END, this.onRelease);
+      element.addEventListener(Events.MOUSE_DRAG, this.onDrag as EventListener);
+      element.addEventListener(Events.MOUSE_UP, this.onRelease as EventListener);
+      element.addEventListener(Events.MOUSE_CLICK, this.onRelease as EventListener);
+      element.addEventListener(Events.TOUCH_DRAG, this.onDrag as EventListener);
+      element.addEventListener(Events.TOUCH_END, this.onRelease as EventListener);
       evt.preventDefault?.();
       return true;
     };
 
-    private onDrag = (evt: any): void => {
+    private onDrag = (evt: HostInteractionEvent): void => {
       const d = this.drag;
       if (!d) return;
       const p = worldToImagePoint(d.slice.plane, evt.detail.currentPoints.world);
@@ -162,7 +168,7 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
       this.render(d.slice.viewportId);
     };
 
-    private onRelease = (evt: any): void => {
+    private onRelease = (evt: HostInteractionEvent): void => {
       const d = this.drag;
       if (!d) return;
       this.onDrag(evt);
@@ -183,11 +189,11 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
         [Events.TOUCH_DRAG, this.onDrag],
         [Events.TOUCH_END, this.onRelease],
       ] as const) {
-        d.element.removeEventListener(type, fn);
+        d.element.removeEventListener(type, fn as EventListener);
       }
     }
 
-    mouseMoveCallback = (evt: any): boolean => {
+    mouseMoveCallback = (evt: HostInteractionEvent): boolean => {
       warm(viewportOf(evt.detail.element));
       return false;
     };
@@ -197,7 +203,7 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
     }
 
     /** Draws the box (dashed while its mask is being computed) and its corner handles, on the slice it belongs to. */
-    renderAnnotation = (enabledElement: any, svgDrawingHelper: any): boolean => {
+    renderAnnotation = (enabledElement: HostEnabledElement, svgDrawingHelper: HostSvgDrawingHelper): boolean => {
       const live = preview.current;
       const viewport = enabledElement.viewport;
       if (
@@ -272,10 +278,10 @@ export function createMedsamBoxToolClass({ cs, service, servicesManager, command
   return MedsamBoxTool;
 }
 
-const registered = new WeakMap<object, any>();
+const registered = new WeakMap<object, ReturnType<typeof createMedsamBoxToolClass>>();
 
 /** Registers the box tool with the host's cornerstone once per page; returns the class. */
-export function registerMedsamBoxTool(deps: BoxToolDeps): any {
+export function registerMedsamBoxTool(deps: BoxToolDeps): ReturnType<typeof createMedsamBoxToolClass> {
   const existing = registered.get(deps.cs.tools);
   if (existing) return existing;
   const ToolClass = createMedsamBoxToolClass(deps);

@@ -9,6 +9,12 @@ const CORNERSTONE_UTILITY = '@ohif/extension-cornerstone.utilityModule.common';
  * The host viewer's own cornerstone3D instances (core and tools). Typed by cornerstone3D's published declarations
  * (type-only imports: nothing of it is bundled; webpack.config.js refuses a value import).
  */
+/** A viewport of the host (stack, volume, or a newer kind: what MedSAM calls on it is checked where it is called). */
+export type HostViewport = NonNullable<ReturnType<typeof CornerstoneCore.getEnabledElement>>['viewport'];
+export type HostInteractionEvent = CornerstoneTools.Types.EventTypes.InteractionEventType;
+export type HostSvgDrawingHelper = CornerstoneTools.Types.SVGDrawingHelper;
+export type HostEnabledElement = CornerstoneCore.Types.IEnabledElement;
+
 export interface HostCornerstone {
   core: typeof CornerstoneCore;
   tools: typeof CornerstoneTools;

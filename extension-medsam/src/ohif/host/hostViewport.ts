@@ -4,7 +4,7 @@
  * acquired plane (axial for an axial series) are supported: both name the image they show.
  */
 import type { SliceInput } from '../../engine/session/pipeline';
-import type { HostCornerstone } from './hostLibraries';
+import type { HostCornerstone, HostViewport } from './hostLibraries';
 import { isAcquisitionPlane, planeFromImagePlaneModule, type ImagePlane, type Vec3 } from '../app/imagePlane';
 import { sliceFromCornerstoneImage } from './sliceImage';
 import { ViewerError } from '../app/errors';
@@ -17,9 +17,10 @@ export interface ViewportSlice {
   image(): SliceInput;
 }
 
-export function sliceImageFor(cs: HostCornerstone, imageId: string, viewport?: any): SliceInput {
+export function sliceImageFor(cs: HostCornerstone, imageId: string, viewport?: HostViewport): SliceInput {
   const { cache, metaData } = cs.core;
-  const shown = viewport?.getCornerstoneImage?.();
+  // Only a stack viewport holds the image it shows; a volume viewport's slices are in the cache.
+  const shown = viewport && 'getCornerstoneImage' in viewport ? viewport.getCornerstoneImage() : undefined;
   const image = shown?.imageId === imageId ? shown : cache.getImage(imageId);
   if (!image)
     throw new ViewerError(
@@ -42,7 +43,7 @@ export function sliceImageFor(cs: HostCornerstone, imageId: string, viewport?: a
 }
 
 /** The slice a viewport shows, or a ViewerError saying why MedSAM cannot work on this view. */
-export function currentSlice(cs: HostCornerstone, viewport: any): ViewportSlice {
+export function currentSlice(cs: HostCornerstone, viewport: HostViewport): ViewportSlice {
   const imageId: string | undefined = viewport.getCurrentImageId?.();
   if (!imageId) {
     throw new ViewerError(
@@ -68,7 +69,7 @@ export function currentSlice(cs: HostCornerstone, viewport: any): ViewportSlice 
 }
 
 /** Image ids of the slices around the current one that the viewer has already loaded (nearest first). */
-export function loadedNeighbours(cs: HostCornerstone, viewport: any, current: string, reach = 2): string[] {
+export function loadedNeighbours(cs: HostCornerstone, viewport: HostViewport, current: string, reach = 2): string[] {
   const ids: string[] = viewport.getImageIds?.() ?? [];
   const at = ids.indexOf(current);
   if (at < 0) return [];

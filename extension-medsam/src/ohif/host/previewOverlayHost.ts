@@ -2,7 +2,7 @@
  * The drag preview's overlay on a host viewport: where the slice's corners are on the canvas (the host's own
  * transforms), the segment's colour, and the viewport's render event that tells when the labelmap is on screen.
  */
-import type { HostCornerstone } from './hostLibraries';
+import type { HostCornerstone, HostViewport } from './hostLibraries';
 import type { HostServicesManager } from './hostTypes';
 import type { ActiveSegment } from './hostSegmentation';
 import { imagePointToWorld, type ImagePlane } from '../app/imagePlane';
@@ -29,7 +29,7 @@ function segmentColour(services: HostServicesManager['services'], viewportId: st
 export function previewOverlayFor(
   cs: HostCornerstone,
   services: HostServicesManager['services'],
-  viewport: any,
+  viewport: HostViewport,
   plane: ImagePlane,
   segment: ActiveSegment,
 ): PreviewOverlay | undefined {
