@@ -5,6 +5,7 @@ import {
   medsamToolbarSections,
   withMedsamOnModeEnter,
 } from './medsamTools';
+import type { HostPanelService } from '@medsam/extension-medsam/service';
 
 /** A stand-in for OHIF's panelService: activatePanel broadcasts ACTIVATE_PANEL to the subscribers, as the host's does. */
 function fakePanelService() {
@@ -21,7 +22,7 @@ function fakePanelService() {
       for (const fn of [...listeners]) fn({ panelId, forceActive });
     },
   };
-  return { panelService, activated, listeners };
+  return { panelService: panelService as unknown as HostPanelService, activated, listeners };
 }
 
 const LABELMAP_PANEL = '@ohif/extension-cornerstone.panelModule.panelSegmentationWithToolsLabelMap';

@@ -12,6 +12,12 @@ import {
   PANEL_ID,
   TOOL_GROUP_IDS,
 } from '@medsam/extension-medsam/ids';
+import type {
+  HostCommandsManager,
+  HostServicesManager,
+  HostToolbarButton,
+  HostToolbarService,
+} from '@medsam/extension-medsam/service';
 
 export const MEDSAM_BOX_BUTTON = {
   id: BOX_TOOL_BUTTON_ID,
@@ -24,7 +30,7 @@ export const MEDSAM_BOX_BUTTON = {
     commands: { commandName: 'setToolActiveToolbar', commandOptions: { toolGroupIds: [...TOOL_GROUP_IDS] } },
     evaluate: ['evaluate.cornerstoneTool', { name: BOX_TOOL_EVALUATOR }],
   },
-};
+} satisfies HostToolbarButton;
 
 /** The host's bidirectional tool (long and short axes): the key-slice markers of "Segment volume". */
 export const MARKER_TOOL_NAME = 'Bidirectional';
@@ -41,7 +47,7 @@ export const MEDSAM_MARKER_BUTTON = {
     commands: { commandName: 'setToolActiveToolbar', commandOptions: { toolGroupIds: [...TOOL_GROUP_IDS] } },
     evaluate: 'evaluate.cornerstoneTool',
   },
-};
+} satisfies HostToolbarButton;
 
 export const MEDSAM_HOTKEY = {
   commandName: 'setToolActiveToolbar',
@@ -75,17 +81,15 @@ export const SINGLE_TOOLBOX_SECTION = 'SegmentationTools';
  * The sections to add the buttons to on this host: OHIF 3.12 and later split the panel's toolbox into labelmap and
  * contour ones (LabelMapTools); 3.11 has the single SegmentationTools, which the host has filled by now.
  */
-export function medsamToolbarSections(toolbarService: {
-  state?: { buttonSections?: Record<string, unknown> };
-}): string[] {
+export function medsamToolbarSections(toolbarService: Pick<HostToolbarService, 'state'>): string[] {
   const sections = toolbarService.state?.buttonSections;
   const single = !!sections && SINGLE_TOOLBOX_SECTION in sections && !('LabelMapTools' in sections);
   return single ? ['primary', SINGLE_TOOLBOX_SECTION] : [...MEDSAM_TOOLBAR_SECTIONS];
 }
 
 interface ModeContext {
-  servicesManager: { services: Record<string, any> };
-  commandsManager: { runCommand(name: string, options?: Record<string, unknown>): unknown };
+  servicesManager: Pick<HostServicesManager, 'services'>;
+  commandsManager: HostCommandsManager;
 }
 
 export function addMedsamToMode({ servicesManager, commandsManager }: ModeContext): void {

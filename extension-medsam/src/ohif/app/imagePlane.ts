@@ -70,10 +70,10 @@ export function isAcquisitionPlane(plane: ImagePlane, viewPlaneNormal: Vec3, tol
  * rowPixelSpacing = PixelSpacing[0], columnPixelSpacing = PixelSpacing[1]); missing spacing counts as 1 mm, as
  * cornerstone renders it. Null when orientation or size is missing.
  */
-export function planeFromImagePlaneModule(m: Record<string, any> | undefined): ImagePlane | null {
+export function planeFromImagePlaneModule(m: Record<string, unknown> | undefined): ImagePlane | null {
   if (!m) return null;
-  const rowCosines = toVec3(m.rowCosines) ?? toVec3(m.imageOrientationPatient?.slice?.(0, 3));
-  const columnCosines = toVec3(m.columnCosines) ?? toVec3(m.imageOrientationPatient?.slice?.(3, 6));
+  const rowCosines = toVec3(m.rowCosines) ?? toVec3(sliceOf(m.imageOrientationPatient, 0, 3));
+  const columnCosines = toVec3(m.columnCosines) ?? toVec3(sliceOf(m.imageOrientationPatient, 3, 6));
   const rows = Number(m.rows);
   const columns = Number(m.columns);
   if (!rowCosines || !columnCosines || !(rows > 0) || !(columns > 0)) return null;
@@ -86,6 +86,12 @@ export function planeFromImagePlaneModule(m: Record<string, any> | undefined): I
     rows,
     columns,
   };
+}
+
+/** `v.slice(start, end)` when v has a slice method (ImageOrientationPatient as an array or typed array), else undefined. */
+function sliceOf(v: unknown, start: number, end: number): unknown {
+  const slice = (v as { slice?: unknown } | null | undefined)?.slice;
+  return typeof slice === 'function' ? slice.call(v, start, end) : undefined;
 }
 
 function toVec3(v: unknown): Vec3 | null {

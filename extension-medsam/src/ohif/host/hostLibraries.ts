@@ -1,6 +1,7 @@
 import type * as CornerstoneCore from '@cornerstonejs/core';
 import type * as CornerstoneTools from '@cornerstonejs/tools';
 import type { HostExtensionManager } from './hostTypes';
+export type { HostViewport } from './hostTypes';
 import { ViewerError } from '../app/errors';
 
 const CORNERSTONE_UTILITY = '@ohif/extension-cornerstone.utilityModule.common';
@@ -9,8 +10,6 @@ const CORNERSTONE_UTILITY = '@ohif/extension-cornerstone.utilityModule.common';
  * The host viewer's own cornerstone3D instances (core and tools). Typed by cornerstone3D's published declarations
  * (type-only imports: nothing of it is bundled; webpack.config.js refuses a value import).
  */
-/** A viewport of the host (stack, volume, or a newer kind: what MedSAM calls on it is checked where it is called). */
-export type HostViewport = NonNullable<ReturnType<typeof CornerstoneCore.getEnabledElement>>['viewport'];
 export type HostInteractionEvent = CornerstoneTools.Types.EventTypes.InteractionEventType;
 export type HostSvgDrawingHelper = CornerstoneTools.Types.SVGDrawingHelper;
 export type HostEnabledElement = CornerstoneCore.Types.IEnabledElement;
@@ -20,13 +19,19 @@ export interface HostCornerstone {
   tools: typeof CornerstoneTools;
 }
 
+/** What the cornerstone extension's utility module exports for MedSAM (checked before use). */
+interface CornerstoneUtilityExports {
+  getCornerstoneLibraries?(): { cornerstone?: typeof CornerstoneCore; cornerstoneTools?: typeof CornerstoneTools };
+}
+
 /**
  * Tools must extend the host's classes and register in the host's tool groups, so the extension takes
  * cornerstone from the viewer's cornerstone extension instead of bundling a second copy.
  */
 export function getHostCornerstone(extensionManager: HostExtensionManager): HostCornerstone {
   const entry = extensionManager.getModuleEntry(CORNERSTONE_UTILITY);
-  const libraries = entry?.exports?.getCornerstoneLibraries?.();
+  const exports = entry?.exports as CornerstoneUtilityExports | undefined;
+  const libraries = exports?.getCornerstoneLibraries?.();
   if (!libraries?.cornerstone || !libraries?.cornerstoneTools) {
     throw new ViewerError(
       'HOST_UNSUPPORTED',

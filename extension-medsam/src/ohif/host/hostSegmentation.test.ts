@@ -5,6 +5,7 @@ import {
   listSegments,
   previewTargetFor,
 } from './hostSegmentation';
+import type { HostServices } from './hostTypes';
 
 /** A stand-in for OHIF's segmentation service with one viewport. */
 function fakeSegmentationService(initial: any = null) {
@@ -33,7 +34,7 @@ function fakeSegmentationService(initial: any = null) {
       return 'new-seg';
     },
   };
-  return { services: { segmentationService: service }, commandsManager, calls };
+  return { services: { segmentationService: service } as unknown as HostServices, commandsManager, calls };
 }
 
 describe('ensureActiveSegment', () => {

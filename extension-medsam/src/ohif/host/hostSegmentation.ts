@@ -4,7 +4,7 @@
  * image as a LabelmapSliceAccess, re-rendering after a change, and the host's undo history.
  */
 import type { HostCornerstone } from './hostLibraries';
-import type { HostCommandsManager, HostServicesManager } from './hostTypes';
+import type { HostCommandsManager, HostSegmentation, HostServices } from './hostTypes';
 import type { LabelmapSliceAccess } from '../app/labelmapEdit';
 import type { MedsamSegmentInfo } from '../app/medsamService';
 import type { PreviewTarget } from '../app/previewController';
@@ -17,7 +17,7 @@ export interface ActiveSegment {
 
 const LABELMAP = 'Labelmap';
 
-function hasLabelmap(segmentation: any): boolean {
+function hasLabelmap(segmentation: HostSegmentation | null | undefined): boolean {
   return !!segmentation?.representationData?.[LABELMAP];
 }
 
@@ -27,7 +27,7 @@ function hasLabelmap(segmentation: any): boolean {
  * a segment is added when none is active.
  */
 export async function ensureActiveSegment(
-  services: HostServicesManager['services'],
+  services: HostServices,
   commandsManager: HostCommandsManager,
   viewportId: string,
 ): Promise<ActiveSegment> {
@@ -112,7 +112,12 @@ export function labelmapAccess(
   return { length: data.length, get: i => data[i], set: (i, v) => void (data[i] = v) };
 }
 
-function liveScalarData(vm: any, length: number): ArrayLike<number> | null {
+/** The voxel manager of a cornerstone image (of a labelmap: one number per pixel). */
+type HostVoxelManager = NonNullable<
+  NonNullable<ReturnType<HostCornerstone['core']['cache']['getImage']>>['voxelManager']
+>;
+
+function liveScalarData(vm: HostVoxelManager, length: number): ArrayLike<number> | null {
   try {
     const a = vm.getScalarData?.();
     return a && a.length === length && a === vm.getScalarData() ? a : null;
@@ -155,15 +160,12 @@ export function previewTargetFor(
 }
 
 /** The segments of every segmentation, for the panel. */
-export function listSegments(
-  services: HostServicesManager['services'],
-  viewportId: string | null,
-): MedsamSegmentInfo[] {
+export function listSegments(services: HostServices, viewportId: string | null): MedsamSegmentInfo[] {
   const segmentationService = services.segmentationService;
   if (!segmentationService?.getSegmentations) return [];
   const out: MedsamSegmentInfo[] = [];
   for (const s of segmentationService.getSegmentations() ?? []) {
-    for (const seg of Object.values<any>(s.segments ?? {})) {
+    for (const seg of Object.values(s.segments ?? {})) {
       if (!seg?.segmentIndex) continue;
       let color: string | null = null;
       try {

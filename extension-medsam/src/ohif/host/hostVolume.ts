@@ -8,7 +8,7 @@ import type { ImageBox, ImageSize } from '../../engine/geometry/box';
 import type { ImageSegment } from '../../engine/geometry/markers';
 import type { KeySlice } from '../../engine/volume/plan';
 import { evenSpacing as evenSliceSpacing } from '../../seg/source';
-import type { HostCornerstone } from './hostLibraries';
+import type { HostCornerstone, HostViewport } from './hostLibraries';
 import {
   ensureActiveSegment,
   labelmapAccess,
@@ -16,7 +16,7 @@ import {
   segmentChanged,
   type ActiveSegment,
 } from './hostSegmentation';
-import type { HostCommandsManager, HostServicesManager } from './hostTypes';
+import type { HostCommandsManager, HostServices } from './hostTypes';
 import { PANEL_ID } from '../modules/ids';
 import { sliceImageFor } from './hostViewport';
 import {
@@ -33,9 +33,16 @@ import { ViewerError } from '../app/errors';
 /** The annotation tools whose lines count as markers (cornerstone's tool names). */
 export const MARKER_TOOL_NAMES = ['Bidirectional'];
 
+/** A cornerstone3D annotation (tools Types.Annotation): the fields a marker is read from. */
+export interface HostAnnotation {
+  isVisible?: boolean;
+  metadata?: { toolName?: string; referencedImageId?: string };
+  data?: { handles?: { points?: readonly Vec3[] } };
+}
+
 export interface VolumeSceneDeps {
   cs: HostCornerstone;
-  services: HostServicesManager['services'];
+  services: HostServices;
   commandsManager: HostCommandsManager;
   acceptedBoxes(): Iterable<AcceptedBox>;
 }
@@ -43,13 +50,13 @@ export interface VolumeSceneDeps {
 /** The viewport with this id (the active one when null). */
 export function viewportById(
   cs: HostCornerstone,
-  services: HostServicesManager['services'],
+  services: HostServices,
   viewportId?: string | null,
-): any {
+): HostViewport | null {
   const id = viewportId ?? services.viewportGridService?.getActiveViewportId?.();
   const fromService = id ? services.cornerstoneViewportService?.getCornerstoneViewport?.(id) : null;
   if (fromService) return fromService;
-  const enabled = (cs.core.getEnabledElements?.() ?? []) as Array<{ viewport: any }>;
+  const enabled = cs.core.getEnabledElements?.() ?? [];
   return (id ? enabled.find(e => e.viewport?.id === id) : enabled[0])?.viewport ?? null;
 }
 
@@ -107,7 +114,7 @@ function sliceOfPoint(planes: readonly ImagePlane[], world: Vec3, stepMm: number
  * of every marker annotation on that slice.
  */
 export function gatherKeySlices(
-  annotations: readonly any[],
+  annotations: readonly HostAnnotation[],
   imageIds: readonly string[],
   planes: readonly ImagePlane[],
   boxes: Iterable<AcceptedBox>,
@@ -117,12 +124,13 @@ export function gatherKeySlices(
   const zOf = new Map(imageIds.map((id, z) => [id, z]));
   const lines = new Map<number, ImageSegment[]>();
   for (const a of annotations) {
-    if (!MARKER_TOOL_NAMES.includes(a?.metadata?.toolName) || a.isVisible === false) continue;
-    const points = a.data?.handles?.points as Vec3[] | undefined;
+    const toolName = a?.metadata?.toolName;
+    if (!toolName || !MARKER_TOOL_NAMES.includes(toolName) || a.isVisible === false) continue;
+    const points = a.data?.handles?.points;
     if (!points || points.length < 4) continue;
     // By position only when the annotation names no image (volume viewports): one that names an image of another
     // series is not a marker of this one, however near its planes it lies.
-    const referenced: string | undefined = a.metadata.referencedImageId;
+    const referenced = a.metadata?.referencedImageId;
     const z = referenced ? zOf.get(referenced) : sliceOfPoint(planes, points[0], step);
     if (z === undefined || z < 0) continue;
     const [p0, p1, p2, p3] = points.map(p => worldToImagePoint(planes[z], p));
@@ -149,7 +157,7 @@ export function labelmapImageIdOfSlice(
   cs: HostCornerstone,
   segmentationId: string,
   imageId: string,
-  viewport: any,
+  viewport: HostViewport,
 ): string {
   const seg = cs.tools.segmentation;
   const ids: string[] = seg.getLabelmapImageIdsForImageId?.(imageId, segmentationId) ?? [];
@@ -162,7 +170,8 @@ export function labelmapImageIdOfSlice(
       },
     );
   if (ids.length === 1) return ids[0];
-  const shownIds: string[] = seg.getLabelmapImageIdsForImageId?.(viewport.getCurrentImageId?.(), segmentationId) ?? [];
+  const shown = viewport.getCurrentImageId?.();
+  const shownIds: string[] = (shown ? seg.getLabelmapImageIdsForImageId?.(shown, segmentationId) : undefined) ?? [];
   const layer = shownIds.indexOf(seg.state?.getCurrentLabelmapImageIdForViewport?.(viewport.id, segmentationId) ?? '');
   return ids[layer] ?? ids[0];
 }
@@ -183,7 +192,7 @@ export async function prepareVolumeScene(deps: VolumeSceneDeps): Promise<VolumeS
   if (planes.some(p => p.columns !== image.width || p.rows !== image.height)) {
     throw new ViewerError('NOT_A_VOLUME', 'the slices of this series differ in size: Segment volume needs one grid');
   }
-  const annotations = (cs.tools.annotation?.state?.getAllAnnotations?.() ?? []) as any[];
+  const annotations: readonly HostAnnotation[] = cs.tools.annotation?.state?.getAllAnnotations?.() ?? [];
   // The segment is resolved before the keys: boxes belong to a segment, markers to whichever is active.
   const segment = await ensureActiveSegment(services, commandsManager, viewport.id);
   // Creating a segmentation makes the host show its own segmentation panel: progress, Cancel and the review queue
@@ -228,15 +237,10 @@ export async function prepareVolumeScene(deps: VolumeSceneDeps): Promise<VolumeS
 }
 
 /** Shows slice z of the viewport's image ids (the review queue's jump). */
-export function jumpToSlice(
-  cs: HostCornerstone,
-  services: HostServicesManager['services'],
-  viewportId: string | null,
-  z: number,
-): void {
+export function jumpToSlice(cs: HostCornerstone, services: HostServices, viewportId: string | null, z: number): void {
   const viewport = viewportById(cs, services, viewportId);
   if (!viewport) return;
-  if (typeof viewport.setImageIdIndex === 'function') void viewport.setImageIdIndex(z);
+  if ('setImageIdIndex' in viewport && typeof viewport.setImageIdIndex === 'function') void viewport.setImageIdIndex(z);
   // A volume viewport has no image index to set: cornerstone's jumpToSlice (core utilities since cornerstone3D 2).
   else void cs.core.utilities?.jumpToSlice?.(viewport.element, { imageIndex: z });
 }
@@ -245,7 +249,7 @@ export function jumpToSlice(
  * Volume in mL of every segment of the segmentations on the active viewport's slices, keyed
  * `${segmentationId}:${segmentIndex}`; empty when the slices are not evenly spaced.
  */
-export function segmentVolumesMl(cs: HostCornerstone, services: HostServicesManager['services']): Map<string, number> {
+export function segmentVolumesMl(cs: HostCornerstone, services: HostServices): Map<string, number> {
   const out = new Map<string, number>();
   const viewport = viewportById(cs, services);
   const imageIds: string[] = viewport?.getImageIds?.() ?? [];

@@ -14,6 +14,7 @@ import {
 } from './outboxBrowser';
 import { createHostSaver, type SaverPage } from './saveSegmentation';
 import type { HostCornerstone } from './hostLibraries';
+import type { HostServices } from './hostTypes';
 
 const ROOT = 'http://pacs.test/dicom-web';
 
@@ -122,7 +123,7 @@ function fakeHost() {
       }),
       getSegmentColor: () => [200, 10, 10, 255],
     },
-  };
+  } as unknown as HostServices;
   const extensionManager = {
     getModuleEntry: () => undefined,
     getActiveDataSource: () => [{ getConfig: () => ({ wadoRoot: ROOT }) }],

@@ -3,7 +3,7 @@
  * transforms), the segment's colour, and the viewport's render event that tells when the labelmap is on screen.
  */
 import type { HostCornerstone, HostViewport } from './hostLibraries';
-import type { HostServicesManager } from './hostTypes';
+import type { HostServices } from './hostTypes';
 import type { ActiveSegment } from './hostSegmentation';
 import { imagePointToWorld, type ImagePlane } from '../app/imagePlane';
 import { createMaskOverlay, type Rgba } from './maskOverlay';
@@ -15,7 +15,7 @@ const FALLBACK_COLOUR: Rgba = [221, 84, 84, PREVIEW_ALPHA];
 /** The overlay goes at the latest after this long, should the host not report a render. */
 const RENDER_WAIT_MS = 1000;
 
-function segmentColour(services: HostServicesManager['services'], viewportId: string, segment: ActiveSegment): Rgba {
+function segmentColour(services: HostServices, viewportId: string, segment: ActiveSegment): Rgba {
   try {
     const c = services.segmentationService?.getSegmentColor?.(viewportId, segment.segmentationId, segment.segmentIndex);
     if (c && c.length >= 3) return [c[0], c[1], c[2], PREVIEW_ALPHA];
@@ -28,7 +28,7 @@ function segmentColour(services: HostServicesManager['services'], viewportId: st
 /** An overlay for previews of `plane` on `viewport` (null when the viewport has no element to draw over). */
 export function previewOverlayFor(
   cs: HostCornerstone,
-  services: HostServicesManager['services'],
+  services: HostServices,
   viewport: HostViewport,
   plane: ImagePlane,
   segment: ActiveSegment,

@@ -10,14 +10,22 @@ import type { StowConfig } from '../../seg/stow';
 import { downloadFile, pageLeaveGuard, persistentStorage } from './outboxBrowser';
 import { writeSeg } from '../../seg/writer';
 import type { HostCornerstone } from './hostLibraries';
-import type { HostExtensionManager, HostServicesManager } from './hostTypes';
+import type {
+  HostDataSourceConfig,
+  HostExtensionManager,
+  HostInstance,
+  HostSegmentationSegment,
+  HostServices,
+} from './hostTypes';
 import type { MedsamLedger } from '../app/medsamLedger';
 import { buildSegExport, type ExportSlice, type HostSegment } from './segExport';
 import type { SaveOptions, SaveReport, SegSaver } from '../app/service/saving';
 import { numberOfFrames } from '../../seg/multiframe';
 import { ViewerError } from '../app/errors';
 
-function labelsOf(image: any): ArrayLike<number> | null {
+type HostImage = ReturnType<HostCornerstone['core']['cache']['getImage']>;
+
+function labelsOf(image: HostImage | undefined): ArrayLike<number> | null {
   if (!image) return null;
   return image.voxelManager?.getScalarData?.() ?? image.getPixelData?.() ?? null;
 }
@@ -28,12 +36,12 @@ function rgbOf(c: unknown): [number, number, number] | null {
 
 /** The active DICOMweb data source's STOW root and the host's auth headers (timeoutMs: the site's STOW limit). */
 export function stowConfigFor(
-  services: HostServicesManager['services'],
+  services: HostServices,
   extensionManager: HostExtensionManager,
   timeoutMs?: number,
 ): StowConfig {
   const source = extensionManager.getActiveDataSource?.()?.[0];
-  const config = source?.getConfig?.() ?? {};
+  const config: HostDataSourceConfig = source?.getConfig?.() ?? {};
   const root: string | undefined = config.stowRoot ?? config.wadoRoot ?? config.qidoRoot;
   return {
     root,
@@ -47,28 +55,28 @@ export function stowConfigFor(
 
 /** The active viewport's segmentation over its display set, slice by slice in the display set's order. */
 export function gatherActiveSegmentation(
-  services: HostServicesManager['services'],
+  services: HostServices,
   extensionManager: HostExtensionManager,
   cs: HostCornerstone,
 ) {
   const { viewportGridService, displaySetService, segmentationService } = services;
   const viewportId: string | undefined = viewportGridService?.getActiveViewportId?.();
-  if (!viewportId) throw new ViewerError('NO_VIEWPORT', 'no active viewport');
+  if (!viewportGridService || !viewportId) throw new ViewerError('NO_VIEWPORT', 'no active viewport');
   const segmentation = segmentationService?.getActiveSegmentation?.(viewportId);
-  if (!segmentation)
+  if (!segmentationService || !segmentation)
     throw new ViewerError('NO_SEGMENTATION', 'the active viewport has no segmentation: draw a box first');
   const viewportState = viewportGridService.getState?.().viewports?.get?.(viewportId);
   const displaySetUid: string | undefined = viewportState?.displaySetInstanceUIDs?.find((uid: string) => {
-    const ds = displaySetService.getDisplaySetByUID(uid);
+    const ds = displaySetService?.getDisplaySetByUID(uid);
     return ds && ds.Modality !== 'SEG' && ds.instances?.length;
   });
-  const displaySet = displaySetUid ? displaySetService.getDisplaySetByUID(displaySetUid) : null;
+  const displaySet = displaySetUid ? displaySetService?.getDisplaySetByUID(displaySetUid) : null;
   if (!displaySet) throw new ViewerError('NO_VIEWPORT', 'the active viewport shows no image series');
   const dataSource = extensionManager.getActiveDataSource?.()?.[0];
   const seg = cs.tools.segmentation;
   // One slice per frame: a multi-frame instance (enhanced CT/MR, a cine) has an image id per frame (from 1).
   const slices: Array<ExportSlice & { tracked: Array<{ labelmapImageId: string; labels: ArrayLike<number> }> }> =
-    displaySet.instances.flatMap((instance: any) => {
+    displaySet.instances.flatMap((instance: HostInstance) => {
       const frames = numberOfFrames(instance);
       return Array.from({ length: frames }, (_, f) => {
         const frame = frames > 1 ? f + 1 : undefined;
@@ -87,8 +95,8 @@ export function gatherActiveSegmentation(
         return { instance, ...(frame !== undefined ? { frame } : {}), layers: tracked.map(l => l.labels), tracked };
       });
     });
-  const segments: HostSegment[] = Object.values<any>(segmentation.segments ?? {})
-    .filter(s => s?.segmentIndex)
+  const segments: HostSegment[] = Object.values(segmentation.segments ?? {})
+    .filter((s): s is HostSegmentationSegment => !!s?.segmentIndex)
     .map(s => {
       let color: [number, number, number] | null = null;
       try {
@@ -175,7 +183,7 @@ function handOver(
 }
 
 export function createHostSaver(args: {
-  services: HostServicesManager['services'];
+  services: HostServices;
   extensionManager: HostExtensionManager;
   cs: HostCornerstone;
   outbox: Outbox;

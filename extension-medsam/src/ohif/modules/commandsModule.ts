@@ -40,10 +40,9 @@ export function getCommandsModule({ servicesManager, commandsManager }: HostModu
   };
   return {
     actions,
-    definitions: Object.fromEntries(Object.entries(actions).map(([name, fn]) => [name, { commandFn: fn }])) as Record<
-      keyof typeof actions,
-      { commandFn: (...args: any[]) => unknown }
-    >,
+    definitions: Object.fromEntries(Object.entries(actions).map(([name, fn]) => [name, { commandFn: fn }])) as {
+      [Name in keyof typeof actions]: { commandFn: (typeof actions)[Name] };
+    },
     defaultContext: 'VIEWER',
   };
 }
