@@ -15,8 +15,8 @@ import type { PreviewController, PreviewTarget } from './previewController';
 import type { VolumeController, VolumeRunState } from './volumeController';
 import { BoxSession, type AcceptedBoxPlace } from './service/boxSession';
 import { BROWSER_DEPS } from './service/browserDeps';
-import type { MedsamServiceDeps } from './service/deps';
-import { EngineConnection, type PreparedSlice } from './service/engineConnection';
+import type { MedsamServiceDeps, PreparedSlice } from './service/deps';
+import { EngineConnection } from './service/engineConnection';
 import { Saving, type SegSaver } from './service/saving';
 import { SegmentChoices } from './service/segmentChoices';
 import {

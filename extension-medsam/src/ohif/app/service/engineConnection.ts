@@ -6,32 +6,20 @@ import { isMedsamError } from '../../../engine/errors';
 import type { ImageBox } from '../../../engine/geometry/box';
 import type { Manifest, PreprocessingProfileId } from '../../../engine/manifest';
 import type { SliceInput } from '../../../engine/session/pipeline';
-import { MedsamWorkerClient, type WorkerLike } from '../../../worker/engine-client';
+import { MedsamWorkerClient } from '../../../worker/engine-client';
 import type { InitResult, Progress, WorkerEvent } from '../../../worker/protocol';
 import type { MedsamConfig } from '../config';
 import { modelLoadMessage, segmentMessage } from '../errorMessages';
 import { ViewerError } from '../errors';
 import { describeIntensity, intensityFor, intensityKey } from '../intensityPreset';
 import { chooseModel, modelInfoOf, type ModelChoice } from '../modelChoice';
+import type { EngineDeps, PreparedSlice } from './deps';
 import type { MedsamDevice, MedsamStatus, StateStore } from './state';
-
-/** What the connection needs from the page (the browser's in host/browserDeps.ts; tests pass fakes). */
-export interface EngineDeps {
-  createWorker(): Promise<WorkerLike>;
-  loadManifest(url: string): Promise<Manifest>;
-  evictModelFiles(urls: readonly string[]): Promise<number>;
-}
 
 interface EngineHandle {
   client: MedsamWorkerClient<SliceInput>;
   choice: ModelChoice;
   init: InitResult;
-}
-
-/** A slice as the engine takes it: the panel's intensity preset applied, and the embedding key that goes with it. */
-export interface PreparedSlice {
-  key: string;
-  image: SliceInput;
 }
 
 const now = (): number => (globalThis.performance ?? Date).now();
