@@ -163,16 +163,15 @@ describe('MedsamService: Save to PACS', () => {
       () => ({ ...base, outcome: { stored: true, verifiedBy: 'stow', result: { stored: ['1.2.9'] } as any } }),
       () => [],
     );
-    const service = new MedsamService();
-    (service as any).servicesManager = {
-      services: {
-        segmentationService: {
-          setSegmentLabel: () => {
-            throw new Error('no such segment');
-          },
+    const service = new MedsamService(
+      {},
+      {
+        ...BROWSER_DEPS,
+        renameSegment: () => {
+          throw new Error('no such segment');
         },
       },
-    };
+    );
     service.setSaver(saver);
     service.setSegmentTarget('seg-a', 1, targetById('spleen')!);
     await service.saveToPacs();

@@ -1,5 +1,6 @@
 import { INITIAL_STATE, MedsamService } from './medsamService';
 import { harness, slice } from './medsamService.harness';
+import { segmentMessage } from './errorMessages';
 
 describe('MedsamService state', () => {
   it('starts idle with no model and no device', () => {
@@ -45,6 +46,10 @@ describe('MedsamService state', () => {
         message: 'MedSAM cannot run in this viewer: it lacks X',
       });
       expect(service.unsupportedHost).toBe('MedSAM cannot run in this viewer: it lacks X');
+      // A box (the box tool's preview goes the same way) is refused with the same words, said once.
+      const box = { space: 'image' as const, x0: 1, y0: 1, x1: 8, y1: 8 };
+      const refused = await service.segmentBox('img-1', slice(), box).catch((e: unknown) => e);
+      expect(segmentMessage(refused)).toBe('MedSAM cannot run in this viewer: it lacks X');
       expect(manifestLoads).toEqual([]);
       expect(error).toHaveBeenCalledTimes(1);
     } finally {

@@ -56,7 +56,12 @@ export class MedsamService {
     readonly config: MedsamServiceConfig = {},
     private readonly deps: MedsamServiceDeps = BROWSER_DEPS,
   ) {
-    this.#engine = new EngineConnection(this.#store, deps, () => this.settings);
+    this.#engine = new EngineConnection(
+      this.#store,
+      deps,
+      () => this.settings,
+      () => this.#hostProblem,
+    );
     this.#boxes = new BoxSession(this.#store, this.#engine, this.ledger);
     this.#volume = new VolumeRun(this.#store, this.#engine, this.#boxes, this.ledger);
     this.#saving = new Saving(
@@ -127,9 +132,7 @@ export class MedsamService {
 
   /** Loads the model (once; again after a failure or a crashed worker). Resolves true when the engine is ready. */
   loadModel(): Promise<boolean> {
-    if (!this.#hostProblem) return this.#engine.load();
-    this.#store.patch({ status: 'error', message: this.#hostProblem });
-    return Promise.resolve(false);
+    return this.#engine.load();
   }
 
   /** The engine's input for a slice: the panel's intensity preset applied, and the embedding key that goes with it. */
@@ -143,7 +146,6 @@ export class MedsamService {
 
   /** The mask of one box on one slice (encodes the slice first unless its embedding is cached). */
   async segmentBox(imageId: string, image: SliceInput, box: ImageBox, signal?: AbortSignal): Promise<Uint8Array> {
-    if (this.#hostProblem) throw new ViewerError('HOST_UNSUPPORTED', this.#hostProblem);
     return (await this.#engine.segment(imageId, image, box, { signal, interactive: true })).mask;
   }
 

@@ -6,7 +6,7 @@
  */
 import type { MedsamService } from '../app/medsamService';
 import type { Outbox } from '../../seg/outbox';
-import { getHostCornerstone, type HostCornerstone } from './hostLibraries';
+import { getHostCornerstone } from './hostLibraries';
 import { listSegments } from './hostSegmentation';
 import { hostSupportProblems, unsupportedHostMessage } from './hostSupport';
 import type { HostModuleArgs, HostServicesManager } from './hostTypes';
@@ -53,34 +53,33 @@ export class ModeLifecycle {
   /** The box tool, Save to PACS and Segment volume; a viewer that lacks what they need is told so, once. */
   #connectViewer(service: MedsamService, { servicesManager, extensionManager, commandsManager }: HostModuleArgs): void {
     const services = servicesManager.services;
-    let cs: HostCornerstone;
     try {
-      cs = getHostCornerstone(extensionManager);
+      const cs = getHostCornerstone(extensionManager);
       const missing = hostSupportProblems(cs, services);
       if (missing.length) throw new ViewerError('HOST_UNSUPPORTED', unsupportedHostMessage(missing));
       registerMedsamBoxTool({ cs, service, servicesManager, commandsManager });
+      this.#outbox ??= createBrowserOutbox();
+      service.setSaver(
+        createHostSaver({
+          services,
+          extensionManager,
+          cs,
+          outbox: this.#outbox,
+          ledger: service.ledger,
+          // Reads the site's settings: a malformed one is said in the panel like a missing part of the viewer.
+          stowTimeoutMs: service.settings.stowTimeoutMs,
+        }),
+      );
+      service.setVolumeHost({
+        prepare: acceptedBoxes => prepareVolumeScene({ cs, services, commandsManager, acceptedBoxes }),
+        jumpTo: (viewportId, slice) => jumpToSlice(cs, services, viewportId, slice),
+      });
     } catch (e) {
       const message = (e as Error).message;
       service.reportUnsupportedHost(
         message.startsWith('MedSAM cannot run') ? message : `MedSAM cannot run in this viewer: ${message}`,
       );
-      return;
     }
-    this.#outbox ??= createBrowserOutbox();
-    service.setSaver(
-      createHostSaver({
-        services,
-        extensionManager,
-        cs,
-        outbox: this.#outbox,
-        ledger: service.ledger,
-        stowTimeoutMs: service.settings.stowTimeoutMs,
-      }),
-    );
-    service.setVolumeHost({
-      prepare: acceptedBoxes => prepareVolumeScene({ cs, services, commandsManager, acceptedBoxes }),
-      jumpTo: (viewportId, slice) => jumpToSlice(cs, services, viewportId, slice),
-    });
   }
 
   /** The panel's segment list follows the host's segmentation service; a removed segmentation is forgotten. */

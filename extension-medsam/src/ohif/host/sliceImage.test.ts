@@ -1,4 +1,5 @@
 import { isMedsamError } from '../../engine/errors';
+import { isViewerError } from '../app/errors';
 import { sliceFromCornerstoneImage } from './sliceImage';
 
 describe('sliceFromCornerstoneImage', () => {
@@ -69,17 +70,16 @@ describe('sliceFromCornerstoneImage', () => {
   });
 
   it('says clearly when there is no pixel data or the sample count is wrong', () => {
-    for (const image of [
-      { rows: 2, columns: 2, imageId: 'wadors:x' },
-      { rows: 2, columns: 2, getPixelData: () => new Uint8Array(5) },
-    ]) {
+    const codeOf = (image: Parameters<typeof sliceFromCornerstoneImage>[0]) => {
       try {
         sliceFromCornerstoneImage(image);
-        throw new Error('no error');
+        return 'no error';
       } catch (e) {
-        expect(isMedsamError(e, 'INVALID_IMAGE')).toBe(true);
+        return isViewerError(e) || isMedsamError(e) ? e.code : String(e);
       }
-    }
+    };
+    expect(codeOf({ rows: 2, columns: 2, imageId: 'wadors:x' })).toBe('IMAGE_NOT_READY');
+    expect(codeOf({ rows: 2, columns: 2, getPixelData: () => new Uint8Array(5) })).toBe('INVALID_IMAGE');
     expect(() => sliceFromCornerstoneImage({ rows: 2, columns: 2, imageId: 'wadors:x' })).toThrow('wadors:x');
   });
 });

@@ -4,6 +4,7 @@
  * RescaleIntercept to the pixel data (image.preScale.scaled); then the engine must not apply them again.
  */
 import { MedsamError } from '../../engine/errors';
+import { ViewerError } from '../app/errors';
 import { storedValueRange, type IntensityOptions, type PixelArray, type SliceImage } from '../../engine/preprocess';
 import type { SliceInput } from '../../engine/session/pipeline';
 
@@ -72,8 +73,8 @@ export function sliceFromCornerstoneImage(
   const where = image.imageId ? ` (${image.imageId})` : '';
   const pixels = pixelsOf(image);
   if (!pixels || !(rows > 0) || !(columns > 0)) {
-    throw new MedsamError(
-      'INVALID_IMAGE',
+    throw new ViewerError(
+      'IMAGE_NOT_READY',
       `the image${where} has no pixel data in the viewer (not loaded, or not an image)`,
       { imageId: image.imageId },
     );

@@ -38,6 +38,8 @@ export class EngineConnection {
     private readonly store: StateStore,
     private readonly deps: EngineDeps,
     private readonly settings: () => MedsamConfig,
+    /** Why this viewer cannot run MedSAM (null: it can): then no model is loaded and no box is segmented. */
+    private readonly hostProblem: () => string | null,
   ) {}
 
   /** The loaded model's preprocessing profile (volume runs pad propagated boxes by it). */
@@ -52,6 +54,11 @@ export class EngineConnection {
 
   /** Loads the model (once; again after a failure or a crashed worker). Resolves true when the engine is ready. */
   load(): Promise<boolean> {
+    const problem = this.hostProblem();
+    if (problem) {
+      this.store.patch({ status: 'error', message: problem });
+      return Promise.resolve(false);
+    }
     this.#dropDeadEngine();
     if (this.#engine) return Promise.resolve(true);
     this.#loading ??= this.#load().finally(() => {
