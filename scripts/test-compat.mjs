@@ -9,15 +9,19 @@
 //   --ends          the oldest and the newest version only
 //   --skip-default  leave out the version the normal end-to-end run covers (OHIF_VERSION, else the default)
 //   MEDSAM_SKIP_BUILD=1 reuse dist/ as built
-// Writes tests/out/compat.md (the table) and tests/out/compat-<version>.log; ends with 'compat: N passed, N failed'.
+// Each version is one run of the end-to-end runner (playwright.config.mjs) on compat-smoke.spec.mjs.
+// Writes tests/out/compat.md (the table), tests/out/compat-<version>.log and .json (its Playwright report; traces of a
+// failure in compat-<version>-results/); ends with 'compat: N passed, N failed'.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readE2eReport } from './lib/e2e-report.mjs';
 import { defaultOhifVersion, parseCompatRun, selectVersions, UNSUPPORTED_OHIF_VERSIONS } from './lib/ohif-versions.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'tests', 'out');
+const playwrightCli = path.join(root, 'node_modules', '@playwright', 'test', 'cli.js');
 const log = (...args) => console.log('[compat]', ...args);
 
 function parseArgs(argv) {
@@ -36,9 +40,17 @@ function parseArgs(argv) {
 function runVersion(version) {
   return new Promise(resolve => {
     const started = Date.now();
-    const child = spawn(process.execPath, [path.join(root, 'tests', 'e2e', 'run.mjs'), 'compat-smoke'], {
+    const report = path.join(outDir, `compat-${version}.json`);
+    fs.rmSync(report, { force: true });
+    const child = spawn(process.execPath, [playwrightCli, 'test', 'compat-smoke'], {
       cwd: root,
-      env: { ...process.env, OHIF_VERSION: version, MEDSAM_SKIP_BUILD: '1' },
+      env: {
+        ...process.env,
+        OHIF_VERSION: version,
+        MEDSAM_SKIP_BUILD: '1',
+        E2E_REPORT: report,
+        E2E_OUTPUT_DIR: path.join(outDir, `compat-${version}-results`),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -51,7 +63,8 @@ function runVersion(version) {
     child.stderr.on('data', take);
     child.on('close', code => {
       fs.writeFileSync(path.join(outDir, `compat-${version}.log`), output);
-      resolve({ version, seconds: (Date.now() - started) / 1000, ...parseCompatRun(output, code ?? 1) });
+      const run = parseCompatRun(output, code ?? 1, readE2eReport(report));
+      resolve({ version, seconds: (Date.now() - started) / 1000, ...run });
     });
   });
 }

@@ -5,7 +5,8 @@
 #      torch export with LiteMedSAM's real weights (pytest, models/tests)
 #   2. unit and parity tests of the TypeScript engine and the OHIF adapters (jest)
 #   3. the viewer host: static server, proxy, headers (node --test)
-#   4. end to end: Orthanc + the prebuilt OHIF viewer + our extension and mode in Debian Chromium
+#   4. end to end: Orthanc + the prebuilt OHIF viewer + our extension and mode in Debian Chromium (@playwright/test;
+#      counts from its JSON report, tests/out/e2e.json)
 #   5. the end-to-end smoke on every other prebuilt OHIF version (npm run test:compat --skip-default; about a minute
 #      a version): MEDSAM_COMPAT=ends runs only the oldest and the newest, MEDSAM_COMPAT=0 none
 # and ends with one line "tests: N passed, N failed" that sums them all.
@@ -16,7 +17,7 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 out="$root/tests/out"
 mkdir -p "$out"
 # Counts are read from these files: a suite that crashes before writing must not report the previous run's.
-rm -f "$out/pytest.xml" "$out/jest.json" "$out/host.tap" "$out/e2e.log" "$out/compat.log"
+rm -f "$out/pytest.xml" "$out/jest.json" "$out/host.tap" "$out/e2e.json" "$out/e2e.log" "$out/compat.log"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== installing npm packages (npm ci)"
@@ -64,11 +65,11 @@ tail -8 "$out/host.tap"
 p=$(sed -n 's/^# pass //p' "$out/host.tap"); f=$(sed -n 's/^# fail //p' "$out/host.tap")
 add_counts "${p:-0}" "${f:-1}"
 
-echo "== end to end: Orthanc + prebuilt OHIF + MedSAM in Chromium"
-node tests/e2e/run.mjs 2>&1 | tee "$out/e2e.log"
+echo "== end to end: Orthanc + prebuilt OHIF + MedSAM in Chromium (@playwright/test, playwright.config.mjs)"
+E2E_REPORT="$out/e2e.json" node_modules/.bin/playwright test 2>&1 | tee "$out/e2e.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/e2e.log" | tail -1)
-p=$(echo "$line" | cut -d' ' -f1); f=$(echo "$line" | cut -d' ' -f3)
+read -r p f < <(node scripts/lib/e2e-report.mjs "$out/e2e.json")
+echo "end to end: $p passed, $f failed"
 add_counts "${p:-0}" "${f:-1}"
 
 if [ "${MEDSAM_COMPAT:-all}" != "0" ]; then

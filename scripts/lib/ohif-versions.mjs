@@ -47,20 +47,25 @@ export function selectVersions(
   return chosen;
 }
 
-/** A row of the compat table from one run's output of `node tests/e2e/run.mjs compat-smoke`. */
-export function parseCompatRun(output, exitCode) {
+/**
+ * A row of the compat table from one run of the end-to-end smoke (`playwright test compat-smoke`): the counts and the
+ * failure from its JSON report (readE2eReport), the figures from the 'compat:' lines of its output.
+ */
+export function parseCompatRun(output, exitCode, report) {
   const figure = re => re.exec(output)?.[1] ?? null;
-  const summary = /^(\d+) passed, (\d+) failed$/m.exec(output);
-  const passed = !!summary && exitCode === 0 && Number(summary[1]) > 0 && Number(summary[2]) === 0;
+  const passed = exitCode === 0 && report.passed > 0 && report.failed === 0;
   let reason = null;
   if (!passed) {
-    const fail = /\[e2e\] FAIL [^\n]*?\(\d+ ms\): ([^\n]+)/.exec(output)?.[1];
-    const crash = /\[e2e\] (?:Error|[A-Za-z]*Error)[^\n]*/.exec(output)?.[0]?.replace(/^\[e2e\] /, '');
-    reason = fail ?? crash ?? (summary ? `exit ${exitCode}` : `no result (exit ${exitCode}); see the log`);
+    const failure = report.failures?.[0];
+    reason = report.missing
+      ? `no result (exit ${exitCode}); see the log`
+      : failure
+        ? failure.message
+        : `exit ${exitCode}`;
   }
   return {
     passed,
-    tests: summary ? `${summary[1]}/${Number(summary[1]) + Number(summary[2])}` : null,
+    tests: report.missing ? null : `${report.passed}/${report.passed + report.failed}`,
     reason,
     dice: figure(/liver Dice vs TotalSegmentator ([\d.]+)/),
     reloaded: figure(/loaded back by the host: (\d+ voxels, accepted \d+, \d+ differing)/),

@@ -15,16 +15,15 @@ test('version selection: all, a list, oldest and newest, without the default', (
   assert.throws(() => selectVersions({ only: '3.10.0' }, all, '3.13.2'), /not a tested OHIF version: 3\.10\.0/);
 });
 
-test('a run is read from its output: figures when it passed, the failing step when not', () => {
+test('a run is read from its report (counts, the failing step) and its output (figures)', () => {
   const ok = [
     '[e2e]   compat smoke: x: compat: @ohif/app@3.12.10 liver Dice vs TotalSegmentator 0.9780 (viewer 19514 px, reference 19281 px)',
     '[e2e]   compat smoke: x: compat: @ohif/app@3.12.10 SEG 2.25.1 loaded back by the host: 19514 voxels, accepted 19514, 0 differing',
     '[e2e]   compat smoke: x: compat: @ohif/app@3.12.10 steps: open+model 10.1 s, box->mask 9.9 s',
     '[e2e]   compat smoke: x: compat: @ohif/app@3.12.10 console errors: 2: a | b',
-    '[e2e] ok   compat smoke: x (30999 ms, 185 requests, all same-origin)',
-    '1 passed, 0 failed',
+    '  1 passed (31.0s)',
   ].join('\n');
-  assert.deepEqual(parseCompatRun(ok, 0), {
+  assert.deepEqual(parseCompatRun(ok, 0, { passed: 1, failed: 0, failures: [], missing: false }), {
     passed: true,
     tests: '1/1',
     reason: null,
@@ -33,12 +32,16 @@ test('a run is read from its output: figures when it passed, the failing step wh
     steps: 'open+model 10.1 s, box->mask 9.9 s',
     consoleErrors: '2',
   });
-  const failed = parseCompatRun(
-    '[e2e] FAIL compat smoke: x (90430 ms): box->mask: page.waitForFunction: Timeout 60000ms exceeded.\n0 passed, 1 failed\n',
-    1,
-  );
+  const failed = parseCompatRun('  1 failed', 1, {
+    passed: 0,
+    failed: 1,
+    failures: [{ title: 'compat smoke: x', message: 'box->mask: page.waitForFunction: Timeout 60000ms exceeded.' }],
+    missing: false,
+  });
   assert.equal(failed.passed, false);
   assert.equal(failed.tests, '0/1');
   assert.equal(failed.reason, 'box->mask: page.waitForFunction: Timeout 60000ms exceeded.');
-  assert.equal(parseCompatRun('', 1).reason, 'no result (exit 1); see the log');
+  const crashed = parseCompatRun('', 1, { passed: 0, failed: 1, failures: [], missing: true });
+  assert.equal(crashed.reason, 'no result (exit 1); see the log');
+  assert.equal(crashed.tests, null);
 });

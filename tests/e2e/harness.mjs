@@ -23,21 +23,30 @@ function run(command, args) {
 }
 
 /**
- * Starts Orthanc (temporary storage) + the viewer host with the prebuilt viewer OHIF_VERSION (default:
- * fetch-viewer.sh's). Builds dist/ first unless MEDSAM_SKIP_BUILD=1.
+ * What the stack needs before it starts, done once per run (the Playwright global setup): Orthanc and Chromium
+ * installed, the prebuilt viewer OHIF_VERSION (default: fetch-viewer.sh's) unpacked, and dist/ built unless `build` is
+ * false (default: unless MEDSAM_SKIP_BUILD=1). Returns { viewerDir, viewerVersion }.
+ */
+export function prepareStack({ log = () => {}, build = process.env.MEDSAM_SKIP_BUILD !== '1' } = {}) {
+  ensureSystemPackages(['orthanc', 'chromium'], log);
+  const viewerDir = run('bash', ['scripts/fetch-viewer.sh']).split('\n').pop();
+  const viewerVersion = fs.readFileSync(path.join(viewerDir, '..', 'VERSION'), 'utf8').trim();
+  if (build) {
+    log('building dist/ (webpack)');
+    run(path.join(root, 'node_modules', '.bin', 'webpack'), ['--mode', 'production']);
+  }
+  return { viewerDir, viewerVersion };
+}
+
+/**
+ * Starts Orthanc (temporary storage) + the viewer host with the prebuilt viewer (prepareStack; `build` as there).
  * `modelsDir` is served at /medsam-models/ (default: models/, or MEDSAM_MODELS_DIR).
  * Returns { origin, orthancUrl, orthanc: { stop(), start(), fetch() }, samples, viewerVersion, stop }. Orthanc wants
  * its password: tests reach its REST API with orthanc.fetch('/instances', init), which sends it.
  */
-export async function startStack({ log = () => {}, modelsDir } = {}) {
-  ensureSystemPackages(['orthanc', 'chromium'], log);
-  const viewerDir = run('bash', ['scripts/fetch-viewer.sh']).split('\n').pop();
-  const viewerVersion = fs.readFileSync(path.join(viewerDir, '..', 'VERSION'), 'utf8').trim();
+export async function startStack({ log = () => {}, modelsDir, build } = {}) {
+  const { viewerDir, viewerVersion } = prepareStack({ log, build });
   log(`viewer @ohif/app@${viewerVersion}`);
-  if (process.env.MEDSAM_SKIP_BUILD !== '1') {
-    log('building dist/ (webpack)');
-    run(path.join(root, 'node_modules', '.bin', 'webpack'), ['--mode', 'production']);
-  }
 
   const cleanups = [];
   // Orthanc runs in its own process group (a terminal's Ctrl-C does not reach it): stop it on signals.

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { MedsamTool, MedsamViewer } from '../pages.mjs';
 import { onCt, segSeries, storedOutboxEntries } from '../fixtures/archive.mjs';
+import { test } from '../test.mjs';
 
 const STOW_TIMEOUT_SECONDS = 3;
 
@@ -56,20 +57,18 @@ async function retryAndExpectStored(page, stack, ct, before, log) {
   assert.deepEqual(await storedOutboxEntries(page), [], 'no entry left in IndexedDB');
 }
 
-export const tests = [
-  onCt(
-    'Outbox: the tab closed while the STOW is in flight (leaving asks first) -> a new tab lists the SEG as interrupted, Retry stores it',
-    tabClosedMidStow,
-  ),
-  onCt(
-    `Outbox: a STOW that never answers times out after stowTimeoutSeconds (${STOW_TIMEOUT_SECONDS} s) and the SEG waits in the outbox`,
-    stowNeverAnswers,
-  ),
-  onCt(
-    'Outbox: two tabs retry one entry at once -> one POST, one SEG in the PACS, the other tab told it is gone, no zombie entry',
-    twoTabsRetry,
-  ),
-];
+test(
+  'Outbox: the tab closed while the STOW is in flight (leaving asks first) -> a new tab lists the SEG as interrupted, Retry stores it',
+  onCt(tabClosedMidStow),
+);
+test(
+  `Outbox: a STOW that never answers times out after stowTimeoutSeconds (${STOW_TIMEOUT_SECONDS} s) and the SEG waits in the outbox`,
+  onCt(stowNeverAnswers),
+);
+test(
+  'Outbox: two tabs retry one entry at once -> one POST, one SEG in the PACS, the other tab told it is gone, no zombie entry',
+  onCt(twoTabsRetry),
+);
 
 async function tabClosedMidStow({ stack, openPage, log }, ct, before) {
   const { page, context } = await openPage();

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { root } from '../harness.mjs';
 import { MedsamTool, MedsamViewer } from '../pages.mjs';
 import { getJson, onCt, segSeries, storedOutboxEntries, value } from '../fixtures/archive.mjs';
+import { test } from '../test.mjs';
 
 const require = createRequire(import.meta.url);
 require(path.join(root, 'extension-medsam/bin/register-ts.cjs'));
@@ -86,29 +87,27 @@ async function clickSave(page) {
 
 const outboxCount = page => page.locator('[data-cy="medsam-outbox"]').getAttribute('data-count').then(Number);
 
-export const tests = [
-  onCt(
-    'Save to PACS: box -> accept -> Save -> QIDO finds the SEG -> WADO-RS bytes decode to the labelmap, voxel for voxel -> reload shows it',
-    saveAndReadBack,
-  ),
-  onCt(
-    'Save to PACS with Orthanc stopped: the failure is shown, the SEG waits in the outbox (across a reload), Retry after Orthanc is back stores it',
-    orthancStopped,
-  ),
-  onCt(
-    'Save to PACS with a target chosen in the picker (Liver) as a Label Map: the stored SEG is 66.7 and codes the segment as liver',
-    pickedTargetLabelMap,
-  ),
-  onCt("A hand edit with the viewer's eraser after MedSAM makes the saved segment MANUAL", handEditIsManual),
-  onCt(
-    'Discard in the outbox: with Orthanc stopped the SEG waits, Discard asks once more, then the outbox (and its IndexedDB store) is empty',
-    discardFromOutbox,
-  ),
-  onCt(
-    'Save to PACS answered 200 with an empty stored list: not taken for a success, the SEG waits in the outbox, Retry stores it',
-    emptyStoredList,
-  ),
-];
+test(
+  'Save to PACS: box -> accept -> Save -> QIDO finds the SEG -> WADO-RS bytes decode to the labelmap, voxel for voxel -> reload shows it',
+  onCt(saveAndReadBack),
+);
+test(
+  'Save to PACS with Orthanc stopped: the failure is shown, the SEG waits in the outbox (across a reload), Retry after Orthanc is back stores it',
+  onCt(orthancStopped),
+);
+test(
+  'Save to PACS with a target chosen in the picker (Liver) as a Label Map: the stored SEG is 66.7 and codes the segment as liver',
+  onCt(pickedTargetLabelMap),
+);
+test("A hand edit with the viewer's eraser after MedSAM makes the saved segment MANUAL", onCt(handEditIsManual));
+test(
+  'Discard in the outbox: with Orthanc stopped the SEG waits, Discard asks once more, then the outbox (and its IndexedDB store) is empty',
+  onCt(discardFromOutbox),
+);
+test(
+  'Save to PACS answered 200 with an empty stored list: not taken for a success, the SEG waits in the outbox, Retry stores it',
+  onCt(emptyStoredList),
+);
 
 async function saveAndReadBack({ stack, openPage, outDir, log }, ct, before) {
   const { page, viewer } = await boxAccepted(openPage, stack, ct, { secondSlice: true });

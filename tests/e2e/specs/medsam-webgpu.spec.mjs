@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { launchWebGpuBrowser, WEBGPU_FLAGS } from '../browser.mjs';
 import { MedsamTool, MedsamViewer, overlap } from '../pages.mjs';
+import { test } from '../test.mjs';
 
 const sample = (stack, name) => stack.samples.find(x => x.name === name);
 const boxFrom = ([a, b]) => ({
@@ -51,37 +52,38 @@ async function adapterOf(page) {
 
 // On SwiftShader with 2 cores a first box takes about 100 s on WebGPU (the first encoder run: 77 s even for the
 // trivial box-oracle graph, 84 s for the tiny model; decoder 0.4 s and 16 s), so one test covers the path.
-export const tests = [
-  {
-    name: 'WebGPU (SwiftShader adapter): the tiny random model runs on WebGPU and gives the WASM mask',
-    timeoutMs: 540000,
-    async run(ctx) {
-      const ct = sample(ctx.stack, 'ct-liver-3slice');
-      const cpu = await openOn(ctx, ctx.browser, ct, 'tiny-random', 'wasm');
-      assert.equal(await cpu.tool.panelValue('device'), 'WASM');
-      const onCpu = await drawAndAccept(cpu.tool, cpu.page, 120000);
+test('WebGPU (SwiftShader adapter): the tiny random model runs on WebGPU and gives the WASM mask', async ({
+  stack,
+  browser: wasmBrowser,
+  openPage,
+  log,
+}) => {
+  test.setTimeout(540000);
+  const ctx = { stack, openPage, log };
+  const ct = sample(ctx.stack, 'ct-liver-3slice');
+  const cpu = await openOn(ctx, wasmBrowser, ct, 'tiny-random', 'wasm');
+  assert.equal(await cpu.tool.panelValue('device'), 'WASM');
+  const onCpu = await drawAndAccept(cpu.tool, cpu.page, 120000);
 
-      const browser = await launchWebGpuBrowser();
-      try {
-        const gpu = await openOn(ctx, browser, ct, 'tiny-random', 'webgpu');
-        const adapter = await adapterOf(gpu.page);
-        assert.ok(adapter, `Chromium gives a WebGPU adapter with ${WEBGPU_FLAGS.join(' ')}`);
-        assert.equal(await gpu.tool.panelValue('device'), 'WebGPU');
-        const onGpu = await drawAndAccept(gpu.tool, gpu.page, 420000);
-        const same = overlap(onGpu.labelmap.values, onCpu.labelmap.values);
-        ctx.log(
-          `adapter ${adapter}; box ${[onGpu.box.x0, onGpu.box.y0, onGpu.box.x1, onGpu.box.y1].map(v => v.toFixed(1)).join(', ')}`,
-        );
-        ctx.log(
-          `WASM: encode ${ms(onCpu.state.timings.encodeMs)}, decode ${ms(onCpu.state.timings.decodeMs)}; WebGPU: encode ${ms(onGpu.state.timings.encodeMs)}, decode ${ms(onGpu.state.timings.decodeMs)}`,
-        );
-        ctx.log(`mask WebGPU ${same.a} px, WASM ${same.b} px, IoU ${same.iou.toFixed(4)}`);
-        assert.equal(onGpu.state.device, 'webgpu');
-        assert.ok(same.b > 0, 'the WASM mask is not empty');
-        assert.ok(same.iou >= 0.95, `WebGPU and WASM masks agree (IoU ${same.iou})`);
-      } finally {
-        await browser.close();
-      }
-    },
-  },
-];
+  const browser = await launchWebGpuBrowser();
+  try {
+    const gpu = await openOn(ctx, browser, ct, 'tiny-random', 'webgpu');
+    const adapter = await adapterOf(gpu.page);
+    assert.ok(adapter, `Chromium gives a WebGPU adapter with ${WEBGPU_FLAGS.join(' ')}`);
+    assert.equal(await gpu.tool.panelValue('device'), 'WebGPU');
+    const onGpu = await drawAndAccept(gpu.tool, gpu.page, 420000);
+    const same = overlap(onGpu.labelmap.values, onCpu.labelmap.values);
+    ctx.log(
+      `adapter ${adapter}; box ${[onGpu.box.x0, onGpu.box.y0, onGpu.box.x1, onGpu.box.y1].map(v => v.toFixed(1)).join(', ')}`,
+    );
+    ctx.log(
+      `WASM: encode ${ms(onCpu.state.timings.encodeMs)}, decode ${ms(onCpu.state.timings.decodeMs)}; WebGPU: encode ${ms(onGpu.state.timings.encodeMs)}, decode ${ms(onGpu.state.timings.decodeMs)}`,
+    );
+    ctx.log(`mask WebGPU ${same.a} px, WASM ${same.b} px, IoU ${same.iou.toFixed(4)}`);
+    assert.equal(onGpu.state.device, 'webgpu');
+    assert.ok(same.b > 0, 'the WASM mask is not empty');
+    assert.ok(same.iou >= 0.95, `WebGPU and WASM masks agree (IoU ${same.iou})`);
+  } finally {
+    await browser.close();
+  }
+});

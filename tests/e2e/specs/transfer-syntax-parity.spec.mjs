@@ -18,6 +18,7 @@ import { storeSeries } from '../fixtures/phantom.mjs';
 import { deleteStudy } from '../fixtures/references.mjs';
 import { getJson, value } from '../fixtures/archive.mjs';
 import { MedsamTool, MedsamViewer } from '../pages.mjs';
+import { test } from '../test.mjs';
 
 const require = createRequire(import.meta.url);
 require(path.join(root, 'extension-medsam/bin/register-ts.cjs'));
@@ -239,76 +240,76 @@ async function compareEveryCase({ stack, cases, openPage, outDir, log }) {
   assertEqualInputs(rows);
 }
 
-export const tests = [
-  {
-    name: 'viewer/CLI parity: the same MedSAM input from every transfer syntax and from MONOCHROME1',
-    timeoutMs: 600000,
-    async run({ stack, openPage, outDir, log }) {
-      quietDcmjs();
-      const cases = prepare(path.join(outDir, 'transfer-syntax-parity'));
-      for (const c of cases)
-        await storeSeries(stack.orthanc, { studyUID: c.study, seriesUID: c.series, files: [fs.readFileSync(c.file)] });
-      try {
-        await compareEveryCase({ stack, cases, openPage, outDir, log });
-      } finally {
-        // The copies share the 3-slice CT's patient: left in the archive they would crowd the study list other specs read.
-        for (const c of cases) await deleteStudy(stack.orthanc, c.study);
-      }
-    },
-  },
-  {
-    name: 'viewer/CLI parity: every frame of an enhanced CT and of an RGB ultrasound cine is a slice with the same MedSAM input',
-    timeoutMs: 300000,
-    async run({ stack, openPage, outDir, log }) {
-      const python = venvPython();
-      if (!python) {
-        log('skipped: the project venv with highdicom is missing (npm test makes it); it writes the multi-frame files');
-        return;
-      }
-      quietDcmjs();
-      const dir = path.join(outDir, 'multiframe-parity');
-      fs.rmSync(dir, { recursive: true, force: true });
-      execFileSync(python, [path.join(root, 'tests/seg/make_multiframe.py'), CT3, dir], { stdio: 'pipe' });
-      // The files keep the 3-slice CT's study (a sample the other specs use): each gets a study of its own here.
-      const base = `2.25.${BigInt(Date.now()) * 1000n + BigInt((process.pid + 300) % 1000)}`;
-      ['enhanced-ct', 'us-cine'].forEach((name, i) =>
-        execFileSync(
-          '/usr/bin/dcmodify',
-          ['-nb', '-m', `(0020,000D)=${base}.${i + 1}`, path.join(dir, `${name}.dcm`)],
-          { stdio: 'pipe' },
-        ),
-      );
-      const { page } = await openPage();
-      const frames = watchFrames(page);
-      const viewer = new MedsamViewer(page, stack.origin);
-      const rows = [];
-      for (const name of ['enhanced-ct', 'us-cine']) {
-        const file = path.join(dir, `${name}.dcm`);
-        const { files, sources } = slicesOfFiles([readDicomFile(file)]);
-        const { studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop } = sources[0];
-        await storeSeries(stack.orthanc, { studyUID: study, seriesUID: series, files: [fs.readFileSync(file)] });
-        await viewer.open(study, { medsamModel: 'box-oracle' });
-        const refused = await renderedOrRefused(viewer, series, sop, frames);
-        if (refused !== null)
-          throw new Error(`${name}: the viewer did not render the image (frames answer: ${refused})`);
-        const imageIds = await page.evaluate(() => window.cornerstone.getEnabledElements()[0].viewport.getImageIds());
-        const frameOf = id => Number(/\/frames\/(\d+)/.exec(id)?.[1]);
-        assert.deepEqual(imageIds.map(frameOf).sort(), [1, 2, 3], `${name}: the viewer shows each frame as a slice`);
-        for (const imageId of imageIds) {
-          const r = await readBack(page, imageId);
-          r.transferSyntax = /transfer-syntax="?([0-9.]+)/.exec(frames.get(sop) ?? '')?.[1] ?? null;
-          const k = files.findIndex(f => f.frame + 1 === frameOf(imageId));
-          const row = parityRow(`${name} frame ${frameOf(imageId)}`, r, await slicePixels(files[k]));
-          rows.push(row);
-          log(`figure: ${JSON.stringify(row)}`);
-        }
-        if (name === 'enhanced-ct') await saveFrameSeg({ page, stack, outDir, log, study, sop, sources, frameOf });
-        await deleteStudy(stack.orthanc, study);
-      }
-      assertEqualInputs(rows);
-    },
-  },
-];
+test('viewer/CLI parity: the same MedSAM input from every transfer syntax and from MONOCHROME1', async ({
+  stack,
+  openPage,
+  outDir,
+  log,
+}) => {
+  test.setTimeout(600000);
+  quietDcmjs();
+  const cases = prepare(path.join(outDir, 'transfer-syntax-parity'));
+  for (const c of cases)
+    await storeSeries(stack.orthanc, { studyUID: c.study, seriesUID: c.series, files: [fs.readFileSync(c.file)] });
+  try {
+    await compareEveryCase({ stack, cases, openPage, outDir, log });
+  } finally {
+    // The copies share the 3-slice CT's patient: left in the archive they would crowd the study list other specs read.
+    for (const c of cases) await deleteStudy(stack.orthanc, c.study);
+  }
+});
+
+test('viewer/CLI parity: every frame of an enhanced CT and of an RGB ultrasound cine is a slice with the same MedSAM input', async ({
+  stack,
+  openPage,
+  outDir,
+  log,
+}) => {
+  test.setTimeout(300000);
+  const python = venvPython();
+  if (!python) {
+    log('skipped: the project venv with highdicom is missing (npm test makes it); it writes the multi-frame files');
+    return;
+  }
+  quietDcmjs();
+  const dir = path.join(outDir, 'multiframe-parity');
+  fs.rmSync(dir, { recursive: true, force: true });
+  execFileSync(python, [path.join(root, 'tests/seg/make_multiframe.py'), CT3, dir], { stdio: 'pipe' });
+  // The files keep the 3-slice CT's study (a sample the other specs use): each gets a study of its own here.
+  const base = `2.25.${BigInt(Date.now()) * 1000n + BigInt((process.pid + 300) % 1000)}`;
+  ['enhanced-ct', 'us-cine'].forEach((name, i) =>
+    execFileSync('/usr/bin/dcmodify', ['-nb', '-m', `(0020,000D)=${base}.${i + 1}`, path.join(dir, `${name}.dcm`)], {
+      stdio: 'pipe',
+    }),
+  );
+  const { page } = await openPage();
+  const frames = watchFrames(page);
+  const viewer = new MedsamViewer(page, stack.origin);
+  const rows = [];
+  for (const name of ['enhanced-ct', 'us-cine']) {
+    const file = path.join(dir, `${name}.dcm`);
+    const { files, sources } = slicesOfFiles([readDicomFile(file)]);
+    const { studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop } = sources[0];
+    await storeSeries(stack.orthanc, { studyUID: study, seriesUID: series, files: [fs.readFileSync(file)] });
+    await viewer.open(study, { medsamModel: 'box-oracle' });
+    const refused = await renderedOrRefused(viewer, series, sop, frames);
+    if (refused !== null) throw new Error(`${name}: the viewer did not render the image (frames answer: ${refused})`);
+    const imageIds = await page.evaluate(() => window.cornerstone.getEnabledElements()[0].viewport.getImageIds());
+    const frameOf = id => Number(/\/frames\/(\d+)/.exec(id)?.[1]);
+    assert.deepEqual(imageIds.map(frameOf).sort(), [1, 2, 3], `${name}: the viewer shows each frame as a slice`);
+    for (const imageId of imageIds) {
+      const r = await readBack(page, imageId);
+      r.transferSyntax = /transfer-syntax="?([0-9.]+)/.exec(frames.get(sop) ?? '')?.[1] ?? null;
+      const k = files.findIndex(f => f.frame + 1 === frameOf(imageId));
+      const row = parityRow(`${name} frame ${frameOf(imageId)}`, r, await slicePixels(files[k]));
+      rows.push(row);
+      log(`figure: ${JSON.stringify(row)}`);
+    }
+    if (name === 'enhanced-ct') await saveFrameSeg({ page, stack, outDir, log, study, sop, sources, frameOf });
+    await deleteStudy(stack.orthanc, study);
+  }
+  assertEqualInputs(rows);
+});
 
 /**
  * Save to PACS on a multi-frame image: a box-oracle box accepted on the frame shown, saved; the stored SEG (WADO-RS)
