@@ -1,14 +1,16 @@
 /** A small command-line parser: `--name value`, `--name=value`, repeated options, boolean flags, positionals. */
+import { CodedError } from '../engine/coded-error';
+
 export interface ParsedArgs {
   positionals: string[];
   options: Map<string, string[]>;
   flags: Set<string>;
 }
 
-export class UsageError extends Error {
+/** A command line that does not parse: exit status 2 with the usage. */
+export class UsageError extends CodedError<'USAGE'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super('UsageError', 'USAGE', message);
   }
 }
 
@@ -16,10 +18,9 @@ export class UsageError extends Error {
  * Bad input that is not a matter of the command's syntax (a file that cannot be read or written, a JSON file of the
  * wrong shape): exit status 2 like a usage error, but one line naming the file and the problem, without the usage.
  */
-export class InputError extends Error {
+export class InputError extends CodedError<'BAD_INPUT'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
+    super('InputError', 'BAD_INPUT', message);
   }
 }
 
