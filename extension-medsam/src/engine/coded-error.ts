@@ -1,8 +1,8 @@
 /**
  * The one shape of every error this project raises on purpose: a code a caller can branch on, a message that names
  * the problem (which file, which box, which URL) so that it can be shown as it is, and structured-cloneable details.
- * The engine (MedsamError), the SEG part (SegError) and the viewer (ViewerError) each own a code list and extend this;
- * `errorCodeOf` reads the code of any of them, also after a trip through postMessage ({ code, message, details }).
+ * The engine (MedsamError), the SEG part (SegError), the viewer (ViewerError) and the command line (UsageError,
+ * InputError) each own a code list and extend this.
  */
 export interface CodedErrorJson<C extends string = string> {
   code: C;
@@ -25,11 +25,4 @@ export abstract class CodedError<C extends string = string> extends Error {
   toJSON(): Required<CodedErrorJson<C>> {
     return { code: this.code, message: this.message, details: this.details };
   }
-}
-
-/** The code of a coded error (or of its JSON form), or null for anything else. */
-export function errorCodeOf(e: unknown): string | null {
-  if (e instanceof CodedError) return e.code;
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && typeof (e as { message?: unknown }).message === 'string' ? code : null;
 }

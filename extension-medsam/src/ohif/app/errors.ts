@@ -3,7 +3,7 @@
  * and the SEG part's errors (engine/coded-error.ts), so the panel shows any of them the same way; these codes are the
  * viewer's own, never an engine code borrowed for another meaning.
  */
-import { CodedError, type CodedErrorJson } from '../../engine/coded-error';
+import { CodedError } from '../../engine/coded-error';
 
 export type ViewerErrorCode =
   /** The viewer lacks a service, library or tool MedSAM needs (an OHIF build without it, or too old). */
@@ -30,10 +30,6 @@ export type ViewerErrorCode =
 export class ViewerError extends CodedError<ViewerErrorCode> {
   constructor(code: ViewerErrorCode, message: string, details: Record<string, unknown> = {}) {
     super('ViewerError', code, message, details);
-  }
-
-  static fromJSON(o: CodedErrorJson<ViewerErrorCode>): ViewerError {
-    return new ViewerError(o.code, o.message, o.details ?? {});
   }
 }
 

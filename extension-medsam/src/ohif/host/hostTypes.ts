@@ -7,13 +7,10 @@
  * (hostSupport.ts) or present in every OHIF 3.x. Every service is optional: a viewer may lack any of them.
  */
 import type * as CornerstoneCore from '@cornerstonejs/core';
+import type { PubSubSubscription } from '../app/service/state';
 
 /** A viewport of the host (stack, volume, or a newer kind: what MedSAM calls on it is checked where it is called). */
 export type HostViewport = NonNullable<ReturnType<typeof CornerstoneCore.getEnabledElement>>['viewport'];
-
-export interface PubSubSubscription {
-  unsubscribe(): void;
-}
 
 /**
  * OHIF's PubSubService (platform/core/src/services/_shared/pubSubServiceInterface.ts): EVENTS maps event keys to event
